@@ -1,0 +1,36 @@
+"""Composition root: build the core's services from the configuration; open and close them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.core.catalog import load_catalog
+from bot.core.router import Services
+from bot.core.service import Core, build_router
+from bot.i18n import Translations
+from bot.storage.db import open_database
+
+
+@dataclass(frozen=True)
+class App:
+    """The running bot's core and the services it owns."""
+
+    services: Services
+    core: Core
+
+    async def close(self) -> None:
+        """Release resources (the database)."""
+        await self.services.db.close()
+
+
+
+
+async def open_app(config: Config) -> App:
+    """Load translations and lessons (failing fast on errors), open the database, build the core."""
+    translations = Translations(config.locales, config.default_locale)
+    catalog = load_catalog(config.lessons_dir, config.locales)
+    db = await open_database(config.database)
+    services = Services(config=config, db=db, catalog=catalog, translations=translations,
+                        router=build_router())
+    return App(services, Core(services))

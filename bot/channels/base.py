@@ -1,0 +1,21 @@
+"""What channels share: their capabilities and the text-only rendering of replies."""
+
+from __future__ import annotations
+
+from bot.core.events import Capabilities, Reply
+
+TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096)
+# The console shows what a text-only messenger (the Zalo Bot Platform) can: 2,000 characters.
+TEXT_ONLY = Capabilities(buttons=False, edit=False, max_text=2000)
+
+
+def render_text(reply: Reply) -> str:
+    """A reply as plain text, its buttons as numbered options to type."""
+    parts = []
+    if reply.image:
+        parts.append(f"[🖼 {reply.image}]")
+    parts.append(reply.text)
+    options = reply.options()
+    if options:
+        parts.append("\n".join(f"{i}. {button.label}" for i, button in enumerate(options, 1)))
+    return "\n\n".join(parts)

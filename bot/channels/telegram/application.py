@@ -1,0 +1,71 @@
+"""Build python-telegram-bot's Application around the core: resources open in post_init."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.app import App, open_app
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.commands import register_commands
+from bot.channels.telegram.processor import PerChatUpdateProcessor
+from bot.config import Config, check_token
+from bot.i18n import Translations
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(config: Config) -> Application:  # type: ignore[type-arg]
+    """The Application, with the database opened when it starts and closed when it stops."""
+    token = config.telegram.token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    check_token(token)
+    translations = Translations(config.locales, config.default_locale)
+    channel = TelegramChannel(translations)
+    holder: dict[str, App] = {}
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        app = await open_app(config)
+        holder["app"] = app
+        channel.core = app.core
+        await register_commands(application.bot, app.services.router, translations)
+        me = application.bot.bot
+        log.info("bot @%s is running", me.username)
+
+    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+        app = holder.pop("app", None)
+        if app is not None:
+            await app.close()
+
+    api_url = config.telegram.api_url
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(api_url)
+        .base_file_url(_file_url(api_url))
+        .concurrent_updates(PerChatUpdateProcessor(config.telegram.concurrent_updates))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.add_handlers(channel.handlers())
+    application.add_error_handler(channel.on_error)
+    return application
+
+
+def run_telegram(config: Config) -> None:
+    """Long-poll Telegram until interrupted."""
+    application = build_application(config)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _file_url(api_url: str) -> str:
+    base = api_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"

@@ -1,0 +1,99 @@
+"""Telegram updates -> core events -> Telegram messages. No business rules here."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.base import TELEGRAM
+from bot.channels.telegram.render import deliver
+from bot.core.events import EventKind, Incoming, Reply
+from bot.core.service import Core
+from bot.i18n import Translations
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class TelegramChannel:
+    """Turns each update into one core call and renders the replies."""
+
+    def __init__(self, translations: Translations):
+        self.translations = translations
+        self.core: Core | None = None  # set when the application starts (post_init)
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """The handlers, in order: text (commands included), buttons, anything else."""
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        return [
+            MessageHandler(private & filters.TEXT, self.on_text),
+            CallbackQueryHandler(self.on_button),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                           self.on_other),
+        ]
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        """A typed message or command."""
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        await self._run(update, context, EventKind.TEXT, text=message.text)
+
+    async def on_other(self, update: Update, context: Context) -> None:
+        """A sticker, photo, voice note or other non-text message."""
+        await self._run(update, context, EventKind.UNSUPPORTED)
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        """A button press: stop the spinner, then answer like any other event."""
+        query = update.callback_query
+        assert query is not None
+        try:
+            await query.answer()
+        except TelegramError as exc:  # too old to answer; the press still counts
+            log.info("could not answer callback query: %s", exc)
+        pressed = query.message.message_id if isinstance(query.message, Message) else None
+        await self._run(update, context, EventKind.ACTION, action=query.data or "",
+                        pressed=pressed)
+
+    async def _run(self, update: Update, context: Context, kind: EventKind, text: str = "",
+                   action: str = "", pressed: int | None = None) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or self.core is None:
+            return
+        message = update.effective_message
+        sent = message.date if isinstance(message, Message) and kind is not EventKind.ACTION \
+            else datetime.now(UTC)
+        event = Incoming(channel=CHANNEL, user_key=str(user.id), kind=kind, sent_at=sent,
+                         capabilities=TELEGRAM, text=text, action=action,
+                         locale_hint=user.language_code, display_name=user.first_name,
+                         event_id=str(update.update_id))
+        replies = await self.core.handle(event)
+        await deliver(context.bot, chat.id, replies, pressed)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log the failure once with its update id and tell the user briefly."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s: %s", update_id, context.error,
+                  exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        t = self.translations.get(
+            self.translations.negotiate(user.language_code if user else None))
+        apology = Reply(t._("Sorry, something went wrong on my side. Please try again in a "
+                            "moment, or type /menu."))
+        try:
+            await deliver(context.bot, update.effective_chat.id, [apology])
+        except TelegramError:
+            log.warning("could not send the apology for update %s", update_id)

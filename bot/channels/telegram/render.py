@@ -1,0 +1,53 @@
+"""Show the core's replies in Telegram: inline keyboards, the pressed message edited in place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+from bot.core.events import Reply
+
+log = logging.getLogger(__name__)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The reply's buttons as an inline keyboard (None when it has none)."""
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
+         for row in reply.buttons])
+
+
+async def deliver(bot: Bot, chat_id: int, replies: list[Reply],
+                  pressed_message_id: int | None = None) -> None:
+    """Send the replies in order; the first one marked edit replaces the pressed message."""
+    editable = pressed_message_id
+    for reply in replies:
+        markup = keyboard(reply)
+        if reply.image:
+            photo = await asyncio.to_thread(Path(reply.image).read_bytes)
+            await bot.send_photo(chat_id, photo)
+        if reply.edit and editable is not None:
+            message_id, editable = editable, None
+            if await _edit(bot, chat_id, message_id, reply.text, markup):
+                continue
+        await bot.send_message(chat_id, reply.text, reply_markup=markup)
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, text: str,
+                markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit in place; False when Telegram refuses (too old, deleted) so a new message is sent."""
+    try:
+        await bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return True  # a double tap: the message already shows this
+        log.info("could not edit message %s in chat %s (%s); sending a new one",
+                 message_id, chat_id, exc.message)
+        return False
+    return True

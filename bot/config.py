@@ -1,0 +1,184 @@
+"""config.yaml -> frozen dataclasses, validated once; secrets and deployment values from env."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+SUPPORTED_LOCALES = ("vi", "en")
+
+# A real token is the bot's numeric id, a colon and 35 URL-safe characters.
+_TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{35}$")
+# Tokens copied from documentation or templates: refused before any network call.
+_PLACEHOLDER_TOKENS = re.compile(r"(?i)your|token|example|changeme|xxxxx|123456:ABC-DEF")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """How to reach the Telegram Bot API."""
+
+    token: str | None
+    api_url: str
+    concurrent_updates: int
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration of one bot instance."""
+
+    province: str
+    default_locale: str
+    locales: tuple[str, ...]
+    database: Path
+    lessons_dir: Path
+    admins: frozenset[int]
+    log_level: str
+    timezone: ZoneInfo
+    telegram: TelegramConfig
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and return the configuration; raise ConfigError naming the bad key."""
+    env = os.environ if env is None else env
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
+    base = path.resolve().parent
+    return _build(raw, base, env)
+
+
+def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
+    known = {"province", "default_locale", "locales", "database", "lessons_dir", "admins",
+             "log_level", "timezone", "telegram"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
+    locales = tuple(_str_list(raw, "locales", ["vi", "en"]))
+    for loc in locales:
+        if loc not in SUPPORTED_LOCALES:
+            raise ConfigError(f"locales: '{loc}' is not supported; allowed: vi, en")
+    default_locale = _str(raw, "default_locale", "vi")
+    if default_locale not in locales:
+        raise ConfigError(f"default_locale: '{default_locale}' must be one of locales {locales}")
+    env_database = env.get("BOT_DATABASE", "").strip()
+    database = Path(env_database) if env_database else _resolve(
+        base, _str(raw, "database", "data/bot.db"))
+    admins = _admins(raw.get("admins", []), "admins") | _admins_env(env.get("BOT_ADMINS", ""))
+    log_level = _str(raw, "log_level", "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("log_level: allowed values are DEBUG, INFO, WARNING, ERROR")
+    return Config(
+        province=_str(raw, "province", "Nghệ An"),
+        default_locale=default_locale,
+        locales=locales,
+        database=database,
+        lessons_dir=_resolve(base, _str(raw, "lessons_dir", "lessons")),
+        admins=admins,
+        log_level=log_level,
+        timezone=_timezone(_str(raw, "timezone", "Asia/Ho_Chi_Minh")),
+        telegram=_telegram(raw.get("telegram", {}), env),
+    )
+
+
+def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("telegram: must be a mapping (api_url, concurrent_updates)")
+    unknown = sorted(set(raw) - {"api_url", "concurrent_updates"})
+    if unknown:
+        raise ConfigError(
+            f"telegram.{unknown[0]}: unknown key; allowed: api_url, concurrent_updates")
+    if "token" in raw:
+        raise ConfigError(
+            "telegram.token: secrets do not belong in the file; set TELEGRAM_BOT_TOKEN")
+    api_url = env.get("TELEGRAM_API_URL") or raw.get("api_url", DEFAULT_API_URL)
+    if not isinstance(api_url, str) or not re.match(r"^https?://[^\s/]+", api_url):
+        raise ConfigError("telegram.api_url / TELEGRAM_API_URL: must be an http(s) URL")
+    concurrent = raw.get("concurrent_updates", 64)
+    if isinstance(concurrent, bool) or not isinstance(concurrent, int) \
+            or not 1 <= concurrent <= 1024:
+        raise ConfigError("telegram.concurrent_updates: must be a whole number from 1 to 1024")
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None:
+        check_token(token)
+    return TelegramConfig(token=token, api_url=api_url, concurrent_updates=concurrent)
+
+
+def check_token(token: str) -> None:
+    """Refuse a placeholder or malformed bot token before any network call."""
+    if _PLACEHOLDER_TOKENS.search(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: this looks like a placeholder; paste the token "
+                          "@BotFather gave you")
+    if not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: malformed; expected digits, a colon and 35 "
+                          "letters, digits, '-' or '_' (as @BotFather gives it)")
+
+
+def _str(raw: dict[str, Any], key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: must be a non-empty text value")
+    return value.strip()
+
+
+def _str_list(raw: dict[str, Any], key: str, default: list[str]) -> list[str]:
+    value = raw.get(key, default)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key}: must be a non-empty list of text values")
+    return value
+
+
+def _admins(value: Any, key: str) -> frozenset[int]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: must be a list of Telegram user ids (whole numbers)")
+    ids: set[int] = set()
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
+            raise ConfigError(
+                f"{key}: '{item}' is not a Telegram user id (a positive whole number)")
+        ids.add(item)
+    return frozenset(ids)
+
+
+def _admins_env(value: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) <= 0:
+            raise ConfigError(f"BOT_ADMINS: '{part}' is not a Telegram user id; "
+                              "expected comma-separated positive whole numbers")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone: '{name}' is not a known time zone "
+                          "(for example Asia/Ho_Chi_Minh)") from None
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path

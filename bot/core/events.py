@@ -1,0 +1,62 @@
+"""Neutral events going into the core and replies coming out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class EventKind(Enum):
+    """What the user sent."""
+
+    TEXT = "text"  # typed text, commands included
+    ACTION = "action"  # a button press carrying a payload
+    UNSUPPORTED = "unsupported"  # a sticker, photo, voice note... where text is expected
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show; the core's replies degrade to fit."""
+
+    buttons: bool
+    edit: bool
+    max_text: int
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did, in any channel."""
+
+    channel: str
+    user_key: str  # the user's id within the channel
+    kind: EventKind
+    sent_at: datetime  # when the user sent it (aware, UTC), not when it arrived
+    capabilities: Capabilities
+    text: str = ""
+    action: str = ""
+    locale_hint: str | None = None
+    display_name: str | None = None  # used to greet, never stored
+    event_id: str = ""  # the channel's update id, for logs
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice shown to the user; the action comes back when it is chosen."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show. edit=True asks to replace the message whose button was pressed."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    image: str | None = None  # a path to a local image shown before the text
+    edit: bool = False
+
+    def options(self) -> list[Button]:
+        """The buttons in reading order, as a text-only channel numbers them."""
+        return [button for row in self.buttons for button in row]

@@ -1,0 +1,89 @@
+"""Routing inside the core: commands and button verbs, registered by feature modules."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config import Config
+from bot.core.actions import Action
+from bot.core.catalog import Catalog
+from bot.core.events import Incoming, Reply
+from bot.i18n import Translations, Translator
+from bot.storage.db import Database
+from bot.storage.users import User
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the core's features work with; built once by the composition root."""
+
+    config: Config
+    db: Database
+    catalog: Catalog
+    translations: Translations
+    router: Router
+
+
+@dataclass(frozen=True)
+class Context:
+    """One event being handled: who sent it, in which language, and the services."""
+
+    event: Incoming
+    user: User
+    t: Translator
+    now: datetime
+    services: Services
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        return self.services.db
+
+    @property
+    def catalog(self) -> Catalog:
+        """The lesson catalog."""
+        return self.services.catalog
+
+    @property
+    def pressed(self) -> bool:
+        """True when the user pressed a button (so the view can replace that message)."""
+        return self.event.kind.value == "action"
+
+
+CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
+ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its name, its one-line description (a msgid) and its handler."""
+
+    name: str
+    description: str
+    handler: CommandHandler
+    listed: bool = True  # shown in /help and the client's command menu
+
+
+class Router:
+    """Maps command names and button verbs to the feature functions that handle them."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, ActionHandler] = {}
+
+    def command(self, name: str, description: str, handler: CommandHandler,
+                listed: bool = True) -> None:
+        """Register /name."""
+        assert name not in self.commands, name
+        self.commands[name] = Command(name, description, handler, listed)
+
+    def action(self, verb: str, handler: ActionHandler) -> None:
+        """Register the handler of button payloads starting with verb."""
+        assert verb not in self.actions, verb
+        self.actions[verb] = handler
+
+    def listed_commands(self) -> list[Command]:
+        """Commands to show in /help and in the client's menu, in registration order."""
+        return [c for c in self.commands.values() if c.listed]

@@ -1,0 +1,151 @@
+"""The core's one entry point: an event in, replies out, the user's state saved between."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.core import actions, lessons, menus, my_progress
+from bot.core.events import EventKind, Incoming, Reply
+from bot.core.router import Context, Router, Services
+from bot.core.text import fold, normalize
+from bot.i18n import N_
+from bot.storage import dialogs, users
+from bot.storage.dialogs import Option
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 4096
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+_LABEL_KEY = re.compile(r"[^\w]+")
+
+
+def build_router() -> Router:
+    """Every feature's commands and buttons, in one visible place."""
+    router = Router()
+    menus.register(router)
+    lessons.register(router)
+    my_progress.register(router)
+    router.command("cancel", N_("Stop what you are doing"), cancel)
+    return router
+
+
+async def cancel(ctx: Context, _args: str) -> list[Reply]:
+    """Close any open form; lesson places stay saved."""
+    await dialogs.save_state(ctx.db, ctx.user.id, {}, ctx.now)
+    text = ctx.t._("Stopped. Your place in your lessons is saved: type /continue to go on.")
+    return [menus.main_menu(ctx, text)]
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Core:
+    """Handles events from any channel."""
+
+    def __init__(self, services: Services, clock: Callable[[], datetime] = utc_now):
+        self.services = services
+        self.router = services.router
+        self.clock = clock
+
+    async def handle(self, event: Incoming) -> list[Reply]:
+        """Answer one event; never raises: failures become a short apology."""
+        t = self.services.translations.get(
+            self.services.translations.negotiate(event.locale_hint))
+        try:
+            now = self.clock()
+            locale = self.services.translations.negotiate(event.locale_hint)
+            user = await users.touch(self.services.db, event.channel, event.user_key, locale, now)
+            t = self.services.translations.get(user.locale)
+            ctx = Context(event, user, t, now, self.services)
+            replies = await self._dispatch(ctx)
+            replies = [_fit(reply, event.capabilities.max_text) for reply in replies]
+            await self._remember_options(ctx, replies)
+            return replies
+        except Exception:
+            log.exception("failed to handle event %s from %s:%s", event.event_id, event.channel,
+                          event.user_key)
+            return [Reply(t._("Sorry, something went wrong on my side. Please try again in a "
+                              "moment, or type /menu."))]
+
+    async def _dispatch(self, ctx: Context) -> list[Reply]:
+        event, t = ctx.event, ctx.t
+        if event.kind is EventKind.UNSUPPORTED:
+            return [Reply(t._("I can only read text. Please press a button, or type a command "
+                              "such as /menu."))]
+        if event.kind is EventKind.ACTION:
+            return await self._run_action(ctx, event.action)
+        if len(event.text) > MAX_INPUT:
+            return [Reply(t._("That message is too long for me (more than {limit} characters). "
+                              "Please send something shorter.").format(limit=t.number(MAX_INPUT)))]
+        text = normalize(event.text)
+        if not text:
+            return [Reply(t._("Your message was empty. Type /menu to see what I can do."))]
+        if text.startswith("/"):
+            return await self._run_command(ctx, text)
+        chosen = await self._match_option(ctx, text)
+        if isinstance(chosen, str):
+            return await self._run_action(ctx, chosen)
+        if chosen is not None:
+            return [chosen]
+        return [menus.main_menu(ctx, t._("I did not understand that. Press a button below, or "
+                                         "type /help to see what I can do."))]
+
+    async def _run_command(self, ctx: Context, text: str) -> list[Reply]:
+        match = _COMMAND.match(text)
+        name = match.group(1).lower() if match else ""
+        command = self.router.commands.get(name)
+        if command is None:
+            shown = text.split()[0][:40]
+            return [Reply(ctx.t._("I don't know the command {command}. Type /help to see the "
+                                  "commands I know.").format(command=shown))]
+        args = (match.group(2) or "").strip() if match else ""
+        return await command.handler(ctx, args)
+
+    async def _run_action(self, ctx: Context, payload: str) -> list[Reply]:
+        act = actions.parse(payload)
+        handler = self.router.actions.get(act.verb) if act else None
+        if act is None or handler is None:
+            log.info("unknown button payload %r from user %s", payload[:80], ctx.user.id)
+            return [menus.main_menu(ctx, ctx.t._("I don't recognise that button; it may be from "
+                                                 "an old message. Here is the menu:"))]
+        return await handler(ctx, act)
+
+    async def _match_option(self, ctx: Context, text: str) -> str | Reply | None:
+        """The action of the option the user typed (its number or label), if any."""
+        options = (await dialogs.load(ctx.db, ctx.user.id)).options
+        if not options:
+            return None
+        if text.isdigit() and not ctx.event.capabilities.buttons:
+            number = int(text)
+            if 1 <= number <= len(options):
+                return options[number - 1].action
+            return Reply(ctx.t._("Please type a number from 1 to {count}.").format(
+                count=len(options)))
+        typed = _label_key(text)
+        for option in options:
+            if typed and _label_key(option.label) == typed:
+                return option.action
+        return None
+
+    async def _remember_options(self, ctx: Context, replies: list[Reply]) -> None:
+        shown = [r for r in replies if r.buttons]
+        if shown:
+            options = [Option(b.label, b.action) for b in shown[-1].options()]
+            await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now)
+
+
+def _label_key(label: str) -> str:
+    return _LABEL_KEY.sub(" ", fold(label)).strip()
+
+
+def _fit(reply: Reply, limit: int) -> Reply:
+    if len(reply.text) <= limit:
+        return reply
+    return Reply(reply.text[: limit - 1] + "…", reply.buttons, reply.image, reply.edit)
+
+

@@ -1,0 +1,1 @@
+"""Plain-SQL storage on SQLite: one module per aggregate, migrations applied at start."""

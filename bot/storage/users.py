@@ -1,0 +1,68 @@
+"""Users: one row per person per channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class User:
+    """A person using the bot through one channel."""
+
+    id: int
+    channel: str
+    external_id: str
+    locale: str
+    locale_chosen: bool
+    created_at: str
+    is_new: bool = False
+
+
+_COLUMNS = "id, channel, external_id, locale, locale_chosen, created_at"
+
+
+def _row(row: aiosqlite.Row, is_new: bool = False) -> User:
+    return User(row["id"], row["channel"], row["external_id"], row["locale"],
+                bool(row["locale_chosen"]), row["created_at"], is_new)
+
+
+async def touch(db: Database, channel: str, external_id: str, locale: str,
+                now: datetime) -> User:
+    """Return the user, creating them with locale on first contact; record that they wrote."""
+    stamp = now.isoformat()
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE users SET last_seen_at = ? WHERE channel = ? AND external_id = ? "
+            "RETURNING " + _COLUMNS, (stamp, channel, external_id))
+        row = await cur.fetchone()
+        await cur.close()
+        is_new = row is None
+        if is_new:
+            cur = await conn.execute(
+                "INSERT INTO users (channel, external_id, locale, created_at, last_seen_at) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+                (channel, external_id, locale, stamp, stamp))
+            row = await cur.fetchone()
+            await cur.close()
+    assert row is not None
+    return _row(row, is_new=is_new)
+
+
+async def get(db: Database, channel: str, external_id: str) -> User | None:
+    """The user with this channel id, if they ever wrote."""
+    row = await db.fetchone(
+        "SELECT " + _COLUMNS + " FROM users WHERE channel = ? AND external_id = ?",
+        (channel, external_id))
+    return _row(row) if row else None
+
+
+async def set_locale(db: Database, user_id: int, locale: str) -> None:
+    """Store the language the user chose."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE users SET locale = ?, locale_chosen = 1 WHERE id = ?",
+                           (locale, user_id))

@@ -1,0 +1,68 @@
+"""Build configs, apps and events for tests, on a real SQLite file."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.channels.base import TELEGRAM, TEXT_ONLY
+from bot.config import Config, load_config
+from bot.core.events import Capabilities, EventKind, Incoming, Reply
+from bot.core.service import Core
+
+ROOT = Path(__file__).resolve().parent.parent
+# A well-formed token for the fake Bot API: digits, a colon and 35 URL-safe characters.
+TOKEN = "123456789:" + "A" * 10 + "b" * 10 + "C" * 10 + "_-0a9"
+_ids = itertools.count(1)
+
+
+def make_config(tmp_path: Path, **env: str) -> Config:
+    """The shipped config.yaml with the database in tmp_path."""
+    environ = {"BOT_DATABASE": str(tmp_path / "bot.db"), **env}
+    return load_config(ROOT / "config.yaml", environ)
+
+
+def text(body: str, user: str = "1", caps: Capabilities = TEXT_ONLY, locale: str | None = "vi"
+         ) -> Incoming:
+    """A typed message."""
+    return Incoming("test", user, EventKind.TEXT, datetime.now(UTC), caps, text=body,
+                    locale_hint=locale, event_id=str(next(_ids)))
+
+
+def press(payload: str, user: str = "1", caps: Capabilities = TELEGRAM,
+          locale: str | None = "vi") -> Incoming:
+    """A button press."""
+    return Incoming("test", user, EventKind.ACTION, datetime.now(UTC), caps, action=payload,
+                    locale_hint=locale, event_id=str(next(_ids)))
+
+
+class Chat:
+    """Talks to the core as one user and keeps what it answered."""
+
+    def __init__(self, core: Core, user: str = "1", locale: str | None = "vi",
+                 caps: Capabilities = TELEGRAM):
+        self.core, self.user, self.locale, self.caps = core, user, locale, caps
+        self.last: list[Reply] = []
+
+    async def say(self, body: str) -> Reply:
+        """Type body; return the last reply."""
+        self.last = await self.core.handle(text(body, self.user, self.caps, self.locale))
+        return self.last[-1]
+
+    async def press(self, payload: str) -> Reply:
+        """Press a button with this payload; return the last reply."""
+        self.last = await self.core.handle(press(payload, self.user, self.caps, self.locale))
+        return self.last[-1]
+
+    async def tap(self, label_part: str) -> Reply:
+        """Press the button of the last reply whose label contains label_part."""
+        for button in self.last[-1].options():
+            if label_part in button.label:
+                return await self.press(button.action)
+        labels = [b.label for b in self.last[-1].options()]
+        raise AssertionError(f"no button with {label_part!r} in {labels}")
+
+    def labels(self) -> list[str]:
+        """The button labels of the last reply."""
+        return [b.label for b in self.last[-1].options()]

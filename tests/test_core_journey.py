@@ -1,0 +1,202 @@
+"""The citizen's journey through the core, on a real database."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime
+
+from bot.app import App, open_app
+from bot.channels.base import TEXT_ONLY
+from bot.config import Config
+from bot.core.actions import action
+from bot.core.events import EventKind, Incoming
+from tests.factories import Chat
+
+LESSON = "vneid-level2"
+
+
+async def walk_to_quiz(chat: Chat, lesson_id: str, app: App) -> None:
+    """Open a lesson and press Next until its first question."""
+    await chat.press(action("open", lesson_id))
+    for _ in app.services.catalog.lessons[lesson_id].steps:
+        await chat.tap("▶")
+
+
+async def answer_all(chat: Chat, lesson_id: str, app: App) -> None:
+    """Answer each question correctly and go on to the end."""
+    lesson = app.services.catalog.lessons[lesson_id]
+    for index, question in enumerate(lesson.quiz):
+        right = next(i for i, a in enumerate(question.answers) if a.correct)
+        reply = await chat.press(action("ans", lesson_id, index, right))
+        assert reply.text.count("✅") == 1
+        await chat.tap("✔" if index == len(lesson.quiz) - 1 else "▶")
+
+
+async def test_start_greets_and_shows_the_main_menu(app: App) -> None:
+    chat = Chat(app.core)
+    reply = await chat.say("/start")
+    assert "Xin chào" in reply.text
+    assert "không bao giờ hỏi số căn cước" in reply.text  # what is (not) stored, and why
+    labels = chat.labels()
+    assert len(labels) == 9
+    assert labels[0] == "🏛 Dịch vụ công trực tuyến"
+    assert any("Học tiếp" in x for x in labels) and any("Tiến độ" in x for x in labels)
+
+
+async def test_english_from_the_language_hint_and_vietnamese_when_unknown(app: App) -> None:
+    assert "Hello" in (await Chat(app.core, "en-user", locale="en-GB").say("/start")).text
+    assert "Xin chào" in (await Chat(app.core, "xx-user", locale="fr").say("/start")).text
+    assert "Xin chào" in (await Chat(app.core, "none-user", locale=None).say("/start")).text
+
+
+async def test_language_switch_is_stored(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.say("/language")
+    reply = await chat.tap("English")
+    assert "Language set to English" in reply.text
+    assert "Online public services" in chat.labels()[0]
+    assert "Hello" in (await chat.say("/start")).text  # the hint (vi) no longer decides
+
+
+async def test_a_lesson_from_first_step_to_completion(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.say("/start")
+    reply = await chat.tap("Dịch vụ công")
+    assert "0/1" in reply.text
+    reply = await chat.tap("VNeID")
+    steps = len(app.services.catalog.lessons[LESSON].steps)
+    assert f"Bước 1/{steps}" in reply.text
+    assert reply.edit is True  # pressed: the lesson message is replaced in place
+    reply = await chat.tap("Tiếp")
+    assert f"Bước 2/{steps}" in reply.text
+    reply = await chat.tap("Quay lại")
+    assert f"Bước 1/{steps}" in reply.text
+    for _ in range(steps - 1):
+        await chat.tap("Tiếp")
+    reply = await chat.tap("Làm bài kiểm tra")
+    assert "Câu hỏi 1/" in reply.text
+    await answer_all(chat, LESSON, app)
+    final = chat.last[-1]
+    assert "Bạn đã học xong bài" in final.text
+    assert "Bạn đã thành thạo kỹ năng: 🏛 Dịch vụ công trực tuyến" in final.text
+    reply = await chat.say("/progress")
+    assert "Dịch vụ công trực tuyến: 1/1 bài · đã thành thạo ✓" in reply.text
+    assert "Số kỹ năng đã thành thạo: 1/5." in reply.text
+
+
+async def test_a_wrong_answer_explains_and_offers_another_try(app: App) -> None:
+    chat = Chat(app.core)
+    await walk_to_quiz(chat, LESSON, app)
+    question = app.services.catalog.lessons[LESSON].quiz[0]
+    wrong = next(i for i, a in enumerate(question.answers) if not a.correct)
+    reply = await chat.press(action("ans", LESSON, 0, wrong))
+    assert "❌ Chưa đúng." in reply.text
+    assert question.answers[wrong].explanation["vi"] in reply.text
+    reply = await chat.tap("Thử lại")
+    assert "Câu hỏi 1/" in reply.text
+
+
+async def test_mastering_all_five_skills_is_congratulated(app: App) -> None:
+    chat = Chat(app.core)
+    for lesson_id in app.services.catalog.lessons:
+        await walk_to_quiz(chat, lesson_id, app)
+        await answer_all(chat, lesson_id, app)
+    assert "đã thành thạo 5 kỹ năng số cơ bản" in chat.last[-1].text
+    assert "đã thành thạo 5 kỹ năng số cơ bản" in (await chat.say("/progress")).text
+
+
+async def test_continue_resumes_the_exact_step_after_a_restart(config: Config) -> None:
+    first = await open_app(config)
+    chat = Chat(first.core)
+    await chat.press(action("open", LESSON))
+    await chat.tap("Tiếp")
+    await chat.tap("Tiếp")
+    await first.close()
+
+    second = await open_app(config)  # a new process would do exactly this
+    try:
+        reply = await Chat(second.core).say("/continue")
+        assert "Bước 3/" in reply.text
+    finally:
+        await second.close()
+
+
+async def test_continue_with_nothing_started_suggests_a_lesson(app: App) -> None:
+    chat = Chat(app.core)
+    reply = await chat.say("/continue")
+    assert "chưa có bài nào đang học dở" in reply.text
+    assert any("VNeID" in label for label in chat.labels())
+
+
+async def test_a_double_tap_moves_once(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.press(action("open", LESSON))
+    first = await chat.press(action("go", LESSON, 0, 1))
+    again = await chat.press(action("go", LESSON, 0, 1))
+    assert "Bước 2/" in first.text and "Bước 2/" in again.text
+    assert "tin nhắn cũ" not in again.text
+
+
+async def test_a_button_from_an_old_message_says_so_and_moves_nothing(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.press(action("open", LESSON))
+    for position in range(3):
+        await chat.press(action("go", LESSON, position, position + 1))
+    reply = await chat.press(action("go", LESSON, 1, 0))  # Back, from step 2's old message
+    assert "Nút này thuộc một tin nhắn cũ" in reply.text
+    assert "Bước 4/" in reply.text
+    assert "Bước 4/" in (await chat.say("/continue")).text
+
+
+async def test_forged_and_unknown_payloads_get_the_menu(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.press(action("open", LESSON))
+    for payload in ["", "hack", "go:vneid-level2:0:9", "go:../../etc:0:1", "ans:x:1",
+                    "go:vneid-level2:0:1:extra", "x" * 300, "open:DROP TABLE"]:
+        reply = await chat.press(payload)
+        assert reply.text, payload
+    assert "Bước 1/" in (await chat.say("/continue")).text  # nothing moved
+
+
+async def test_jumping_ahead_or_skipping_the_quiz_is_refused(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.press(action("open", LESSON))
+    reply = await chat.press(action("go", LESSON, 0, 5))
+    assert "Bước 1/" in reply.text
+    steps = len(app.services.catalog.lessons[LESSON].steps)
+    await walk_to_quiz(chat, LESSON, app)
+    reply = await chat.press(action("go", LESSON, steps, steps + 1))  # no answer yet
+    assert "Câu hỏi 1/" in reply.text
+
+
+async def test_an_unknown_lesson_id_gets_a_clear_answer(app: App) -> None:
+    reply = await Chat(app.core).press(action("open", "no-such-lesson"))
+    assert "không còn nữa" in reply.text
+
+
+async def test_bad_text_input_gets_clear_answers(app: App) -> None:
+    chat = Chat(app.core)
+    assert "quá dài" in (await chat.say("a" * 5000)).text
+    assert "trống" in (await chat.say("   \u200b ")).text
+    assert "Tôi không biết lệnh /frobnicate" in (await chat.say("/frobnicate")).text
+    assert "chưa hiểu" in (await chat.say("xin chào bot")).text
+
+
+async def test_decomposed_vietnamese_selects_the_same_option(app: App) -> None:
+    chat = Chat(app.core)
+    await chat.say("/start")
+    typed = unicodedata.normalize("NFD", "Dịch vụ công trực tuyến")
+    reply = await chat.say(typed)
+    assert "Chọn một bài học" in reply.text
+    reply = await chat.say("menu")  # the label of "☰ Menu", typed
+    assert "Chọn kỹ năng" in reply.text
+
+
+async def test_unsupported_content_is_answered_without_losing_the_options(app: App) -> None:
+    chat = Chat(app.core, caps=TEXT_ONLY)
+    await chat.say("/start")
+    sticker = Incoming("test", "1", EventKind.UNSUPPORTED, datetime.now(UTC), TEXT_ONLY,
+                       locale_hint="vi")
+    (reply,) = await app.core.handle(sticker)
+    assert "chỉ đọc được chữ" in reply.text
+    assert "Chọn một bài học" in (await chat.say("1")).text  # option 1 still stands
