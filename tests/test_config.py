@@ -1,0 +1,87 @@
+"""Configuration: validated once, bad values named, environment overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.config import ConfigError, check_token, load_config
+from tests.factories import ROOT, TOKEN
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_config_loads_with_defaults() -> None:
+    config = load_config(ROOT / "config.yaml", {})
+    assert config.default_locale == "vi" and config.locales == ("vi", "en")
+    assert config.database == ROOT / "data" / "bot.db"
+    assert config.telegram.token is None
+    assert config.telegram.api_url == "https://api.telegram.org/bot"
+    assert str(config.timezone) == "Asia/Ho_Chi_Minh"
+
+
+def test_environment_overrides(tmp_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+           "BOT_DATABASE": str(tmp_path / "x.db"), "BOT_ADMINS": " 42, 7 "}
+    config = load_config(write(tmp_path, "admins: [5]\n"), env)
+    assert config.telegram.token == TOKEN
+    assert config.telegram.api_url == "http://127.0.0.1:9/bot"
+    assert config.database == tmp_path / "x.db"
+    assert config.admins == {5, 7, 42}
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ("locales: [vi, fr]\n", "locales"),
+    ("default_locale: en\nlocales: [vi]\n", "default_locale"),
+    ("admins: [abc]\n", "admins"),
+    ("admins: 5\n", "admins"),
+    ("log_level: LOUD\n", "log_level"),
+    ("timezone: Mars/Base\n", "timezone"),
+    ("telegram: {concurrent_updates: 0}\n", "telegram.concurrent_updates"),
+    ("telegram: {api_url: 'ftp://x'}\n", "telegram.api_url"),
+    ("telegram: {token: '1:abc'}\n", "telegram.token"),
+    ("colour: blue\n", "colour"),
+    ("- just a list\n", "mapping"),
+    ("province: [\n", "not valid YAML"),
+])
+def test_a_bad_value_names_its_key(tmp_path: Path, body: str, named: str) -> None:
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        load_config(write(tmp_path, body), {})
+
+
+@pytest.mark.parametrize("token", [
+    "YOUR_TOKEN_HERE", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", "12345", "abc:def",
+    "123456789:short", TOKEN + "x", "<token>"])
+def test_placeholder_and_malformed_tokens_are_refused(token: str) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        check_token(token)
+
+
+def test_bad_admins_from_the_environment_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="BOT_ADMINS"):
+        load_config(write(tmp_path, "{}\n"), {"BOT_ADMINS": "12,abc"})
+
+
+def test_a_bad_token_stops_start_up_before_any_network_call(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API URL points nowhere: a network call would hang or fail differently.
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "YOUR_TOKEN_HERE")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
+    monkeypatch.setenv("BOT_DATABASE", str(tmp_path / "bot.db"))
+    assert main([]) == 2
+    assert "TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
+    assert not (tmp_path / "bot.db").exists()
+
+
+def test_config_flag_reads_another_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    path = write(tmp_path, "locales: [de]\n")
+    assert main(["--config", str(path), "lessons", "check"]) == 2
+    assert "locales" in capsys.readouterr().err

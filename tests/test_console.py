@@ -1,0 +1,65 @@
+"""The terminal chat, by transcript: numbered options, typed numbers and labels."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.app import App
+from bot.channels.console import SEPARATOR, run_console
+from tests.factories import ROOT
+
+
+async def transcript(app: App, lines: list[str], user: str = "local") -> list[str]:
+    """Run the console on typed lines; return each reply block."""
+    stdin = io.StringIO("".join(f"{line}\n" for line in lines))
+    stdout = io.StringIO()
+    await run_console(app.core, user, "vi", stdin, stdout)
+    blocks = stdout.getvalue().split(f"\n{SEPARATOR}\n")
+    return [block.removeprefix("> ").strip() for block in blocks if block.strip("> \n")]
+
+
+async def test_a_lesson_by_numbers_and_labels(app: App) -> None:
+    steps = len(app.services.catalog.lessons["vneid-level2"].steps)
+    blocks = await transcript(app, ["1", "1", "tiep", "Quay lại", "2", "/progress"])
+    greeting, skill, step1, step2, back, forward, report = blocks
+    assert greeting.startswith("Xin chào!")
+    assert "1. 🏛 Dịch vụ công trực tuyến" in greeting and "9. ❓ Trợ giúp" in greeting
+    assert "Đã học xong 0/1 bài." in skill and "1. VNeID" in skill
+    assert f"Bước 1/{steps}" in step1 and "2. Tiếp ▶" in step1
+    assert f"Bước 2/{steps}" in step2  # "tiep" typed without accents
+    assert f"Bước 1/{steps}" in back  # the label typed in full
+    assert f"Bước 2/{steps}" in forward  # the number typed
+    assert "Tiến độ học của bạn" in report
+
+
+async def test_a_number_out_of_range_is_explained(app: App) -> None:
+    blocks = await transcript(app, ["42"])
+    assert blocks[-1] == "Bạn hãy gõ một số từ 1 đến 9."
+
+
+async def test_the_whole_journey_in_english(app: App) -> None:
+    lesson = app.services.catalog.lessons["safe-shopping"]
+    lines = ["/language", "English", "2", "1"] + ["2"] * len(lesson.steps)
+    for question in lesson.quiz:
+        right = next(i for i, a in enumerate(question.answers, 1) if a.correct)
+        lines += [str(right), "1"]  # the answer, then "Next question ▶" / "Finish ✔"
+    lines.append("/progress")
+    blocks = await transcript(app, lines)
+    assert "Language set to English." in blocks[2]
+    assert "You finished the lesson" in blocks[-2]
+    assert "Online shopping: 1 of 1 lesson · mastered ✓" in blocks[-1]
+
+
+def test_python_m_bot_without_a_token_chats_in_the_terminal(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(tmp_path / "bot.db"), "LANG": "C.UTF-8",
+           "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, "-m", "bot"], input="1\n/quit\n", cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    first_line, _, rest = result.stdout.partition("\n")
+    assert "No TELEGRAM_BOT_TOKEN set" in first_line
+    assert "Xin chào!" in rest and "Chọn một bài học" in rest
+    assert (tmp_path / "bot.db").exists()
