@@ -29,9 +29,10 @@ def entries(locale: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
     for message in catalog(locale):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        found.append((ids[0], tuple(ids), tuple(strings)))
+        ids = tuple(str(x) for x in (message.id if isinstance(message.id, (tuple, list))
+                                     else (message.id,)))
+        raw = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        found.append((ids[0], ids, tuple(str(x or "") for x in raw)))
     return found
 
 

@@ -1,0 +1,35 @@
+"""Run the real python-telegram-bot Application against the fake Bot API, in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
+from tests.factories import TOKEN, make_config
+from tests.fakes import FakeBotApi
+
+
+@asynccontextmanager
+async def running_bot(api: FakeBotApi, tmp_path: Path, **env: str
+                      ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Start the bot as run_polling would (post_init included) and stop it the same way."""
+    config = make_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, **env)
+    application = build_application(config)
+    await application.initialize()
+    assert application.post_init is not None and application.updater is not None
+    await application.post_init(application)
+    await application.updater.start_polling(poll_interval=0, timeout=1,
+                                            allowed_updates=ALLOWED_UPDATES)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)

@@ -1,0 +1,85 @@
+"""Acceptance: `python -m bot` on Telegram, killed with kill -9 mid-lesson, resumes exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.core.catalog import load_catalog
+from tests.factories import ROOT, TOKEN
+from tests.fakes import FakeBotApi
+
+USER = 7001
+CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
+
+
+@asynccontextmanager
+async def bot_process(api: FakeBotApi, database: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` with a token, pointed at the fake API; killed with SIGKILL at the end."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "BOT_DATABASE": str(database)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()  # SIGKILL: no cleanup runs, as in a crash
+            await process.wait()
+
+
+def data_of(api: FakeBotApi, label_part: str) -> str:
+    for label, data in api.buttons(USER):
+        if label_part in label:
+            return data
+    raise AssertionError(f"no {label_part!r} in {api.buttons(USER)}")
+
+
+async def tap(api: FakeBotApi, label_part: str, expect: str) -> None:
+    api.press(USER, data_of(api, label_part))
+    await api.wait_text(USER, expect, timeout=20)
+
+
+async def test_kill_9_mid_lesson_then_continue(tmp_path: Path) -> None:
+    finished = CATALOG.lessons["safe-shopping"]
+    database = tmp_path / "bot.db"
+    async with FakeBotApi() as api:
+        async with bot_process(api, database):
+            api.send_text(USER, "/start")
+            await api.wait_text(USER, "Xin chào", timeout=30)
+            await tap(api, "Ngôn ngữ", "Chọn ngôn ngữ")
+            await tap(api, "English", "Language set to English")
+            await tap(api, "shopping", "Choose a lesson:")
+            await tap(api, finished.title["en"], "Step 1 of")
+            for number in range(2, len(finished.steps) + 1):
+                await tap(api, "Next", f"Step {number} of")
+            await tap(api, "Quiz", "Question 1 of")
+            for index, question in enumerate(finished.quiz):
+                right = next(a for a in question.answers if a.correct)
+                await tap(api, right.text["en"], "✅ Correct!")
+                last = index == len(finished.quiz) - 1
+                await tap(api, "Finish" if last else "Next question",
+                          "You finished" if last else f"Question {index + 2} of")
+            api.send_text(USER, "/progress")
+            await api.wait_text(USER, "Online shopping: 1 of 1 lesson · mastered ✓", timeout=20)
+            # Another lesson, stopped at step 3 when the process dies.
+            api.send_text(USER, "/menu")
+            await api.wait_text(USER, "Choose a skill", timeout=20)
+            await tap(api, "payment", "Choose a lesson:")
+            await tap(api, CATALOG.by_skill("payment")[0].title["en"], "Step 1 of")
+            await tap(api, "Next", "Step 2 of")
+            await tap(api, "Next", "Step 3 of")
+            await api.wait_idle()
+        # The process was killed with SIGKILL; a new one starts on the same database.
+        async with bot_process(api, database):
+            api.send_text(USER, "/continue")
+            resumed = await api.wait_text(USER, "Step 3 of", timeout=30)
+            assert CATALOG.by_skill("payment")[0].title["en"] in resumed.text
+            api.send_text(USER, "/progress")
+            report = await api.wait_text(USER, "Your progress", timeout=20)
+            assert "Online shopping: 1 of 1 lesson · mastered ✓" in report.text

@@ -1,0 +1,132 @@
+"""The real PTB Application against a fake Bot API on 127.0.0.1: the citizen's journey."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.catalog import load_catalog
+from tests.factories import ROOT
+from tests.fakes import FakeBotApi
+from tests.telegram_harness import running_bot
+
+USER = 5001
+CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+def data_of(api: FakeBotApi, chat: int, label_part: str) -> str:
+    """The callback data of the current keyboard's button whose label contains label_part."""
+    for label, data in api.buttons(chat):
+        if label_part in label:
+            return data
+    raise AssertionError(f"no {label_part!r} in {api.buttons(chat)}")
+
+
+async def test_commands_are_registered_in_each_language(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path):
+        vi = dict(api.my_commands("vi"))
+        en = dict(api.my_commands("en"))
+        assert vi["continue"] == "Học tiếp bài đang dừng"
+        assert en["continue"] == "Continue the lesson where you stopped"
+        assert dict(api.my_commands(""))["start"] == vi["start"]  # the default is Vietnamese
+        assert set(vi) == set(en) >= {"start", "help", "language", "progress", "cancel"}
+
+
+async def test_the_journey_in_english_with_edits_in_place(api: FakeBotApi, tmp_path: Path
+                                                          ) -> None:
+    lesson = CATALOG.lessons["vneid-level2"]
+    async with running_bot(api, tmp_path):
+        api.send_text(USER, "/start")
+        await api.wait_text(USER, "Xin chào An!")
+        api.press(USER, data_of(api, USER, "Ngôn ngữ"))
+        await api.wait_text(USER, "Chọn ngôn ngữ")
+        api.press(USER, data_of(api, USER, "English"))
+        await api.wait_text(USER, "Language set to English.")
+        for skill_label in ["public services", "shopping", "payment", "safe online", "Other"]:
+            api.press(USER, data_of(api, USER, skill_label))
+            await api.wait_text(USER, "Choose a lesson:")
+            api.press(USER, data_of(api, USER, "Menu"))
+            await api.wait_text(USER, "Choose a skill to learn:")
+        api.press(USER, data_of(api, USER, "public services"))
+        await api.wait_text(USER, "Choose a lesson:")
+        api.press(USER, data_of(api, USER, lesson.title["en"]))
+        first = await api.wait_text(USER, f"Step 1 of {len(lesson.steps)}")
+        assert first.method == "editMessageText"  # the lesson replaces the menu in place
+        for number in range(2, len(lesson.steps) + 1):
+            api.press(USER, data_of(api, USER, "Next"))
+            call = await api.wait_text(USER, f"Step {number} of {len(lesson.steps)}")
+            assert call.params["message_id"] == first.params["message_id"]
+        api.press(USER, data_of(api, USER, "Quiz"))
+        await api.wait_text(USER, "Question 1 of")
+        for index, question in enumerate(lesson.quiz):
+            right = next(a for a in question.answers if a.correct)
+            api.press(USER, data_of(api, USER, right.text["en"]))
+            await api.wait_text(USER, "✅ Correct!")
+            if index == len(lesson.quiz) - 1:
+                api.press(USER, data_of(api, USER, "Finish"))
+            else:
+                api.press(USER, data_of(api, USER, "Next question"))
+                await api.wait_text(USER, f"Question {index + 2} of")
+        await api.wait_text(USER, "You finished the lesson")
+        api.send_text(USER, "/progress", language_code="vi")
+        report = await api.wait_text(USER, "Your progress")
+        assert "Online public services: 1 of 1 lesson · mastered ✓" in report.text
+
+
+async def test_non_text_messages_and_unknown_commands_are_answered(api: FakeBotApi,
+                                                                   tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path):
+        for send in (api.send_sticker, api.send_photo, api.send_voice):
+            send(USER)
+            await api.wait_text(USER, "Tôi chỉ đọc được chữ")
+        api.send_text(USER, "/nonsense@fake_bot")
+        await api.wait_text(USER, "Tôi không biết lệnh /nonsense@fake_bot")
+        api.send_text(USER, "x" * 4096)
+        await api.wait_text(USER, "Tôi chưa hiểu ý bạn")
+
+
+async def test_a_forged_button_and_a_vanished_message_are_handled(api: FakeBotApi,
+                                                                  tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path):
+        api.send_text(USER, "/start")
+        await api.wait_text(USER, "Xin chào")
+        api.press(USER, "go:../../admin:0:1", check=False)
+        await api.wait_text(USER, "Tôi không nhận ra nút này")
+        # A button on a message Telegram no longer has: the answer arrives as a new message.
+        api.press(USER, "help", message_id=999_999, check=False)
+        call = await api.wait_text(USER, "/continue")
+        assert call.method == "sendMessage"
+
+
+async def test_a_failed_send_is_logged_and_the_user_told(api: FakeBotApi, tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    async with running_bot(api, tmp_path):
+        api.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+        update_id = api.send_text(USER, "/start")
+        await api.wait_text(USER, "Xin lỗi, tôi đang gặp trục trặc")
+    assert f"error while handling update {update_id}" in caplog.text
+
+
+async def test_a_double_tap_moves_one_step(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path):
+        api.send_text(USER, "/start")
+        await api.wait_text(USER, "Xin chào")
+        api.press(USER, data_of(api, USER, "Dịch vụ công"))
+        await api.wait_text(USER, "Chọn một bài học")
+        api.press(USER, data_of(api, USER, "VNeID"))
+        await api.wait_text(USER, "Bước 1/")
+        next_data = data_of(api, USER, "Tiếp")
+        api.press(USER, next_data)
+        api.press(USER, next_data)
+        await api.wait_idle()
+        api.send_text(USER, "/continue")
+        await api.wait_text(USER, "Bước 2/")
+        assert not any("Bước 3/" in text for text in api.texts_to(USER))
