@@ -102,6 +102,8 @@ def run_console(config: Config, user: str) -> int:
         asyncio.run(session())
     except KeyboardInterrupt:
         print()
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the exit flush quiet
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.skills import SKILLS
+from bot.core.skills import SKILLS, TRACKS
 
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,23}$")
 # The most restrictive channel we serve (the Zalo Bot Platform) shows 2,000 characters.
@@ -174,8 +174,8 @@ class _Reader:
         elif lesson_id != path.stem:
             self.fail("id", f"'{lesson_id}' must equal the file name '{path.stem}'")
         skill = raw.get("skill")
-        if skill not in SKILLS:
-            self.fail("skill", f"unknown skill {skill!r}; allowed: {', '.join(SKILLS)}")
+        if skill not in TRACKS:
+            self.fail("skill", f"unknown skill {skill!r}; allowed: {', '.join(TRACKS)}")
         order = raw.get("order", 1)
         if not isinstance(order, int) or isinstance(order, bool) or order < 1:
             self.fail("order", "must be a whole number from 1")

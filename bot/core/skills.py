@@ -12,8 +12,12 @@ SKILLS: dict[str, tuple[str, str]] = {
     "other_platforms": ("📱", N_("Other digital platforms")),
 }
 
+# Not one of the five: lessons for volunteers and admins on how to guide people.
+HANDBOOK = "handbook"
+TRACKS: dict[str, tuple[str, str]] = {**SKILLS, HANDBOOK: ("🧭", N_("Volunteer handbook"))}
+
 
 def skill_label(skill: str, t: Translator) -> str:
-    """The skill's emoji and name in the user's language."""
-    emoji, name = SKILLS[skill]
+    """The skill's (or the handbook's) emoji and name in the user's language."""
+    emoji, name = TRACKS[skill]
     return f"{emoji} {t._(name)}"
