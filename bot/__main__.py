@@ -103,7 +103,7 @@ def run_console(config: Config, user: str) -> int:
     except KeyboardInterrupt:
         print()
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the exit flush quiet
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - keeps the exit flush quiet
     return 0
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.core.catalog import load_catalog
+from bot.core.catalog import Catalog, load_catalog
 from bot.core.router import Services
+from bot.core.search import SearchIndex
 from bot.core.service import Core, build_router
+from bot.core.skills import TRACKS
 from bot.i18n import Translations
 from bot.storage.db import open_database
 
@@ -26,11 +28,18 @@ class App:
 
 
 
+def build_search(catalog: Catalog, translations: Translations) -> SearchIndex:
+    """The lesson search index, with each skill's name in every language."""
+    names = {skill: [translations.get(loc)._(name) for loc in translations.locales]
+             for skill, (_emoji, name) in TRACKS.items()}
+    return SearchIndex(catalog, names)
+
+
 async def open_app(config: Config) -> App:
     """Load translations and lessons (failing fast on errors), open the database, build the core."""
     translations = Translations(config.locales, config.default_locale)
     catalog = load_catalog(config.lessons_dir, config.locales)
     db = await open_database(config.database)
     services = Services(config=config, db=db, catalog=catalog, translations=translations,
-                        router=build_router())
+                        router=build_router(), search=build_search(catalog, translations))
     return App(services, Core(services))

@@ -78,7 +78,8 @@ async def test_the_journey_in_english_with_edits_in_place(api: FakeBotApi, tmp_p
         await api.wait_text(USER, "You finished the lesson")
         api.send_text(USER, "/progress", language_code="vi")
         report = await api.wait_text(USER, "Your progress")
-        assert "Online public services: 1 of 1 lesson · mastered ✓" in report.text
+        count = len(CATALOG.by_skill("public_services"))
+        assert f"Online public services: 1 of {count} lesson" in report.text
 
 
 async def test_non_text_messages_and_unknown_commands_are_answered(api: FakeBotApi,
@@ -90,7 +91,7 @@ async def test_non_text_messages_and_unknown_commands_are_answered(api: FakeBotA
         api.send_text(USER, "/nonsense@fake_bot")
         await api.wait_text(USER, "Tôi không biết lệnh /nonsense@fake_bot")
         api.send_text(USER, "x" * 4096)
-        await api.wait_text(USER, "Tôi chưa hiểu ý bạn")
+        await api.wait_text(USER, "Tôi chưa tìm thấy bài nào")
 
 
 async def test_a_forged_button_and_a_vanished_message_are_handled(api: FakeBotApi,

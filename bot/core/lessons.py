@@ -7,8 +7,9 @@ from bot.core.actions import Action, action
 from bot.core.catalog import Lesson
 from bot.core.events import Button, Reply
 from bot.core.menus import main_menu, menu_button
+from bot.core.roles import may_open_track
 from bot.core.router import Context, Router
-from bot.core.skills import SKILLS, skill_label
+from bot.core.skills import SKILLS, TRACKS, skill_label
 from bot.i18n import N_
 from bot.storage import progress
 from bot.storage.progress import LessonProgress
@@ -17,8 +18,10 @@ from bot.storage.progress import LessonProgress
 async def show_skill(ctx: Context, act: Action) -> list[Reply]:
     """The lessons of one skill, ✓ on the finished ones."""
     skill = act.args[0]
-    if skill not in SKILLS:
+    if skill not in TRACKS:
         return [main_menu(ctx, ctx.t._("I don't know that skill. Choose one below:"))]
+    if not may_open_track(ctx, skill):
+        return [_volunteers_only(ctx)]
     t = ctx.t
     lessons = ctx.catalog.by_skill(skill)
     done = {p.lesson_id: p for p in await progress.all_for(ctx.db, ctx.user.id)}
@@ -48,6 +51,8 @@ async def open_lesson(ctx: Context, act: Action) -> list[Reply]:
     lesson = ctx.catalog.lessons.get(act.args[0])
     if lesson is None:
         return [_gone(ctx)]
+    if not may_open_track(ctx, lesson.skill):
+        return [_volunteers_only(ctx)]
     row = await progress.get(ctx.db, ctx.user.id, lesson.id)
     if row and row.status == progress.IN_PROGRESS and row.position < lesson.end:
         await progress.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
@@ -192,6 +197,11 @@ async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:
 def mastered_all(ctx: Context, completed: set[str]) -> bool:
     """True when every skill's lessons are all completed."""
     return all(all(x.id in completed for x in ctx.catalog.by_skill(s)) for s in SKILLS)
+
+
+def _volunteers_only(ctx: Context) -> Reply:
+    return main_menu(ctx, ctx.t._("That part is for the volunteers of the digital technology "
+                                  "teams. Choose a skill below:"))
 
 
 def _gone(ctx: Context) -> Reply:

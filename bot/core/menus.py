@@ -5,18 +5,21 @@ from __future__ import annotations
 from bot.core import actions
 from bot.core.actions import Action, action
 from bot.core.events import Button, Reply
+from bot.core.roles import sees_handbook
 from bot.core.router import Context, Router
-from bot.core.skills import SKILLS, skill_label
+from bot.core.skills import HANDBOOK, SKILLS, skill_label
 from bot.i18n import N_, Translator
 from bot.storage import users
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
-def main_menu_buttons(t: Translator) -> tuple[tuple[Button, ...], ...]:
-    """The five skills, then Continue, My progress, Language and Help."""
+def main_menu_buttons(t: Translator, handbook: bool = False) -> tuple[tuple[Button, ...], ...]:
+    """The five skills (and the handbook for volunteers), Continue, Progress, Language, Help."""
     rows: list[tuple[Button, ...]] = [
         (Button(skill_label(skill, t), action("skill", skill)),) for skill in SKILLS]
+    if handbook:
+        rows.append((Button(skill_label(HANDBOOK, t), action("skill", HANDBOOK)),))
     rows.append((Button(t._("▶ Continue"), actions.CONTINUE),
                  Button(t._("📊 My progress"), actions.PROGRESS)))
     rows.append((Button(t._("🌐 Language"), actions.LANGUAGE),
@@ -26,8 +29,8 @@ def main_menu_buttons(t: Translator) -> tuple[tuple[Button, ...], ...]:
 
 def main_menu(ctx: Context, text: str | None = None) -> Reply:
     """The main menu, under text or a short prompt."""
-    return Reply(text or ctx.t._("Choose a skill to learn:"), main_menu_buttons(ctx.t),
-                 edit=ctx.pressed)
+    return Reply(text or ctx.t._("Choose a skill to learn:"),
+                 main_menu_buttons(ctx.t, sees_handbook(ctx)), edit=ctx.pressed)
 
 
 def menu_button(t: Translator) -> Button:
@@ -48,7 +51,7 @@ async def start(ctx: Context, _args: str) -> list[Reply]:
             "continue later. I never ask for ID numbers, passwords or OTP codes."),
         t._("Choose a skill to begin:"),
     ])
-    return [Reply(text, main_menu_buttons(t))]
+    return [Reply(text, main_menu_buttons(t, sees_handbook(ctx)))]
 
 
 async def show_menu(ctx: Context, _arg: str | Action) -> list[Reply]:
@@ -87,8 +90,8 @@ async def set_language(ctx: Context, act: Action) -> list[Reply]:
     await users.set_locale(ctx.db, ctx.user.id, locale)
     t = ctx.services.translations.get(locale)
     text = t._("Language set to {language}.").format(language=LANGUAGE_NAMES.get(locale, locale))
-    return [Reply(text + "\n\n" + t._("Choose a skill to learn:"), main_menu_buttons(t),
-                  edit=ctx.pressed)]
+    return [Reply(text + "\n\n" + t._("Choose a skill to learn:"),
+                  main_menu_buttons(t, sees_handbook(ctx)), edit=ctx.pressed)]
 
 
 def register(router: Router) -> None:

@@ -10,6 +10,7 @@ from bot.config import Config
 from bot.core.actions import Action
 from bot.core.catalog import Catalog
 from bot.core.events import Incoming, Reply
+from bot.core.search import SearchIndex
 from bot.i18n import Translations, Translator
 from bot.storage.db import Database
 from bot.storage.users import User
@@ -24,6 +25,7 @@ class Services:
     catalog: Catalog
     translations: Translations
     router: Router
+    search: SearchIndex
 
 
 @dataclass(frozen=True)

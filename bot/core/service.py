@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.core import actions, lessons, menus, my_progress
+from bot.core import actions, finder, lessons, menus, my_progress
 from bot.core.events import EventKind, Incoming, Reply
 from bot.core.router import Context, Router, Services
 from bot.core.text import fold, normalize
@@ -28,6 +28,7 @@ def build_router() -> Router:
     menus.register(router)
     lessons.register(router)
     my_progress.register(router)
+    finder.register(router)
     router.command("cancel", N_("Stop what you are doing"), cancel)
     return router
 
@@ -92,8 +93,7 @@ class Core:
             return await self._run_action(ctx, chosen)
         if chosen is not None:
             return [chosen]
-        return [menus.main_menu(ctx, t._("I did not understand that. Press a button below, or "
-                                         "type /help to see what I can do."))]
+        return await finder.free_text(ctx, text)
 
     async def _run_command(self, ctx: Context, text: str) -> list[Reply]:
         match = _COMMAND.match(text)

@@ -1,0 +1,26 @@
+"""Who may see what. Checked in the core, so every channel enforces the same rules."""
+
+from __future__ import annotations
+
+from bot.core.router import Context
+from bot.core.skills import HANDBOOK
+
+# Channels whose user ids are Telegram ids: the console lets an operator act as one.
+_TELEGRAM_IDS = {"telegram", "console"}
+
+
+def is_admin(ctx: Context) -> bool:
+    """True for the admins named in the configuration (config.yaml and BOT_ADMINS)."""
+    user = ctx.user
+    return (user.channel in _TELEGRAM_IDS and user.external_id.isdigit()
+            and int(user.external_id) in ctx.services.config.admins)
+
+
+def sees_handbook(ctx: Context) -> bool:
+    """The volunteer handbook is for volunteers and admins, not citizens."""
+    return is_admin(ctx)
+
+
+def may_open_track(ctx: Context, skill: str) -> bool:
+    """Whether the user may list or open lessons of this skill or track."""
+    return skill != HANDBOOK or sees_handbook(ctx)
