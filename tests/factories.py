@@ -26,14 +26,14 @@ def make_config(tmp_path: Path, **env: str) -> Config:
 def text(body: str, user: str = "1", caps: Capabilities = TEXT_ONLY, locale: str | None = "vi"
          ) -> Incoming:
     """A typed message."""
-    return Incoming("test", user, EventKind.TEXT, datetime.now(UTC), caps, text=body,
+    return Incoming("telegram", user, EventKind.TEXT, datetime.now(UTC), caps, text=body,
                     locale_hint=locale, event_id=str(next(_ids)))
 
 
 def press(payload: str, user: str = "1", caps: Capabilities = TELEGRAM,
           locale: str | None = "vi") -> Incoming:
     """A button press."""
-    return Incoming("test", user, EventKind.ACTION, datetime.now(UTC), caps, action=payload,
+    return Incoming("telegram", user, EventKind.ACTION, datetime.now(UTC), caps, action=payload,
                     locale_hint=locale, event_id=str(next(_ids)))
 
 

@@ -22,6 +22,8 @@ EXPLANATION_LIMIT = 400
 STEP_OVERHEAD = 120  # the header, position and icons the step view adds around the text
 
 Localized = dict[str, str]
+# The C loader when PyYAML has it: ten times faster, and start-up time matters.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class _Reader:
 
     def lesson(self, path: Path) -> Lesson | None:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             self.fail("-", f"not valid YAML: {exc}")
             return None

@@ -6,6 +6,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -39,18 +40,28 @@ ABBREVIATIONS: dict[str, str] = {
     "cskh": "cham soc khach hang",
 }
 
-# Words too common to tell lessons apart (folded Vietnamese and English).
+# Everyday words for the words the lessons use (folded, whole phrases).
+SYNONYMS: dict[str, str] = {
+    "bang lai": "giay phep lai xe",
+    "tam tru": "tam tru luu tru",
+    "cuc gach": "dien thoai thuong",
+    "tien dien": "tien dien hoa don dien",
+}
+
+# Words too common to tell lessons apart. Folding merges words (đăng/đang, căn/can, thẻ/the,
+# bán/bạn, an toàn/an), so only words whose every accented form is common are listed, and no
+# English word that folds into a Vietnamese one (to/tờ, be/bé, the/thẻ, an/an toàn).
 STOPWORDS = frozenset(
-    "la cua va cho toi ban minh nhu the nao gi co khong duoc thi mot nhung cac de o voi "
-    "khi se da dang bi tu tren trong ra vao lam sao can muon hoi giup em anh chi bac "
-    "how to the a an i my me what do is are of in on for with and or can you your it "
-    "this that be".split())
+    "la cua va cho toi minh nhu nao gi khong duoc thi mot nhung cac voi khi se sao muon "
+    "hoi giup em anh bac how what does is are of for with and or you your it this that "
+    "my".split())
 
 # Field weights: a word in the title says more than one in a step.
 _TITLE, _SUMMARY, _BODY = 3.0, 2.0, 1.0
 _MIN_SIMILARITY = 80  # rapidfuzz ratio (0-100): one typo in a word of five letters or more
 _MIN_SCORE = 0.5
 _RELATIVE = 0.4  # hits far behind the best one are noise
+_PAIR_BONUS = 1.0
 
 
 @dataclass(frozen=True)
@@ -62,11 +73,20 @@ class Hit:
 
 
 def tokens(text: str) -> list[str]:
-    """Folded words of text, abbreviations expanded, stopwords removed."""
+    """Folded words of text, abbreviations and synonyms expanded, stopwords removed."""
     words: list[str] = []
     for word in _WORD.findall(fold(text)):
         words.extend(ABBREVIATIONS.get(word, word).split())
-    return [w for w in words if w not in STOPWORDS]
+    joined = " ".join(words)
+    for phrase, meaning in SYNONYMS.items():
+        if f" {phrase} " in f" {joined} ":
+            joined = f"{joined} {meaning}"
+    return [w for w in joined.split() if w not in STOPWORDS]
+
+
+def bigrams(words: list[str]) -> list[str]:
+    """Adjacent word pairs: most Vietnamese words are two syllables ("thanh toan")."""
+    return [f"{a} {b}" for a, b in pairwise(words)]
 
 
 class SearchIndex:
@@ -82,14 +102,16 @@ class SearchIndex:
             fields.append((_SUMMARY, (skill_names or {}).get(lesson.skill, [])))
             for weight, texts in fields:
                 for text in texts:
-                    for word in tokens(text):
+                    words = tokens(text)
+                    for word in words + bigrams(words):
                         if postings[word].get(index, 0.0) < weight:
                             postings[word][index] = weight
             self._titles.append(" ".join(tokens(" ".join(lesson.title.values()))))
         self._postings = dict(postings)
-        self._vocabulary = list(self._postings)
+        # Fuzzy matching is for single words; pairs are only matched as typed.
+        self._vocabulary = [w for w in self._postings if " " not in w]
         total = len(self.lessons) or 1
-        self._idf = {w: math.log(1 + total / len(p)) for w, p in self._postings.items()}
+        self._idf = {w: math.log((total + 1) / len(p)) for w, p in self._postings.items()}
 
     @staticmethod
     def _fields(lesson: Lesson) -> list[tuple[float, list[str]]]:
@@ -102,15 +124,19 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = 3, allowed: set[str] | None = None) -> list[Hit]:
         """The best lessons for query, best first; only skills in allowed when given."""
-        words = list(dict.fromkeys(tokens(query)))
+        all_words = tokens(query)
+        words = list(dict.fromkeys(all_words))
         if not words:
             return []
         scores: dict[int, float] = defaultdict(float)
         for word in words:
             for match, similarity in self._matches(word):
                 for index, weight in self._postings[match].items():
-                    gain = similarity * weight * self._idf[match]
-                    scores[index] = max(scores[index], 0.0) + gain / len(words)
+                    scores[index] += similarity * weight * self._idf[match] / len(words)
+        for pair in dict.fromkeys(bigrams(all_words)):
+            # A pair found as typed is a whole word matched, worth more than its syllables.
+            for index, weight in self._postings.get(pair, {}).items():
+                scores[index] += _PAIR_BONUS * weight * self._idf[pair] / len(words)
         phrase = " ".join(words)
         for index in list(scores):
             # Several words in the title's order ("dich vu cong") are worth more together.

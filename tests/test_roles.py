@@ -1,0 +1,43 @@
+"""Roles are checked in the core: the handbook is for volunteers and admins only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, open_app
+from bot.core.actions import action
+from tests.factories import Chat, make_config
+
+ADMIN = "4242"
+
+
+@pytest.fixture
+async def admin_app(tmp_path: Path) -> AsyncIterator[App]:
+    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
+    yield opened
+    await opened.close()
+
+
+def handbook_lesson(app: App) -> str:
+    return app.services.catalog.by_skill("handbook")[0].id
+
+
+async def test_a_citizen_sees_no_handbook_and_cannot_open_it(admin_app: App) -> None:
+    chat = Chat(admin_app.core, user="1")
+    await chat.say("/start")
+    assert not any("Cẩm nang" in label for label in chat.labels())
+    for payload in (action("skill", "handbook"), action("open", handbook_lesson(admin_app))):
+        reply = await chat.press(payload)
+        assert "dành cho thành viên Tổ công nghệ số cộng đồng" in reply.text
+    assert "chưa có bài nào đang học dở" in (await chat.say("/continue")).text
+
+
+async def test_an_admin_from_the_config_reads_the_handbook(admin_app: App) -> None:
+    chat = Chat(admin_app.core, user=ADMIN)
+    await chat.say("/start")
+    await chat.tap("Cẩm nang tình nguyện viên")
+    reply = await chat.press(action("open", handbook_lesson(admin_app)))
+    assert "Bước 1/" in reply.text
