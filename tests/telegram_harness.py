@@ -33,3 +33,18 @@ async def running_bot(api: FakeBotApi, tmp_path: Path, **env: str
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def data_of(api: FakeBotApi, chat: int, label_part: str) -> str:
+    """The callback data of the current keyboard's button whose label contains label_part."""
+    for label, data in api.buttons(chat):
+        if label_part in label:
+            return data
+    raise AssertionError(f"no {label_part!r} in {api.buttons(chat)}")
+
+
+async def tap(api: FakeBotApi, chat: int, label_part: str, expect: str,
+              timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Press a button of the current keyboard and wait for a text containing expect."""
+    api.press(chat, data_of(api, chat, label_part))
+    await api.wait_text(chat, expect, timeout=timeout)

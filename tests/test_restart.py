@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.core.catalog import load_catalog
 from tests.factories import ROOT, TOKEN
 from tests.fakes import FakeBotApi
+from tests.telegram_harness import tap
 
 USER = 7001
 CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
@@ -33,18 +34,6 @@ async def bot_process(api: FakeBotApi, database: Path) -> AsyncIterator[asyncio.
             await process.wait()
 
 
-def data_of(api: FakeBotApi, label_part: str) -> str:
-    for label, data in api.buttons(USER):
-        if label_part in label:
-            return data
-    raise AssertionError(f"no {label_part!r} in {api.buttons(USER)}")
-
-
-async def tap(api: FakeBotApi, label_part: str, expect: str) -> None:
-    api.press(USER, data_of(api, label_part))
-    await api.wait_text(USER, expect, timeout=20)
-
-
 async def test_kill_9_mid_lesson_then_continue(tmp_path: Path) -> None:
     finished = CATALOG.by_skill("shopping")[0]
     database = tmp_path / "bot.db"
@@ -52,28 +41,28 @@ async def test_kill_9_mid_lesson_then_continue(tmp_path: Path) -> None:
         async with bot_process(api, database):
             api.send_text(USER, "/start")
             await api.wait_text(USER, "Xin chào", timeout=30)
-            await tap(api, "Ngôn ngữ", "Chọn ngôn ngữ")
-            await tap(api, "English", "Language set to English")
-            await tap(api, "shopping", "Choose a lesson:")
-            await tap(api, finished.title["en"], "Step 1 of")
+            await tap(api, USER, "Ngôn ngữ", "Chọn ngôn ngữ")
+            await tap(api, USER, "English", "Language set to English")
+            await tap(api, USER, "shopping", "Choose a lesson:")
+            await tap(api, USER, finished.title["en"], "Step 1 of")
             for number in range(2, len(finished.steps) + 1):
-                await tap(api, "Next", f"Step {number} of")
-            await tap(api, "Quiz", "Question 1 of")
+                await tap(api, USER, "Next", f"Step {number} of")
+            await tap(api, USER, "Quiz", "Question 1 of")
             for index, question in enumerate(finished.quiz):
                 right = next(a for a in question.answers if a.correct)
-                await tap(api, right.text["en"], "✅ Correct!")
+                await tap(api, USER, right.text["en"], "✅ Correct!")
                 last = index == len(finished.quiz) - 1
-                await tap(api, "Finish" if last else "Next question",
+                await tap(api, USER, "Finish" if last else "Next question",
                           "You finished" if last else f"Question {index + 2} of")
             api.send_text(USER, "/progress")
             await api.wait_text(USER, f"✓ {finished.title['en']}", timeout=20)
             # Another lesson, stopped at step 3 when the process dies.
             api.send_text(USER, "/menu")
             await api.wait_text(USER, "Choose a skill", timeout=20)
-            await tap(api, "payment", "Choose a lesson:")
-            await tap(api, CATALOG.by_skill("payment")[0].title["en"], "Step 1 of")
-            await tap(api, "Next", "Step 2 of")
-            await tap(api, "Next", "Step 3 of")
+            await tap(api, USER, "payment", "Choose a lesson:")
+            await tap(api, USER, CATALOG.by_skill("payment")[0].title["en"], "Step 1 of")
+            await tap(api, USER, "Next", "Step 2 of")
+            await tap(api, USER, "Next", "Step 3 of")
             await api.wait_idle()
         # The process was killed with SIGKILL; a new one starts on the same database.
         async with bot_process(api, database):

@@ -10,7 +10,7 @@ import pytest
 from bot.core.catalog import load_catalog
 from tests.factories import ROOT
 from tests.fakes import FakeBotApi
-from tests.telegram_harness import running_bot
+from tests.telegram_harness import data_of, running_bot, tap
 
 USER = 5001
 CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
@@ -20,14 +20,6 @@ CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
 async def api() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi() as fake:
         yield fake
-
-
-def data_of(api: FakeBotApi, chat: int, label_part: str) -> str:
-    """The callback data of the current keyboard's button whose label contains label_part."""
-    for label, data in api.buttons(chat):
-        if label_part in label:
-            return data
-    raise AssertionError(f"no {label_part!r} in {api.buttons(chat)}")
 
 
 async def test_commands_are_registered_in_each_language(api: FakeBotApi, tmp_path: Path) -> None:
@@ -46,17 +38,12 @@ async def test_the_journey_in_english_with_edits_in_place(api: FakeBotApi, tmp_p
     async with running_bot(api, tmp_path):
         api.send_text(USER, "/start")
         await api.wait_text(USER, "Xin chào An!")
-        api.press(USER, data_of(api, USER, "Ngôn ngữ"))
-        await api.wait_text(USER, "Chọn ngôn ngữ")
-        api.press(USER, data_of(api, USER, "English"))
-        await api.wait_text(USER, "Language set to English.")
+        await tap(api, USER, "Ngôn ngữ", "Chọn ngôn ngữ")
+        await tap(api, USER, "English", "Language set to English.")
         for skill_label in ["public services", "shopping", "payment", "safe online", "Other"]:
-            api.press(USER, data_of(api, USER, skill_label))
-            await api.wait_text(USER, "Choose a lesson:")
-            api.press(USER, data_of(api, USER, "Menu"))
-            await api.wait_text(USER, "Choose a skill to learn:")
-        api.press(USER, data_of(api, USER, "public services"))
-        await api.wait_text(USER, "Choose a lesson:")
+            await tap(api, USER, skill_label, "Choose a lesson:")
+            await tap(api, USER, "Menu", "Choose a skill to learn:")
+        await tap(api, USER, "public services", "Choose a lesson:")
         api.press(USER, data_of(api, USER, lesson.title["en"]))
         first = await api.wait_text(USER, f"Step 1 of {len(lesson.steps)}")
         assert first.method == "editMessageText"  # the lesson replaces the menu in place
@@ -64,17 +51,14 @@ async def test_the_journey_in_english_with_edits_in_place(api: FakeBotApi, tmp_p
             api.press(USER, data_of(api, USER, "Next"))
             call = await api.wait_text(USER, f"Step {number} of {len(lesson.steps)}")
             assert call.params["message_id"] == first.params["message_id"]
-        api.press(USER, data_of(api, USER, "Quiz"))
-        await api.wait_text(USER, "Question 1 of")
+        await tap(api, USER, "Quiz", "Question 1 of")
         for index, question in enumerate(lesson.quiz):
             right = next(a for a in question.answers if a.correct)
-            api.press(USER, data_of(api, USER, right.text["en"]))
-            await api.wait_text(USER, "✅ Correct!")
+            await tap(api, USER, right.text["en"], "✅ Correct!")
             if index == len(lesson.quiz) - 1:
                 api.press(USER, data_of(api, USER, "Finish"))
             else:
-                api.press(USER, data_of(api, USER, "Next question"))
-                await api.wait_text(USER, f"Question {index + 2} of")
+                await tap(api, USER, "Next question", f"Question {index + 2} of")
         await api.wait_text(USER, "You finished the lesson")
         api.send_text(USER, "/progress", language_code="vi")
         report = await api.wait_text(USER, "Your progress")
@@ -120,10 +104,8 @@ async def test_a_double_tap_moves_one_step(api: FakeBotApi, tmp_path: Path) -> N
     async with running_bot(api, tmp_path):
         api.send_text(USER, "/start")
         await api.wait_text(USER, "Xin chào")
-        api.press(USER, data_of(api, USER, "Dịch vụ công"))
-        await api.wait_text(USER, "Chọn một bài học")
-        api.press(USER, data_of(api, USER, "VNeID"))
-        await api.wait_text(USER, "Bước 1/")
+        await tap(api, USER, "Dịch vụ công", "Chọn một bài học")
+        await tap(api, USER, "VNeID", "Bước 1/")
         next_data = data_of(api, USER, "Tiếp")
         api.press(USER, next_data)
         api.press(USER, next_data)
