@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.core.catalog import Catalog, load_catalog
+from bot.core.communes import Communes
 from bot.core.router import Services
 from bot.core.search import SearchIndex
 from bot.core.service import Core, build_router
@@ -41,5 +42,6 @@ async def open_app(config: Config) -> App:
     catalog = load_catalog(config.lessons_dir, config.locales)
     db = await open_database(config.database)
     services = Services(config=config, db=db, catalog=catalog, translations=translations,
-                        router=build_router(), search=build_search(catalog, translations))
+                        router=build_router(), search=build_search(catalog, translations),
+                        communes=Communes(config.province_code))
     return App(services, Core(services))

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,10 +36,23 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class Campaign:
+    """A campaign such as "Đi từng ngõ, gõ từng nhà": its days and optional target."""
+
+    key: str
+    name: str
+    first_day: date
+    last_day: date
+    household_target: int | None  # households per team, if the province set one
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration of one bot instance."""
 
     province: str
+    province_code: int
+    campaigns: tuple[Campaign, ...]
     default_locale: str
     locales: tuple[str, ...]
     database: Path
@@ -65,8 +79,8 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 
 
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
-    known = {"province", "default_locale", "locales", "database", "lessons_dir", "admins",
-             "log_level", "timezone", "telegram"}
+    known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
+             "lessons_dir", "admins", "log_level", "timezone", "telegram"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
@@ -86,6 +100,8 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         raise ConfigError("log_level: allowed values are DEBUG, INFO, WARNING, ERROR")
     return Config(
         province=_str(raw, "province", "Nghệ An"),
+        province_code=_province_code(raw.get("province_code", 40)),
+        campaigns=_campaigns(raw.get("campaigns", [])),
         default_locale=default_locale,
         locales=locales,
         database=database,
@@ -169,6 +185,50 @@ def _admins_env(value: str) -> frozenset[int]:
                               "expected comma-separated positive whole numbers")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _province_code(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 99:
+        raise ConfigError("province_code: must be the official two-digit code of the province "
+                          "(Nghệ An is 40)")
+    return value
+
+
+_CAMPAIGN_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def _campaigns(value: Any) -> tuple[Campaign, ...]:
+    if not isinstance(value, list):
+        raise ConfigError("campaigns: must be a list of campaigns (key, name, first_day, "
+                          "last_day, optional household_target)")
+    campaigns: list[Campaign] = []
+    for i, item in enumerate(value):
+        where = f"campaigns[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: must be a mapping")
+        unknown = sorted(set(item) - {"key", "name", "first_day", "last_day",
+                                      "household_target"})
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: unknown key; allowed: key, name, "
+                              "first_day, last_day, household_target")
+        key, name = item.get("key"), item.get("name")
+        if not isinstance(key, str) or not _CAMPAIGN_KEY.match(key):
+            raise ConfigError(f"{where}.key: 1-32 lower-case letters, digits or '-'")
+        if any(c.key == key for c in campaigns):
+            raise ConfigError(f"{where}.key: '{key}' is used twice")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}.name: required")
+        first, last = item.get("first_day"), item.get("last_day")
+        if not isinstance(first, date) or not isinstance(last, date):
+            raise ConfigError(f"{where}.first_day / last_day: dates written YYYY-MM-DD")
+        if last < first:
+            raise ConfigError(f"{where}.last_day: must not be before first_day")
+        target = item.get("household_target")
+        if target is not None and (isinstance(target, bool) or not isinstance(target, int)
+                                   or target < 1):
+            raise ConfigError(f"{where}.household_target: a whole number of households from 1")
+        campaigns.append(Campaign(key, name.strip(), first, last, target))
+    return tuple(campaigns)
 
 
 def _timezone(name: str) -> ZoneInfo:

@@ -16,6 +16,8 @@ def render_text(reply: Reply) -> str:
         parts.append(f"[🖼 {reply.image}]")
     parts.append(reply.text)
     options = reply.options()
-    if options:
+    if options and reply.numbered:
         parts.append("\n".join(f"{i}. {button.label}" for i, button in enumerate(options, 1)))
+    elif options:  # the user is typing an answer: choices are typed by their label
+        parts.append("  ".join(f"[{button.label}]" for button in options))
     return "\n\n".join(parts)

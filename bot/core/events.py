@@ -56,6 +56,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     image: str | None = None  # a path to a local image shown before the text
     edit: bool = False
+    numbered: bool = True  # False when the user is asked to type: numbers are then text
 
     def options(self) -> list[Button]:
         """The buttons in reading order, as a text-only channel numbers them."""

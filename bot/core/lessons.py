@@ -218,7 +218,8 @@ def _not_open(ctx: Context, lesson: Lesson) -> Reply:
 
 def _stale(ctx: Context, current: Reply) -> Reply:
     note = ctx.t._("That button is from an older message. Here is where you are now:")
-    return Reply(f"{note}\n\n{current.text}", current.buttons, current.image, current.edit)
+    return Reply(f"{note}\n\n{current.text}", current.buttons, current.image, current.edit,
+                 current.numbered)
 
 
 async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:

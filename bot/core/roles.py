@@ -1,4 +1,5 @@
-"""Who may see what. Checked in the core, so every channel enforces the same rules."""
+"""Who may do what: citizen, volunteer, team leader, admin. Checked in the core, so every
+channel enforces the same rules."""
 
 from __future__ import annotations
 
@@ -16,9 +17,19 @@ def is_admin(ctx: Context) -> bool:
             and int(user.external_id) in ctx.services.config.admins)
 
 
+def is_volunteer(ctx: Context) -> bool:
+    """True for members of a team (volunteers and team leaders)."""
+    return ctx.membership is not None
+
+
+def is_leader(ctx: Context) -> bool:
+    """True for team leaders."""
+    return ctx.membership is not None and ctx.membership.is_leader
+
+
 def sees_handbook(ctx: Context) -> bool:
     """The volunteer handbook is for volunteers and admins, not citizens."""
-    return is_admin(ctx)
+    return is_volunteer(ctx) or is_admin(ctx)
 
 
 def may_open_track(ctx: Context, skill: str) -> bool:

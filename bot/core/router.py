@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.config import Config
 from bot.core.actions import Action
 from bot.core.catalog import Catalog
+from bot.core.communes import Communes
 from bot.core.events import Incoming, Reply
 from bot.core.search import SearchIndex
 from bot.i18n import Translations, Translator
 from bot.storage.db import Database
+from bot.storage.teams import Membership
 from bot.storage.users import User
 
 
@@ -26,6 +29,7 @@ class Services:
     translations: Translations
     router: Router
     search: SearchIndex
+    communes: Communes
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Context:
     t: Translator
     now: datetime
     services: Services
+    membership: Membership | None = None  # the user's team and role, if they joined one
+    state: dict[str, Any] = field(default_factory=dict)  # the open flow and its draft
 
     @property
     def db(self) -> Database:
@@ -56,6 +62,7 @@ class Context:
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
+FlowHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class Router:
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, ActionHandler] = {}
+        self.flows: dict[str, FlowHandler] = {}
 
     def command(self, name: str, description: str, handler: CommandHandler,
                 listed: bool = True) -> None:
@@ -85,6 +93,11 @@ class Router:
         """Register the handler of button payloads starting with verb."""
         assert verb not in self.actions, verb
         self.actions[verb] = handler
+
+    def flow(self, name: str, handler: FlowHandler) -> None:
+        """Register the handler of text typed while the dialog state's "flow" is name."""
+        assert name not in self.flows, name
+        self.flows[name] = handler
 
     def listed_commands(self) -> list[Command]:
         """Commands to show in /help and in the client's menu, in registration order."""

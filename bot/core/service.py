@@ -7,12 +7,22 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.core import actions, finder, lessons, menus, my_progress
+from bot.core import (
+    actions,
+    figures,
+    finder,
+    help_requests,
+    lessons,
+    menus,
+    my_progress,
+    team_admin,
+    visits,
+)
 from bot.core.events import EventKind, Incoming, Reply
 from bot.core.router import Context, Router, Services
 from bot.core.text import fold, normalize
 from bot.i18n import N_
-from bot.storage import dialogs, users
+from bot.storage import dialogs, teams, users
 from bot.storage.dialogs import Option
 
 log = logging.getLogger(__name__)
@@ -28,6 +38,10 @@ def build_router() -> Router:
     menus.register(router)
     lessons.register(router)
     my_progress.register(router)
+    team_admin.register(router)
+    visits.register(router)
+    figures.register(router)
+    help_requests.register(router)
     finder.register(router)
     router.command("cancel", N_("Stop what you are doing"), cancel)
     return router
@@ -62,8 +76,10 @@ class Core:
             locale = self.services.translations.negotiate(event.locale_hint)
             user = await users.touch(self.services.db, event.channel, event.user_key, locale, now)
             t = self.services.translations.get(user.locale)
-            ctx = Context(event, user, t, now, self.services)
-            replies = await self._dispatch(ctx)
+            dialog = await dialogs.load(self.services.db, user.id)
+            membership = await teams.membership_of(self.services.db, user.id)
+            ctx = Context(event, user, t, now, self.services, membership, dialog.state)
+            replies = await self._dispatch(ctx, dialog.options)
             replies = [_fit(reply, event.capabilities.max_text) for reply in replies]
             await self._remember_options(ctx, replies)
             return replies
@@ -73,7 +89,7 @@ class Core:
             return [Reply(t._("Sorry, something went wrong on my side. Please try again in a "
                               "moment, or type /menu."))]
 
-    async def _dispatch(self, ctx: Context) -> list[Reply]:
+    async def _dispatch(self, ctx: Context, options: tuple[Option, ...]) -> list[Reply]:
         event, t = ctx.event, ctx.t
         if event.kind is EventKind.UNSUPPORTED:
             return [Reply(t._("I can only read text. Please press a button, or type a command "
@@ -88,11 +104,16 @@ class Core:
             return [Reply(t._("Your message was empty. Type /menu to see what I can do."))]
         if text.startswith("/"):
             return await self._run_command(ctx, text)
-        chosen = await self._match_option(ctx, text)
+        flow = self.router.flows.get(str(ctx.state.get("flow", "")))
+        # A step waiting for typed text takes numbers as text ("Tổ dân phố 2", "3 people").
+        numbers = not ctx.event.capabilities.buttons and not (flow and ctx.state.get("free_text"))
+        chosen = _match_option(ctx, options, text, numbers)
         if isinstance(chosen, str):
             return await self._run_action(ctx, chosen)
         if chosen is not None:
             return [chosen]
+        if flow is not None:
+            return await flow(ctx, text)
         return await finder.free_text(ctx, text)
 
     async def _run_command(self, ctx: Context, text: str) -> list[Reply]:
@@ -115,28 +136,29 @@ class Core:
                                                  "an old message. Here is the menu:"))]
         return await handler(ctx, act)
 
-    async def _match_option(self, ctx: Context, text: str) -> str | Reply | None:
-        """The action of the option the user typed (its number or label), if any."""
-        options = (await dialogs.load(ctx.db, ctx.user.id)).options
-        if not options:
-            return None
-        if text.isdigit() and not ctx.event.capabilities.buttons:
-            number = int(text)
-            if 1 <= number <= len(options):
-                return options[number - 1].action
-            return Reply(ctx.t._("Please type a number from 1 to {count}.").format(
-                count=len(options)))
-        typed = _label_key(text)
-        for option in options:
-            if typed and _label_key(option.label) == typed:
-                return option.action
-        return None
-
     async def _remember_options(self, ctx: Context, replies: list[Reply]) -> None:
         shown = [r for r in replies if r.buttons]
         if shown:
             options = [Option(b.label, b.action) for b in shown[-1].options()]
             await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now)
+
+
+def _match_option(ctx: Context, options: tuple[Option, ...], text: str, numbers: bool
+                  ) -> str | Reply | None:
+    """The action of the option the user typed (its number or label), if any."""
+    if not options:
+        return None
+    if numbers and text.isdigit():
+        number = int(text)
+        if 1 <= number <= len(options):
+            return options[number - 1].action
+        return Reply(ctx.t._("Please type a number from 1 to {count}.").format(
+            count=len(options)))
+    typed = _label_key(text)
+    for option in options:
+        if typed and _label_key(option.label) == typed:
+            return option.action
+    return None
 
 
 def _label_key(label: str) -> str:
@@ -146,6 +168,7 @@ def _label_key(label: str) -> str:
 def _fit(reply: Reply, limit: int) -> Reply:
     if len(reply.text) <= limit:
         return reply
-    return Reply(reply.text[: limit - 1] + "…", reply.buttons, reply.image, reply.edit)
+    return Reply(reply.text[: limit - 1] + "…", reply.buttons, reply.image, reply.edit,
+                 reply.numbered)
 
 

@@ -1,0 +1,9 @@
+"""/mystats and /teamstats: a volunteer's and a team's figures. (Being written.)"""
+
+from __future__ import annotations
+
+from bot.core.router import Router
+
+
+def register(router: Router) -> None:
+    """Add this feature's commands and buttons."""

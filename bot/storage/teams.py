@@ -1,0 +1,168 @@
+"""Teams, their volunteers and leaders, and wrong join codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.db import Database
+
+VOLUNTEER = "volunteer"
+LEADER = "leader"
+
+
+@dataclass(frozen=True)
+class Team:
+    """A community digital technology team of one commune."""
+
+    id: int
+    join_code: str
+    name: str
+    commune_code: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A user's place in a team."""
+
+    user_id: int
+    team: Team
+    role: str
+    display_name: str | None
+    joined_at: str
+
+    @property
+    def is_leader(self) -> bool:
+        """True for the team's leaders."""
+        return self.role == LEADER
+
+
+_TEAM = "t.id, t.join_code, t.name, t.commune_code"
+
+
+def _team(row: aiosqlite.Row) -> Team:
+    return Team(row["id"], row["join_code"], row["name"], row["commune_code"])
+
+
+def _membership(row: aiosqlite.Row) -> Membership:
+    return Membership(row["user_id"], _team(row), row["role"], row["display_name"],
+                      row["joined_at"])
+
+
+async def create(db: Database, join_code: str, name: str, commune_code: str,
+                 created_by: int | None, now: datetime) -> Team:
+    """Create a team; the join code must be unused (raises aiosqlite.IntegrityError)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO teams (join_code, name, commune_code, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (join_code.upper(), name, commune_code, created_by, now.isoformat()))
+        row = await cur.fetchone()
+        await cur.close()
+    assert row is not None
+    return Team(int(row[0]), join_code.upper(), name, commune_code)
+
+
+async def create_many(db: Database, teams: list[tuple[str, str, str]], created_by: int | None,
+                      now: datetime) -> int:
+    """Create (join_code, name, commune_code) teams all in one transaction; all or none."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO teams (join_code, name, commune_code, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(code.upper(), name, commune, created_by, now.isoformat())
+             for code, name, commune in teams])
+    return len(teams)
+
+
+async def existing_codes(db: Database, codes: list[str]) -> set[str]:
+    """Which of these join codes are taken already."""
+    if not codes:
+        return set()
+    marks = ",".join("?" * len(codes))
+    rows = await db.fetchall(f"SELECT join_code FROM teams WHERE join_code IN ({marks})",
+                             [c.upper() for c in codes])
+    return {row[0] for row in rows}
+
+
+async def by_code(db: Database, join_code: str) -> Team | None:
+    """The team with this join code (any case)."""
+    row = await db.fetchone(f"SELECT {_TEAM} FROM teams t WHERE t.join_code = ?",
+                            (join_code.strip().upper(),))
+    return _team(row) if row else None
+
+
+async def by_id(db: Database, team_id: int) -> Team | None:
+    """The team with this id."""
+    row = await db.fetchone(f"SELECT {_TEAM} FROM teams t WHERE t.id = ?", (team_id,))
+    return _team(row) if row else None
+
+
+async def in_commune(db: Database, commune_code: str) -> list[Team]:
+    """The teams of one commune."""
+    rows = await db.fetchall(f"SELECT {_TEAM} FROM teams t WHERE t.commune_code = ? "
+                             "ORDER BY t.name", (commune_code,))
+    return [_team(r) for r in rows]
+
+
+async def membership_of(db: Database, user_id: int) -> Membership | None:
+    """The user's team and role, if they joined one."""
+    row = await db.fetchone(
+        f"SELECT m.user_id, m.role, m.display_name, m.joined_at, {_TEAM} FROM memberships m "
+        "JOIN teams t ON t.id = m.team_id WHERE m.user_id = ?", (user_id,))
+    return _membership(row) if row else None
+
+
+async def members(db: Database, team_id: int) -> list[Membership]:
+    """A team's volunteers and leaders, leaders first."""
+    rows = await db.fetchall(
+        f"SELECT m.user_id, m.role, m.display_name, m.joined_at, {_TEAM} FROM memberships m "
+        "JOIN teams t ON t.id = m.team_id WHERE m.team_id = ? "
+        "ORDER BY m.role = 'leader' DESC, m.display_name", (team_id,))
+    return [_membership(r) for r in rows]
+
+
+async def join(db: Database, user_id: int, team_id: int, display_name: str | None,
+               now: datetime) -> None:
+    """Make the user a volunteer of the team (moving them from any other team)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO memberships (user_id, team_id, role, display_name, joined_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+            "team_id = excluded.team_id, role = excluded.role, "
+            "display_name = excluded.display_name, joined_at = excluded.joined_at",
+            (user_id, team_id, VOLUNTEER, display_name, now.isoformat()))
+
+
+async def set_role(db: Database, user_id: int, team_id: int, role: str) -> bool:
+    """Make a member a leader or a volunteer; False if they are not in that team."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE memberships SET role = ? WHERE user_id = ? AND team_id = ?",
+            (role, user_id, team_id))
+        return cur.rowcount == 1
+
+
+async def remove(db: Database, user_id: int, team_id: int) -> bool:
+    """Take a member out of the team; their visits stay. False if they were not in it."""
+    async with db.transaction() as conn:
+        cur = await conn.execute("DELETE FROM memberships WHERE user_id = ? AND team_id = ?",
+                                 (user_id, team_id))
+        return cur.rowcount == 1
+
+
+async def failures_since(db: Database, user_id: int, since: datetime) -> list[str]:
+    """Times of the user's wrong join codes since a moment, oldest first."""
+    rows = await db.fetchall(
+        "SELECT at FROM join_failures WHERE user_id = ? AND at > ? ORDER BY at",
+        (user_id, since.isoformat()))
+    return [row[0] for row in rows]
+
+
+async def record_failure(db: Database, user_id: int, now: datetime) -> None:
+    """Remember a wrong join code."""
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO join_failures (user_id, at) VALUES (?, ?)",
+                           (user_id, now.isoformat()))
