@@ -33,6 +33,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     lessons = sub.add_parser("lessons", help="lesson content tools")
     lessons_sub = lessons.add_subparsers(dest="lessons_command", required=True)
     lessons_sub.add_parser("check", help="validate every lesson file; exit 1 on problems")
+    teams_parser = sub.add_parser("teams", help="team tools")
+    teams_sub = teams_parser.add_subparsers(dest="teams_command", required=True)
+    importer = teams_sub.add_parser(
+        "import", help="import teams from a CSV file with the columns code,name,commune; "
+                       "every row is checked first and nothing is imported if one is bad")
+    importer.add_argument("file", type=Path)
     return parser.parse_args(argv)
 
 
@@ -46,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "lessons":
         return check_lessons(config)
+    if args.command == "teams":
+        return import_teams(config, args.file)
     channel = args.channel or ("telegram" if config.telegram.token else "console")
     try:
         if channel == "telegram":
@@ -66,6 +74,42 @@ def check_lessons(config: Config) -> int:
         return 1
     print(f"OK: {len(lessons)} lessons in {config.lessons_dir}")
     return 0
+
+
+def import_teams(config: Config, path: Path) -> int:
+    """Import teams from a CSV file; print each bad row with its line number."""
+    from datetime import UTC, datetime
+
+    from bot.core.communes import Communes
+    from bot.core.team_import import import_teams as run_import
+    from bot.storage.db import open_database
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"Cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        db = await open_database(config.database)
+        try:
+            count, problems = await run_import(db, text, Communes(config.province_code),
+                                               datetime.now(UTC))
+        finally:
+            await db.close()
+        for problem in problems:
+            print(f"{path}: {problem}")
+        if problems:
+            print(f"Nothing imported: {len(problems)} problem(s).", file=sys.stderr)
+            return 1
+        print(f"Imported {count} team(s) into {config.database}.")
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except DatabaseError as exc:
+        print(f"Cannot open the database: {exc}", file=sys.stderr)
+        return 2
 
 
 def run_telegram(config: Config) -> int:

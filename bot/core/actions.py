@@ -8,6 +8,7 @@ from dataclasses import dataclass
 MAX_PAYLOAD = 64
 _PART = re.compile(r"^[a-z0-9_-]{1,24}$")
 _NUMBER = re.compile(r"^\d{1,3}$")
+_ID = re.compile(r"^\d{1,12}$")
 
 MENU = "menu"
 CONTINUE = "cont"
@@ -34,7 +35,8 @@ class Action:
         return int(self.args[index])
 
 
-# verb -> the shape of each argument: "id" (a short slug) or "n" (a small whole number)
+# verb -> the shape of each argument: "id" (a short slug), "n" (a small whole number, 0-999)
+# or "i" (a database id such as a visit, request or user number, up to 12 digits)
 SHAPES: dict[str, tuple[str, ...]] = {
     MENU: (),
     CONTINUE: (),
@@ -46,6 +48,12 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "open": ("id",),  # open a lesson: resume, or start it
     "go": ("id", "n", "n"),  # lesson, from position, to position
     "ans": ("id", "n", "n"),  # lesson, question, choice
+    "ntc": ("i",),  # /newteam: the commune chosen (its official code)
+    "ntx": (),  # /newteam: cancel
+    "tmr": ("i", "i"),  # /team: make member (user id) of team (id) a leader
+    "tmv": ("i", "i"),  # /team: make a leader a volunteer again
+    "tmx": ("i", "i"),  # /team: remove a member (asks first)
+    "tmy": ("i", "i"),  # /team: removal confirmed
 }
 
 
@@ -58,7 +66,7 @@ def parse(payload: str) -> Action | None:
     if shape is None or len(args) != len(shape):
         return None
     for kind, arg in zip(shape, args, strict=True):
-        if not (_NUMBER if kind == "n" else _PART).match(arg):
+        if not {"n": _NUMBER, "i": _ID}.get(kind, _PART).match(arg):
             return None
     return Action(verb, tuple(args))
 
