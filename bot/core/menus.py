@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core import actions
 from bot.core.actions import Action, action
 from bot.core.events import Button, Reply
-from bot.core.roles import sees_handbook
+from bot.core.roles import audiences, sees_handbook
 from bot.core.router import Context, Router
 from bot.core.skills import HANDBOOK, SKILLS, skill_label
 from bot.i18n import N_, Translator
@@ -64,7 +64,7 @@ def help_text(ctx: Context) -> str:
     t = ctx.t
     lines = [t._("I teach the five basic digital skills in short steps, each lesson ending "
                  "with a short quiz. Press the buttons, or type these commands:"), ""]
-    for command in ctx.services.router.listed_commands():
+    for command in ctx.services.router.listed_commands(audiences(ctx)):
         lines.append(f"/{command.name} — {t._(command.description)}")
     lines += ["", t._("If something goes wrong, type /menu to start again from the menu.")]
     return "\n".join(lines)

@@ -3,7 +3,7 @@ channel enforces the same rules."""
 
 from __future__ import annotations
 
-from bot.core.router import Context
+from bot.core.router import ADMINS, EVERYONE, VOLUNTEERS, Context
 from bot.core.skills import HANDBOOK
 
 # Channels whose user ids are Telegram ids: the console lets an operator act as one.
@@ -30,6 +30,16 @@ def is_leader(ctx: Context) -> bool:
 def sees_handbook(ctx: Context) -> bool:
     """The volunteer handbook is for volunteers and admins, not citizens."""
     return is_volunteer(ctx) or is_admin(ctx)
+
+
+def audiences(ctx: Context) -> tuple[str, ...]:
+    """Whose commands this user should see listed."""
+    found = [EVERYONE]
+    if is_volunteer(ctx) or is_admin(ctx):
+        found.append(VOLUNTEERS)
+    if is_admin(ctx):
+        found.append(ADMINS)
+    return tuple(found)
 
 
 def may_open_track(ctx: Context, skill: str) -> bool:

@@ -60,6 +60,8 @@ class Context:
         return self.event.kind.value == "action"
 
 
+EVERYONE, VOLUNTEERS, ADMINS = "everyone", "volunteers", "admins"
+
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
 FlowHandler = Callable[[Context, str], Awaitable[list[Reply]]]
@@ -73,6 +75,7 @@ class Command:
     description: str
     handler: CommandHandler
     listed: bool = True  # shown in /help and the client's command menu
+    audience: str = EVERYONE  # who sees it listed: everyone, volunteers, or admins
 
 
 class Router:
@@ -84,10 +87,11 @@ class Router:
         self.flows: dict[str, FlowHandler] = {}
 
     def command(self, name: str, description: str, handler: CommandHandler,
-                listed: bool = True) -> None:
-        """Register /name."""
+                listed: bool = True, audience: str = EVERYONE) -> None:
+        """Register /name; audience only decides where it is listed, handlers check roles."""
         assert name not in self.commands, name
-        self.commands[name] = Command(name, description, handler, listed)
+        assert audience in (EVERYONE, VOLUNTEERS, ADMINS), audience
+        self.commands[name] = Command(name, description, handler, listed, audience)
 
     def action(self, verb: str, handler: ActionHandler) -> None:
         """Register the handler of button payloads starting with verb."""
@@ -99,6 +103,6 @@ class Router:
         assert name not in self.flows, name
         self.flows[name] = handler
 
-    def listed_commands(self) -> list[Command]:
-        """Commands to show in /help and in the client's menu, in registration order."""
-        return [c for c in self.commands.values() if c.listed]
+    def listed_commands(self, audiences: tuple[str, ...] = (EVERYONE,)) -> list[Command]:
+        """Commands to show these audiences in /help and the client's menu, in order."""
+        return [c for c in self.commands.values() if c.listed and c.audience in audiences]

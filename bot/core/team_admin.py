@@ -14,7 +14,7 @@ from bot.core.communes import Commune
 from bot.core.events import Button, Reply
 from bot.core.menus import menu_button
 from bot.core.roles import is_admin
-from bot.core.router import Context, Router
+from bot.core.router import ADMINS, VOLUNTEERS, Context, Router
 from bot.core.text import normalize
 from bot.i18n import N_
 from bot.storage import teams
@@ -228,8 +228,9 @@ async def change_member(ctx: Context, act: Action) -> list[Reply]:
 def register(router: Router) -> None:
     """Add this feature's commands, buttons and flows."""
     router.command("join", N_("Join your team with its code: /join CODE"), join)
-    router.command("team", N_("Your team"), show_team)
-    router.command("newteam", N_("Create a team (admins)"), new_team, listed=False)
+    router.command("team", N_("Your team"), show_team, audience=VOLUNTEERS)
+    router.command("newteam", N_("Create a team and get its join code"), new_team,
+                   audience=ADMINS)
     router.flow(NEWTEAM, new_team_text)
     router.action("ntc", new_team_commune)
     router.action("ntx", new_team_cancel)
