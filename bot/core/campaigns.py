@@ -1,9 +1,76 @@
-"""Campaigns from the configuration, and freezing their figures when they end. (Being written.)"""
+"""Campaigns from the configuration, their days in UTC, and freezing their figures when they end."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.config import Campaign
 from bot.core.router import Context
+from bot.storage import campaigns as store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The campaign whose figures are shown, and whether it has ended."""
+
+    campaign: Campaign
+    ended: bool
+    start: str  # its first day's start, UTC ISO
+    end: str  # the start of the day after its last day, UTC ISO (exclusive)
+
+
+def day_start(day: date, tz: ZoneInfo) -> str:
+    """The moment a local day starts, as a UTC ISO string comparable with visited_at."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC).isoformat()
+
+
+def days_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[str, str]:
+    """Local days first..last (inclusive) as UTC ISO bounds [start, end)."""
+    return day_start(first, tz), day_start(last + timedelta(days=1), tz)
+
+
+def today(ctx: Context) -> date:
+    """Today's date where the volunteers are."""
+    return ctx.now.astimezone(ctx.services.config.timezone).date()
+
+
+def shown(ctx: Context) -> Shown | None:
+    """The running campaign; if none, the last one that ended; None if none has started."""
+    day, tz = today(ctx), ctx.services.config.timezone
+    everything = ctx.services.config.campaigns
+    running = [c for c in everything if c.first_day <= day <= c.last_day]
+    if running:
+        # Overlapping campaigns: the one that started last is the one people are working on.
+        chosen = max(running, key=lambda c: c.first_day)
+        return Shown(chosen, False, *days_bounds(chosen.first_day, chosen.last_day, tz))
+    ended = [c for c in everything if c.last_day < day]
+    if ended:
+        chosen = max(ended, key=lambda c: (c.last_day, c.first_day))
+        return Shown(chosen, True, *days_bounds(chosen.first_day, chosen.last_day, tz))
+    return None
+
+
+def upcoming(ctx: Context) -> Campaign | None:
+    """The next campaign to start, if any."""
+    day = today(ctx)
+    later = [c for c in ctx.services.config.campaigns if c.first_day > day]
+    return min(later, key=lambda c: c.first_day) if later else None
 
 
 async def ensure_frozen(ctx: Context) -> None:
     """Freeze every campaign that has ended and is not frozen yet (call before changing visits)."""
+    day, tz = today(ctx), ctx.services.config.timezone
+    ended = [c for c in ctx.services.config.campaigns if c.last_day < day]
+    if not ended:
+        return
+    frozen = await store.frozen_among(ctx.db, [c.key for c in ended])
+    due = [store.Due(c.key, *days_bounds(c.first_day, c.last_day, tz))
+           for c in ended if c.key not in frozen]
+    if due:
+        for key in await store.freeze(ctx.db, due, ctx.now):
+            log.info("campaign %s ended: its figures are frozen", key)
