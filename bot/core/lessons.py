@@ -6,6 +6,7 @@ from bot.core import actions
 from bot.core.actions import Action, action
 from bot.core.catalog import Lesson
 from bot.core.events import Button, Reply
+from bot.core.help_requests import ask_button
 from bot.core.menus import main_menu, menu_button
 from bot.core.roles import may_open_track
 from bot.core.router import Context, Router
@@ -150,8 +151,9 @@ def _step_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
     forward_label = t._("Quiz ▶") if index == count - 1 else t._("Next ▶")
     forward = Button(forward_label, action("go", lesson.id, index, index + 1))
     image = str(step.image) if step.image else None
-    return Reply("\n\n".join(parts), ((back, forward), (menu_button(t),)), image=image,
-                 edit=ctx.pressed and image is None)
+    return Reply("\n\n".join(parts),
+                 ((back, forward), (ask_button(ctx, lesson.id),), (menu_button(t),)),
+                 image=image, edit=ctx.pressed and image is None)
 
 
 def _question_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
@@ -164,7 +166,7 @@ def _question_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
     ])
     rows = tuple((Button(a.text[loc], action("ans", lesson.id, index, i)),)
                  for i, a in enumerate(question.answers))
-    return Reply(text, rows, edit=ctx.pressed)
+    return Reply(text, (*rows, (ask_button(ctx, lesson.id),)), edit=ctx.pressed)
 
 
 async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:

@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.app import App, open_app
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.commands import register_commands
+from bot.channels.telegram.outbox import OutboxWorker
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.config import Config, check_token
 from bot.i18n import Translations
@@ -28,16 +29,27 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     translations = Translations(config.locales, config.default_locale)
     channel = TelegramChannel(translations)
     holder: dict[str, App] = {}
+    workers: list[OutboxWorker] = []
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         app = await open_app(config)
         holder["app"] = app
         channel.core = app.core
-        await register_commands(application.bot, app.services.router, translations)
+        await register_commands(application.bot, app.services.router, translations,
+                                config.admins)
         me = application.bot.bot
         log.info("bot @%s is running", me.username)
+        worker = OutboxWorker(application.bot, app.services)
+        workers.append(worker)
+        worker.start()
 
-    async def post_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(_application: Application) -> None:  # type: ignore[type-arg]
+        # Before PTB closes the bot's connection, so a send under way can finish.
+        while workers:
+            await workers.pop().stop()
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await post_stop(application)  # in case stop was skipped; the database comes next
         app = holder.pop("app", None)
         if app is not None:
             await app.close()
@@ -50,6 +62,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         .base_file_url(_file_url(api_url))
         .concurrent_updates(PerChatUpdateProcessor(config.telegram.concurrent_updates))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

@@ -1,0 +1,160 @@
+"""Deliver the outbox to Telegram users, and escalate overdue help requests, in one paced task.
+
+Delivery is at-least-once, as close to exactly-once as Telegram allows: a row is marked sent
+right after Telegram accepts it. If the process dies between the two (or Telegram accepted a
+message whose answer timed out), that one message is sent again after the restart; nothing is
+ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import Forbidden, RetryAfter, TelegramError
+
+from bot.channels.telegram.render import keyboard
+from bot.core import outbox
+from bot.core.help_notify import escalate_overdue
+from bot.core.router import Services
+from bot.core.service import utc_now
+from bot.storage import outbox as store
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+BATCH = 50
+# Telegram allows about 30 messages a second in bulk; stay well under it.
+MESSAGES_PER_SECOND = 20
+ESCALATE_EVERY = 60.0  # seconds
+RETRY_DELAYS = (2.0, 10.0, 60.0, 300.0)  # seconds to wait after the 1st, 2nd... failure
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait (the attribute's type is changing in PTB 22)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class OutboxWorker:
+    """A background task: every second (or when woken) send pending Telegram messages; every
+    minute escalate help requests nobody took. It never dies of an error: each is logged."""
+
+    def __init__(self, bot: Bot, services: Services,
+                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0) -> None:
+        self.bot = bot
+        self.services = services
+        self.clock = clock
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._retry_at: dict[int, float] = {}  # outbox id -> monotonic time of its next try
+        self._last_error = ""
+
+    def start(self) -> None:
+        """Start the task (once)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="telegram-outbox")
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next tick."""
+        self._wake.set()
+
+    async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Let the message being sent finish, then end the task (cancelled after timeout)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(task, timeout)
+        except TimeoutError:
+            log.warning("the outbox worker did not stop within %s s; cancelled", timeout)
+
+    async def _run(self) -> None:
+        next_escalation = 0.0  # escalate once at start, then every minute
+        while not self._stopping:
+            try:
+                if time.monotonic() >= next_escalation:
+                    next_escalation = time.monotonic() + ESCALATE_EVERY
+                    count = await escalate_overdue(self.services, self.clock())
+                    if count:
+                        log.info("escalated %s overdue help request(s)", count)
+                await self.deliver_pending()
+                self._last_error = ""
+            except Exception as exc:
+                # One log per new kind of failure: a database that is gone would otherwise
+                # fill the log once a second.
+                if repr(exc) != self._last_error:
+                    log.exception("the outbox worker failed; it carries on")
+                self._last_error = repr(exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+
+    async def deliver_pending(self) -> int:
+        """Send what is waiting for Telegram users, paced; return how many were sent."""
+        sent = 0
+        now = time.monotonic()
+        for message in await store.pending(self.services.db, CHANNEL, BATCH):
+            if self._stopping:
+                break
+            if self._retry_at.get(message.id, 0.0) > now:
+                continue
+            if await self._send(message):
+                sent += 1
+            await asyncio.sleep(1 / MESSAGES_PER_SECOND)
+        return sent
+
+    async def _send(self, message: store.Pending) -> bool:
+        try:
+            reply = outbox.decode(message.reply)
+            chat_id = int(message.external_id)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("outbox message %s cannot be sent (%r); given up", message.id, exc)
+            await store.give_up(self.services.db, message.id, "unreadable")
+            return False
+        try:
+            await self.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        except RetryAfter as exc:
+            # Flood control is nobody's fault: no attempt is counted, everyone waits.
+            delay = _seconds(exc)
+            log.warning("Telegram asked to wait %s s before sending more", delay)
+            await asyncio.sleep(delay)
+            return False
+        except Forbidden as exc:
+            log.info("outbox message %s: user %s blocked the bot (%s); not retried",
+                     message.id, message.user_id, exc.message)
+            await store.give_up(self.services.db, message.id, store.BLOCKED)
+            return False
+        except Exception as exc:  # any other failure counts as an attempt: the queue moves on
+            if self._stopping:
+                return False  # the bot is shutting down: not the message's fault
+            await self._failed(message, exc)
+            return False
+        self._retry_at.pop(message.id, None)
+        await store.mark_sent(self.services.db, message.id, self.clock())
+        return True
+
+    async def _failed(self, message: store.Pending, exc: Exception) -> None:
+        reason = exc.message if isinstance(exc, TelegramError) else repr(exc)
+        gave_up = await store.mark_failed(self.services.db, message.id, reason)
+        if gave_up:
+            self._retry_at.pop(message.id, None)
+            log.warning("outbox message %s to user %s failed %s times, given up: %s",
+                        message.id, message.user_id, message.attempts + 1, reason)
+            return
+        delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS) - 1)]
+        self._retry_at[message.id] = time.monotonic() + delay
+        log.warning("outbox message %s to user %s failed (attempt %s), retry in %.0f s: %s",
+                    message.id, message.user_id, message.attempts + 1, delay, reason)
