@@ -48,6 +48,26 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "open": ("id",),  # open a lesson: resume, or start it
     "go": ("id", "n", "n"),  # lesson, from position, to position
     "ans": ("id", "n", "n"),  # lesson, question, choice
+    "vf": ("id", "id", "id"),  # /visit form: draft id, operation, argument ("0" if none)
+    "vnew": (),  # /visit: log a (new) visit
+    "vm": ("id", "id"),  # /myvisits: operation (list, edit, del, delok), visit number
+    # Help requests (each id is checked again by the handler)
+    "hlp": ("id",),  # ask for help in person from a lesson: the lesson
+    "hly": (),  # the form: agree to share the details
+    "hln": (),  # the form: refuse (nothing kept)
+    "hlc": ("i",),  # the form: a commune's code
+    "hlk": (),  # the form: skip the phone number
+    "hls": (),  # the form: send
+    "hlx": (),  # the form: cancel
+    "hcan": ("i",),  # the citizen cancels their request
+    "hgo": ("i",),  # a volunteer: "I'll go"
+    "hrel": ("i",),  # the taker: "Can't go"
+    "hdone": ("i",),  # the taker: "Mark done"
+    "hlog": ("i",),  # the taker: log the visit of a finished request
+    "fig_me": (),  # /mystats
+    "fig_team": (),  # /teamstats: my team (admins outside a team: the list)
+    "fig_t": ("id",),  # a team's figures: team id (re-checked: own team or admin)
+    "fig_list": ("n",),  # admins' list of teams: page
     "ntc": ("i",),  # /newteam: the commune chosen (its official code)
     "ntx": (),  # /newteam: cancel
     "tmr": ("i", "i"),  # /team: make member (user id) of team (id) a leader

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core import actions
 from bot.core.actions import Action, action
 from bot.core.events import Button, Reply
-from bot.core.roles import audiences, sees_handbook
+from bot.core.roles import audiences, is_volunteer, sees_handbook
 from bot.core.router import Context, Router
 from bot.core.skills import HANDBOOK, SKILLS, skill_label
 from bot.i18n import N_, Translator
@@ -14,10 +14,14 @@ from bot.storage import users
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
-def main_menu_buttons(t: Translator, handbook: bool = False) -> tuple[tuple[Button, ...], ...]:
-    """The five skills (and the handbook for volunteers), Continue, Progress, Language, Help."""
-    rows: list[tuple[Button, ...]] = [
-        (Button(skill_label(skill, t), action("skill", skill)),) for skill in SKILLS]
+def main_menu_buttons(t: Translator, volunteer: bool = False, handbook: bool = False
+                      ) -> tuple[tuple[Button, ...], ...]:
+    """The five skills, Continue, Progress, Language, Help; volunteers' tools and handbook."""
+    rows: list[tuple[Button, ...]] = []
+    if volunteer:
+        rows.append((Button(t._("📝 Log a visit"), "vnew"),
+                     Button(t._("📈 My figures"), "fig_me")))
+    rows += [(Button(skill_label(skill, t), action("skill", skill)),) for skill in SKILLS]
     if handbook:
         rows.append((Button(skill_label(HANDBOOK, t), action("skill", HANDBOOK)),))
     rows.append((Button(t._("▶ Continue"), actions.CONTINUE),
@@ -29,8 +33,12 @@ def main_menu_buttons(t: Translator, handbook: bool = False) -> tuple[tuple[Butt
 
 def main_menu(ctx: Context, text: str | None = None) -> Reply:
     """The main menu, under text or a short prompt."""
-    return Reply(text or ctx.t._("Choose a skill to learn:"),
-                 main_menu_buttons(ctx.t, sees_handbook(ctx)), edit=ctx.pressed)
+    return Reply(text or ctx.t._("Choose a skill to learn:"), _buttons(ctx, ctx.t),
+                 edit=ctx.pressed)
+
+
+def _buttons(ctx: Context, t: Translator) -> tuple[tuple[Button, ...], ...]:
+    return main_menu_buttons(t, is_volunteer(ctx), sees_handbook(ctx))
 
 
 def menu_button(t: Translator) -> Button:
@@ -51,7 +59,7 @@ async def start(ctx: Context, _args: str) -> list[Reply]:
             "continue later. I never ask for ID numbers, passwords or OTP codes."),
         t._("Choose a skill to begin:"),
     ])
-    return [Reply(text, main_menu_buttons(t, sees_handbook(ctx)))]
+    return [Reply(text, _buttons(ctx, t))]
 
 
 async def show_menu(ctx: Context, _arg: str | Action) -> list[Reply]:
@@ -90,8 +98,8 @@ async def set_language(ctx: Context, act: Action) -> list[Reply]:
     await users.set_locale(ctx.db, ctx.user.id, locale)
     t = ctx.services.translations.get(locale)
     text = t._("Language set to {language}.").format(language=LANGUAGE_NAMES.get(locale, locale))
-    return [Reply(text + "\n\n" + t._("Choose a skill to learn:"),
-                  main_menu_buttons(t, sees_handbook(ctx)), edit=ctx.pressed)]
+    return [Reply(text + "\n\n" + t._("Choose a skill to learn:"), _buttons(ctx, t),
+                  edit=ctx.pressed)]
 
 
 def register(router: Router) -> None:
