@@ -15,7 +15,7 @@ from bot.core.actions import action
 from bot.core.communes import Communes
 from bot.core.service import Core
 from bot.core.team_import import import_teams
-from bot.storage import teams
+from bot.storage import audit, teams
 from tests.factories import ROOT, Chat, make_config
 
 ADMIN = "777"
@@ -117,6 +117,9 @@ async def test_team_views_and_admin_changes(admin_app: App) -> None:
     assert await teams.membership_of(db, member_id) is not None  # asked first
     await admin.press(action("tmy", member_id, team.id))
     assert await teams.membership_of(db, member_id) is None
+    logged = [(e.action, e.detail) for e in await audit.latest(db)]
+    assert logged == [("role", f"removed user {member_id} from team {team.id}"),
+                      ("role", f"user {member_id} of team {team.id} is now leader")]
 
 
 async def test_csv_import_checks_every_row_and_imports_all_or_nothing(app: App) -> None:

@@ -9,12 +9,16 @@ from datetime import UTC, datetime
 
 from bot.core import (
     actions,
+    broadcasts,
+    exports,
     figures,
     finder,
     help_requests,
     lessons,
     menus,
     my_progress,
+    privacy,
+    reports,
     team_admin,
     visits,
 )
@@ -42,6 +46,10 @@ def build_router() -> Router:
     visits.register(router)
     figures.register(router)
     help_requests.register(router)
+    broadcasts.register(router)
+    reports.register(router)
+    exports.register(router)
+    privacy.register(router)
     finder.register(router)
     router.command("cancel", N_("Stop what you are doing"), cancel)
     return router

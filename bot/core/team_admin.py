@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.core import flows
+from bot.core import audit, flows
 from bot.core.actions import Action, action
 from bot.core.communes import Commune
 from bot.core.events import Button, Reply
@@ -143,6 +143,8 @@ async def _create(ctx: Context, name: str) -> list[Reply]:
     else:
         raise RuntimeError("could not find a free join code")
     await flows.close(ctx)
+    await audit.record(ctx, "team", f"created team {team.id} ({team.join_code}) in commune "
+                                    f"{commune}")
     text = t._("Team “{team}” created in {commune}. Its join code is {code}: volunteers type "
                "/join {code}").format(team=team.name, commune=commune_name(ctx, commune),
                                       code=team.join_code)
@@ -219,9 +221,12 @@ async def change_member(ctx: Context, act: Action) -> list[Reply]:
         return [Reply(text, ((Button(t._("Yes, remove"), action("tmy", user_id, team_id)),),
                              (menu_button(t),)), edit=ctx.pressed)]
     if act.verb == "tmy":
-        await teams.remove(ctx.db, user_id, team_id)
+        if await teams.remove(ctx.db, user_id, team_id):
+            await audit.record(ctx, "role", f"removed user {user_id} from team {team_id}")
     else:
-        await teams.set_role(ctx.db, user_id, team_id, LEADER if act.verb == "tmr" else VOLUNTEER)
+        role = LEADER if act.verb == "tmr" else VOLUNTEER
+        if await teams.set_role(ctx.db, user_id, team_id, role):
+            await audit.record(ctx, "role", f"user {user_id} of team {team_id} is now {role}")
     return [await _team_view(ctx, team, manage=True)]
 
 

@@ -88,4 +88,5 @@ async def import_teams(db: Database, text: str, communes: Communes, now: datetim
             problems = [RowProblem(1, "the file has no teams")]
         return 0, sorted(problems, key=lambda p: p.line)
     return await teams.create_many(db, [(r.code, r.name, r.commune_code) for r in rows], None,
-                                   now), []
+                                   now, audit_detail=f"imported {len(rows)} teams from a CSV file"
+                                   ), []

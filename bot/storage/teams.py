@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage import audit
 from bot.storage.db import Database
 
 VOLUNTEER = "volunteer"
@@ -66,9 +67,11 @@ async def create(db: Database, join_code: str, name: str, commune_code: str,
 
 
 async def create_many(db: Database, teams: list[tuple[str, str, str]], created_by: int | None,
-                      now: datetime) -> int:
+                      now: datetime, audit_detail: str = "") -> int:
     """Create (join_code, name, commune_code) teams all in one transaction; all or none."""
     async with db.transaction() as conn:
+        if audit_detail:
+            await audit.record(conn, created_by, "team", audit_detail, now)
         await conn.executemany(
             "INSERT INTO teams (join_code, name, commune_code, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
