@@ -20,4 +20,5 @@ def render_text(reply: Reply) -> str:
         parts.append("\n".join(f"{i}. {button.label}" for i, button in enumerate(options, 1)))
     elif options:  # the user is typing an answer: choices are typed by their label
         parts.append("  ".join(f"[{button.label}]" for button in options))
+    parts += [f"[📎 {path}]" for path in reply.documents]
     return "\n\n".join(parts)

@@ -57,6 +57,7 @@ class Reply:
     image: str | None = None  # a path to a local image shown before the text
     edit: bool = False
     numbered: bool = True  # False when the user is asked to type: numbers are then text
+    documents: tuple[str, ...] = ()  # paths of files (spreadsheets) sent after the text
 
     def options(self) -> list[Button]:
         """The buttons in reading order, as a text-only channel numbers them."""

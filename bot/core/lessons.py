@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.core import actions
 from bot.core.actions import Action, action
 from bot.core.catalog import Lesson
@@ -220,8 +222,7 @@ def _not_open(ctx: Context, lesson: Lesson) -> Reply:
 
 def _stale(ctx: Context, current: Reply) -> Reply:
     note = ctx.t._("That button is from an older message. Here is where you are now:")
-    return Reply(f"{note}\n\n{current.text}", current.buttons, current.image, current.edit,
-                 current.numbered)
+    return dataclasses.replace(current, text=f"{note}\n\n{current.text}")
 
 
 async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -176,7 +177,6 @@ def _label_key(label: str) -> str:
 def _fit(reply: Reply, limit: int) -> Reply:
     if len(reply.text) <= limit:
         return reply
-    return Reply(reply.text[: limit - 1] + "…", reply.buttons, reply.image, reply.edit,
-                 reply.numbered)
+    return dataclasses.replace(reply, text=reply.text[: limit - 1] + "…")
 
 

@@ -34,9 +34,13 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply],
             await bot.send_photo(chat_id, photo)
         if reply.edit and editable is not None:
             message_id, editable = editable, None
-            if await _edit(bot, chat_id, message_id, reply.text, markup):
-                continue
-        await bot.send_message(chat_id, reply.text, reply_markup=markup)
+            if not await _edit(bot, chat_id, message_id, reply.text, markup):
+                await bot.send_message(chat_id, reply.text, reply_markup=markup)
+        else:
+            await bot.send_message(chat_id, reply.text, reply_markup=markup)
+        for path in reply.documents:
+            content = await asyncio.to_thread(Path(path).read_bytes)
+            await bot.send_document(chat_id, content, filename=Path(path).name)
 
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, text: str,
