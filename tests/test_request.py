@@ -1,0 +1,47 @@
+"""The aiohttp transport against the fake Bot API: calls, files, errors."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.channels.telegram.request import AiohttpRequest
+from tests.factories import TOKEN
+from tests.fakes import FakeBotApi
+
+
+async def test_calls_keyboards_edits_and_documents_go_through() -> None:
+    async with FakeBotApi() as api:
+        bot = Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest())
+        async with bot:
+            assert (await bot.get_me()).username
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton("Tiếp ▶", callback_data="go")]])
+            sent = await bot.send_message(42, "Xin chào <b>&", reply_markup=markup)
+            assert api.buttons(42) == [("Tiếp ▶", "go")]
+            assert api.texts_to(42) == ["Xin chào <b>&"]
+            await bot.edit_message_text("Bước 2", chat_id=42, message_id=sent.message_id)
+            with pytest.raises(BadRequest, match=r"(?i)not modified"):
+                await bot.edit_message_text("Bước 2", chat_id=42, message_id=sent.message_id)
+            await bot.send_document(42, b"a,b\n1,2\n", filename="visits.csv")
+            document = [c for c in api.calls if c.method == "sendDocument"][-1]
+            assert document.ok
+
+
+async def test_a_slow_answer_is_a_timeout_and_a_dead_server_a_network_error() -> None:
+    async with FakeBotApi(latency=0.5) as api:
+        bot = Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest())
+        async with bot:
+            with pytest.raises(TimedOut):
+                await bot.send_message(42, "x", read_timeout=0.1)
+    request = AiohttpRequest(connect_timeout=1.0)
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    bot = Bot(TOKEN, base_url="http://127.0.0.1:1/bot", request=request)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await asyncio.wait_for(bot.send_message(42, "x"), 5)
+    finally:
+        await request.shutdown()
