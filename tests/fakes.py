@@ -18,6 +18,7 @@ It is not thread-safe: inject updates from the event loop the server runs in.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import html
 import itertools
@@ -333,8 +334,16 @@ def _update_chat_id(update: JSONDict) -> int | None:
 class FakeBotApi:
     """An in-process fake Telegram Bot API server (see the module docstring)."""
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(
+        self, latency: float = 0.0, send_rate_limit: int | None = None, forbidden_share: float = 0.0
+    ) -> None:
+        """``send_rate_limit``: answer 429 (retry_after 1) to a send when that many were accepted
+        in the last second, as Telegram's flood control does. ``forbidden_share``: the share of
+        private chats (chosen by a hash of their id, see :meth:`refuses`) answered 403."""
         self.latency = latency
+        self.send_rate_limit = send_rate_limit
+        self.forbidden_share = forbidden_share
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
         self.server_errors: list[str] = []
         self.deliveries: dict[int, int] = {}
@@ -451,6 +460,25 @@ class FakeBotApi:
     def unblock_chat(self, chat_id: int) -> None:
         """Undo :meth:`block_chat`."""
         self._blocked.discard(chat_id)
+
+    def refuses(self, chat_id: Any) -> bool:
+        """Whether ``chat_id`` is one of the ``forbidden_share`` of chats answered 403."""
+        if self.forbidden_share <= 0 or not isinstance(chat_id, int) or chat_id < 0:
+            return False
+        spread = (chat_id * 2_654_435_761) % 2**32  # Knuth's multiplicative hash
+        return spread < self.forbidden_share * 2**32
+
+    def _flooded(self) -> bool:
+        """Whether a send now would exceed ``send_rate_limit``; counts it if not."""
+        if self.send_rate_limit is None:
+            return False
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.send_rate_limit:
+            return True
+        self._recent_sends.append(now)
+        return False
 
     # ------------------------------------------------------------------ injecting updates
 
@@ -918,7 +946,11 @@ class FakeBotApi:
             fault = self._take_fault(method)
             if fault is not None:
                 raise fault
+            if method in _SEND_METHODS and self._flooded():
+                raise _ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
             if method in _CHAT_METHODS and params.get("chat_id") in self._blocked:
+                raise _ApiError(403, BLOCKED)
+            if method in _CHAT_METHODS and self.refuses(params.get("chat_id")):
                 raise _ApiError(403, BLOCKED)
             result = handler(params)
         except _ApiError as err:

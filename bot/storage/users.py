@@ -36,9 +36,11 @@ async def touch(db: Database, channel: str, external_id: str, locale: str,
     """Return the user, creating them with locale on first contact; record that they wrote."""
     stamp = now.isoformat()
     async with db.transaction() as conn:
+        # Writing again means they unblocked the bot: broadcasts include them again.
         cur = await conn.execute(
-            "UPDATE users SET last_seen_at = ? WHERE channel = ? AND external_id = ? "
-            "RETURNING " + _COLUMNS, (stamp, channel, external_id))
+            "UPDATE users SET last_seen_at = ?, blocked_at = NULL "
+            "WHERE channel = ? AND external_id = ? RETURNING " + _COLUMNS,
+            (stamp, channel, external_id))
         row = await cur.fetchone()
         await cur.close()
         is_new = row is None

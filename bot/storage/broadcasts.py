@@ -1,0 +1,329 @@
+"""Broadcasts and their deliveries: one delivery row per recipient, written before any send."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.storage import audit
+from bot.storage.db import Database
+
+# Audience kinds; "commune" and "language" carry a value (a commune code, a locale).
+EVERYONE, CITIZENS, VOLUNTEERS, LEADERS, COMMUNE, LANGUAGE = (
+    "everyone", "citizens", "volunteers", "leaders", "commune", "language")
+AUDIENCES = (EVERYONE, CITIZENS, VOLUNTEERS, LEADERS, COMMUNE, LANGUAGE)
+# Broadcast statuses
+SCHEDULED, SENDING, DONE, CANCELLED = "scheduled", "sending", "done", "cancelled"
+ACTIVE = (SCHEDULED, SENDING)
+# Delivery statuses ("sending" exists in the schema but is not used: see docs/BROADCASTS.md)
+PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
+RETRY = "retry"  # an outcome, not a status: one more failed try, still pending
+# Only Telegram users can be reached by the delivery worker (the console cannot receive).
+CHANNEL = "telegram"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a broadcast is for: a kind and, for a commune or a language, its value."""
+
+    kind: str
+    value: str | None = None
+
+    def encode(self) -> str:
+        """The JSON stored in broadcasts.audience."""
+        return json.dumps({"kind": self.kind, "value": self.value})
+
+    @staticmethod
+    def decode(raw: str) -> Audience:
+        """The audience stored by encode()."""
+        data = json.loads(raw)
+        value = data.get("value")
+        return Audience(str(data["kind"]), None if value is None else str(value))
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A message to many users, sent now or at a scheduled time."""
+
+    id: int
+    created_by: int | None
+    text_vi: str
+    text_en: str | None
+    audience: Audience
+    status: str
+    scheduled_for: str | None  # UTC ISO; None: as soon as possible
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    progress_chat: str | None  # "channel:id" of the admin who watches it
+    progress_message: int | None  # the message edited with the progress
+    admin_locale: str | None = None  # the creator's language, for the progress message
+
+    def text_for(self, locale: str) -> str:
+        """The version a user of this locale receives."""
+        return self.text_en if locale == "en" and self.text_en else self.text_vi
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many deliveries of a broadcast are in each status."""
+
+    pending: int = 0
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every recipient."""
+        return self.pending + self.sent + self.blocked + self.failed + self.cancelled
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A pending delivery with where to send it."""
+
+    user_id: int
+    external_id: str
+    locale: str
+    attempts: int
+
+
+_COLUMNS = ("b.id, b.created_by, b.text_vi, b.text_en, b.audience, b.status, b.scheduled_for, "
+            "b.created_at, b.started_at, b.finished_at, b.progress_chat, b.progress_message, "
+            "u.locale AS admin_locale")
+_FROM = "FROM broadcasts b LEFT JOIN users u ON u.id = b.created_by"
+
+
+def _row(row: aiosqlite.Row) -> Broadcast:
+    message = row["progress_message"]
+    return Broadcast(row["id"], row["created_by"], row["text_vi"], row["text_en"],
+                     Audience.decode(row["audience"]), row["status"], row["scheduled_for"],
+                     row["created_at"], row["started_at"], row["finished_at"],
+                     row["progress_chat"], int(message) if message else None,
+                     row["admin_locale"])
+
+
+def stamp(moment: datetime) -> str:
+    """A UTC time as stored and compared here (whole seconds, so text order is time order)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _audience_filter(audience: Audience) -> tuple[str, list[str]]:
+    """SQL conditions on users u selecting the audience's reachable members, and parameters."""
+    where = ["u.channel = ?", "u.blocked_at IS NULL"]
+    params = [CHANNEL]
+    member = "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id{})"
+    if audience.kind == CITIZENS:
+        where.append("NOT " + member.format(""))
+    elif audience.kind == VOLUNTEERS:
+        where.append(member.format(""))
+    elif audience.kind == LEADERS:
+        where.append(member.format(" AND m.role = 'leader'"))
+    elif audience.kind == COMMUNE:
+        where.append("EXISTS (SELECT 1 FROM memberships m JOIN teams t ON t.id = m.team_id "
+                     "WHERE m.user_id = u.id AND t.commune_code = ?)")
+        params.append(audience.value or "")
+    elif audience.kind == LANGUAGE:
+        where.append("u.locale = ?")
+        params.append(audience.value or "")
+    elif audience.kind != EVERYONE:
+        raise ValueError(f"unknown audience {audience.kind!r}")
+    return " AND ".join(where), params
+
+
+async def count_recipients(db: Database, audience: Audience) -> int:
+    """How many users the audience reaches now (blocked users and other channels left out)."""
+    where, params = _audience_filter(audience)
+    row = await db.fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
+    return int(row[0]) if row else 0
+
+
+class _NobodyError(Exception):
+    """Raised inside create() to roll back a broadcast that reaches nobody."""
+
+
+async def create(db: Database, created_by: int, text_vi: str, text_en: str | None,
+                 audience: Audience, scheduled_for: datetime | None, now: datetime,
+                 progress_chat: str | None) -> tuple[int, int] | None:
+    """Queue a broadcast and one pending delivery per recipient, with its audit entry, in one
+    transaction; scheduled_for None sends at once. Return (id, recipients), None if nobody."""
+    where, params = _audience_filter(audience)
+    status = SENDING if scheduled_for is None else SCHEDULED
+    when = None if scheduled_for is None else stamp(scheduled_for)
+    try:
+        async with db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO broadcasts (created_by, text_vi, text_en, audience, status, "
+                "scheduled_for, created_at, started_at, progress_chat) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (created_by, text_vi, text_en, audience.encode(), status, when, stamp(now),
+                 stamp(now) if scheduled_for is None else None, progress_chat))
+            row = await cur.fetchone()
+            await cur.close()
+            assert row is not None
+            broadcast_id = int(row[0])
+            # One statement, not a loop: 100,000 recipients are queued in a fraction of a second.
+            cur = await conn.execute(
+                "INSERT INTO deliveries (broadcast_id, user_id, status) "
+                f"SELECT ?, u.id, '{PENDING}' FROM users u WHERE {where} ORDER BY u.id",
+                (broadcast_id, *params))
+            count = cur.rowcount
+            await cur.close()
+            if count <= 0:
+                raise _NobodyError
+            target = audience.kind + (f" {audience.value}" if audience.value else "")
+            plan = "sending now" if when is None else f"scheduled for {when}"
+            await audit.record(conn, created_by, "broadcast",
+                               f"broadcast {broadcast_id} to {target}: {count} recipients, "
+                               f"{plan}", now)
+    except _NobodyError:
+        return None
+    return broadcast_id, count
+
+
+async def get(db: Database, broadcast_id: int) -> Broadcast | None:
+    """One broadcast."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} {_FROM} WHERE b.id = ?", (broadcast_id,))
+    return _row(row) if row else None
+
+
+async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
+    """The latest broadcasts, newest first."""
+    rows = await db.fetchall(f"SELECT {_COLUMNS} {_FROM} ORDER BY b.id DESC LIMIT ?", (limit,))
+    return [_row(r) for r in rows]
+
+
+async def active(db: Database) -> list[Broadcast]:
+    """Broadcasts still to send or being sent, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} {_FROM} WHERE b.status IN (?, ?) ORDER BY b.id", ACTIVE)
+    return [_row(r) for r in rows]
+
+
+async def next_due(db: Database, now: datetime, scheduled_allowed: bool) -> Broadcast | None:
+    """The broadcast to work on: one being sent (oldest first), else, when scheduled ones may
+    start (outside quiet hours), the one due first."""
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS} {_FROM} WHERE b.status = ? ORDER BY b.id LIMIT 1", (SENDING,))
+    if row is None and scheduled_allowed:
+        row = await db.fetchone(
+            f"SELECT {_COLUMNS} {_FROM} WHERE b.status = ? AND b.scheduled_for <= ? "
+            "ORDER BY b.scheduled_for, b.id LIMIT 1", (SCHEDULED, stamp(now)))
+    return _row(row) if row else None
+
+
+async def start(db: Database, broadcast_id: int, now: datetime) -> bool:
+    """Mark a scheduled broadcast as being sent; False if it was stopped meanwhile."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = ?, started_at = COALESCE(started_at, ?) "
+            "WHERE id = ? AND status IN (?, ?)", (SENDING, stamp(now), broadcast_id, *ACTIVE))
+        changed = cur.rowcount
+        await cur.close()
+    return changed > 0
+
+
+async def set_progress_message(db: Database, broadcast_id: int, message_id: int) -> None:
+    """Remember the message that shows the progress, so a restart edits the same one."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE broadcasts SET progress_message = ? WHERE id = ?",
+                           (str(message_id), broadcast_id))
+
+
+async def pending_batch(db: Database, broadcast_id: int, after_user_id: int, limit: int = 500
+                        ) -> list[Recipient]:
+    """The next pending deliveries after a user id, in user id order (one read per batch)."""
+    rows = await db.fetchall(
+        "SELECT d.user_id, u.external_id, u.locale, d.attempts FROM deliveries d "
+        "JOIN users u ON u.id = d.user_id "
+        "WHERE d.broadcast_id = ? AND d.status = ? AND d.user_id > ? "
+        "ORDER BY d.user_id LIMIT ?", (broadcast_id, PENDING, after_user_id, limit))
+    return [Recipient(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+
+async def record(db: Database, broadcast_id: int, user_id: int, outcome: str, now: datetime,
+                 reason: str | None = None) -> str:
+    """Record one delivery's outcome (SENT, BLOCKED, FAILED or RETRY); a blocked user is marked
+    inactive in the same transaction. Return the broadcast's status, to notice a stop."""
+    at = stamp(now)
+    key = (broadcast_id, user_id)
+    async with db.transaction() as conn:
+        if outcome == RETRY:  # one more failed try; the delivery stays as it is
+            await conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, reason = ?, updated_at = ? "
+                "WHERE broadcast_id = ? AND user_id = ?", ((reason or "")[:200], at, *key))
+        else:
+            # What happened is recorded even on a delivery cancelled meanwhile: it is the truth.
+            await conn.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + 1, reason = ?, "
+                "updated_at = ? WHERE broadcast_id = ? AND user_id = ?",
+                (outcome, None if reason is None else reason[:200], at, *key))
+        if outcome == BLOCKED:
+            await conn.execute("UPDATE users SET blocked_at = ? WHERE id = ? AND blocked_at IS "
+                               "NULL", (at, user_id))
+        cur = await conn.execute("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
+        row = await cur.fetchone()
+        await cur.close()
+    return str(row[0]) if row else CANCELLED
+
+
+async def status(db: Database, broadcast_id: int) -> str | None:
+    """The broadcast's status now."""
+    row = await db.fetchone("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
+    return str(row[0]) if row else None
+
+
+async def counts(db: Database, broadcast_ids: Iterable[int]) -> dict[int, Counts]:
+    """Delivery counts per status of each broadcast."""
+    wanted = list(dict.fromkeys(broadcast_ids))
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    rows = await db.fetchall(
+        f"SELECT broadcast_id, status, COUNT(*) FROM deliveries WHERE broadcast_id IN ({marks}) "
+        "GROUP BY broadcast_id, status", wanted)
+    found: dict[int, dict[str, int]] = {bid: {} for bid in wanted}
+    for bid, state, number in rows:
+        found[int(bid)][str(state)] = int(number)
+    return {bid: Counts(**{k: v for k, v in by.items() if k in Counts.__dataclass_fields__})
+            for bid, by in found.items()}
+
+
+async def finish(db: Database, broadcast_id: int, now: datetime) -> bool:
+    """Mark a broadcast done once nothing is left to send; False if it was stopped."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status = ?",
+            (DONE, stamp(now), broadcast_id, SENDING))
+        changed = cur.rowcount
+        await cur.close()
+    return changed > 0
+
+
+async def cancel(db: Database, broadcast_id: int, actor_id: int, now: datetime) -> int | None:
+    """Stop a broadcast: what was sent stays sent, pending deliveries become cancelled; audited.
+    Return how many were cancelled, or None when it was no longer scheduled or sending."""
+    at = stamp(now)
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)",
+            (CANCELLED, at, broadcast_id, *ACTIVE))
+        stopped = cur.rowcount
+        await cur.close()
+        if stopped <= 0:
+            return None
+        cur = await conn.execute(
+            "UPDATE deliveries SET status = ?, updated_at = ? WHERE broadcast_id = ? AND "
+            "status = ?", (CANCELLED, at, broadcast_id, PENDING))
+        cancelled = cur.rowcount
+        await cur.close()
+        await audit.record(conn, actor_id, "broadcast",
+                           f"stopped broadcast {broadcast_id}: {cancelled} deliveries cancelled",
+                           now)
+    return cancelled
