@@ -80,6 +80,16 @@ def _figures(row: aiosqlite.Row | None) -> Figures:
     )
 
 
+# The same sums and their reading, for reports that group them by commune or team
+# (bot/storage/reports.py), so every report counts alike.
+SUMS = _SUMS
+
+
+def figures_of(row: aiosqlite.Row | None) -> Figures:
+    """A row of the SUMS columns as Figures."""
+    return _figures(row)
+
+
 async def of_volunteer(db: Database, volunteer_id: int, start: str, end: str) -> Figures:
     """A volunteer's figures from visits made in [start, end) (UTC ISO times)."""
     return _figures(await db.fetchone(VOLUNTEER_SQL, (volunteer_id, start, end)))

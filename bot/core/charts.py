@@ -1,0 +1,152 @@
+"""Charts as PNG files: visits per day, for the province and its top communes, or a team.
+
+The data (daily_series) is separate from the drawing (draw), so it can be tested on its own.
+Drawing uses matplotlib's object API (a Figure of its own, never pyplot's global figures) on
+the Agg canvas, in a worker thread: the event loop keeps answering everyone meanwhile.
+Labels arrive translated; the font is DejaVu Sans, which matplotlib ships and which has every
+Vietnamese letter and tone mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+CHART_PREFIX = "cnscd-chart-"
+KEEP_FILES_FOR = 3600.0  # seconds: a chart is sent within moments; older files are litter
+FONT = "DejaVu Sans"
+MAX_TICKS = 12  # date labels under the chart; more would overlap on a phone
+_COLOURS = ("#d1495b", "#edae49", "#00798c", "#30638e", "#66a182", "#8d96a3")
+
+# matplotlib's object API keeps each chart's state in its own Figure, but the font cache and
+# text layout it shares between figures are not documented as thread-safe: one at a time.
+_DRAWING = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """Visits on each day, in total and for the groups (communes) with the most visits."""
+
+    days: tuple[date, ...]
+    total: tuple[int, ...]
+    groups: tuple[tuple[str, tuple[int, ...]], ...]  # (key, visits per day), most visits first
+
+    @property
+    def empty(self) -> bool:
+        """True when no visit falls on any day."""
+        return not any(self.total)
+
+
+def daily_series(rows: Iterable[tuple[str, str, int]], first: date, last: date, zone: ZoneInfo,
+                 top: int = 5) -> DailySeries:
+    """Per-day visits from (group, UTC hour "YYYY-MM-DDTHH", visits) rows, days first..last.
+
+    Each UTC hour is placed on the local day it starts in; visits outside the days are left out.
+    """
+    days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
+    position = {day: n for n, day in enumerate(days)}
+    total = [0] * len(days)
+    by_group: dict[str, list[int]] = {}
+    for group, hour, visits in rows:
+        day = datetime.fromisoformat(f"{hour}:00:00+00:00").astimezone(zone).date()
+        n = position.get(day)
+        if n is None:
+            continue
+        total[n] += visits
+        by_group.setdefault(group, [0] * len(days))[n] += visits
+    ranked = sorted(by_group.items(), key=lambda item: (-sum(item[1]), item[0]))[:max(top, 0)]
+    return DailySeries(days, tuple(total), tuple((key, tuple(v)) for key, v in ranked))
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words, already in the reader's language."""
+
+    title: str
+    total_label: str  # the upper panel: the whole province, or the team
+    groups_title: str  # the lower panel's title; "" draws no lower panel
+    y_label: str
+    day_labels: tuple[str, ...]  # one per day of the series
+    group_names: tuple[str, ...]  # one per group of the series, in its order
+    number: Callable[[float], str] = str  # numbers on the axis, the reader's way (1.234)
+
+
+def draw(series: DailySeries, labels: ChartLabels, path: Path) -> None:
+    """Draw the chart into path as a PNG (blocking: run it in a worker thread)."""
+    from matplotlib.figure import Figure  # imported when first needed: it takes a second
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    with _DRAWING:
+        lower = bool(labels.groups_title and series.groups)
+        figure = Figure(figsize=(9.0, 7.0 if lower else 4.6), dpi=110, layout="constrained")
+        axes = figure.subplots(2 if lower else 1, 1, sharex=True, squeeze=False)[:, 0]
+        x = list(range(len(series.days)))
+        step = max(1, math.ceil(len(x) / MAX_TICKS))
+        tilted = len(x[::step]) > 10
+        upper = axes[0]
+        upper.bar(x, series.total, color=_COLOURS[3], label=labels.total_label)
+        upper.set_title(labels.total_label, loc="left", fontfamily=FONT, fontsize=11)
+        if lower:
+            for n, ((_key, values), name) in enumerate(zip(series.groups, labels.group_names,
+                                                           strict=True)):
+                axes[1].plot(x, values, marker="o", markersize=3, linewidth=1.8,
+                             color=_COLOURS[n % len(_COLOURS)], label=name)
+            axes[1].set_title(labels.groups_title, loc="left", fontfamily=FONT, fontsize=11)
+            axes[1].set_ylim(bottom=0)
+            # Under the chart, where it hides no line.
+            axes[1].legend(prop={"family": FONT, "size": 9}, loc="upper center", frameon=False,
+                           bbox_to_anchor=(0.5, -0.14 if tilted else -0.08),
+                           ncols=min(3, len(series.groups)))
+        for ax in axes:
+            ax.set_ylabel(labels.y_label, fontfamily=FONT)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: labels.number(value)))
+            ax.grid(axis="y", alpha=0.3)
+            ax.spines[["top", "right"]].set_visible(False)
+            for tick in ax.get_yticklabels():
+                tick.set_fontfamily(FONT)
+        axes[-1].set_xticks(x[::step], [labels.day_labels[i] for i in x[::step]],
+                            fontfamily=FONT, rotation=45 if tilted else 0,
+                            ha="right" if tilted else "center")
+        figure.suptitle("\n".join(textwrap.wrap(labels.title, 80)[:2]), fontfamily=FONT,
+                        fontsize=13, fontweight="bold")
+        figure.savefig(path, format="png")
+
+
+def _new_path() -> Path:
+    """A fresh file in the system's temporary directory; charts left from earlier are removed."""
+    folder = Path(tempfile.gettempdir())
+    limit = time.time() - KEEP_FILES_FOR
+    for old in folder.glob(f"{CHART_PREFIX}*.png"):
+        with contextlib.suppress(OSError):  # another process may have removed it already
+            if old.stat().st_mtime < limit:
+                old.unlink()
+    handle, name = tempfile.mkstemp(prefix=CHART_PREFIX, suffix=".png")
+    os.close(handle)
+    return Path(name)
+
+
+def _render(series: DailySeries, labels: ChartLabels) -> str:
+    path = _new_path()
+    try:
+        draw(series, labels, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
+async def render(series: DailySeries, labels: ChartLabels) -> str:
+    """Draw the chart in a worker thread; the path of the PNG file."""
+    return await asyncio.to_thread(_render, series, labels)

@@ -1,0 +1,247 @@
+"""The admins' reports: figures by commune and team, visits per hour, rankings, learning.
+
+A report reads either live visits between two UTC ISO bounds [start, end) or an ended
+campaign's frozen copy (`Span.frozen`). Figures are summed as in bot/storage/figures.py:
+households and people over first visits, skills and outcomes over every visit, deleted
+visits never. Every query walks an index (tests/test_reports.py checks the plans): visits_by_time,
+visits_by_commune, visits_by_team, frozen_visits_by_team / _by_volunteer, memberships_by_team,
+lesson_progress's primary key; the learning queries over the whole province need an index on
+lesson_progress (completed_at), which v002 lacks (PROPOSED_INDEXES).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from bot.storage.db import Database
+from bot.storage.figures import SUMS, Figures, figures_of
+
+_LIVE = "visited_at >= ? AND visited_at < ? AND deleted_at IS NULL"
+# A frozen campaign is read through its index even when SQLite's statistics say that one
+# campaign is most of the table (as it is after the first one ends): later it is a fraction.
+_FROZEN = "frozen_visits INDEXED BY frozen_visits_by_team"
+
+# By commune (the province's figures are their sums: a household belongs to one commune), and
+# by team.
+COMMUNES_SQL = (f"SELECT commune_code AS key, {SUMS} FROM visits WHERE {_LIVE} "
+                "GROUP BY commune_code")
+FROZEN_COMMUNES_SQL = (f"SELECT commune_code AS key, {SUMS} FROM {_FROZEN} "
+                       "WHERE campaign = ? GROUP BY commune_code")
+TEAMS_SQL = f"SELECT team_id AS key, {SUMS} FROM visits WHERE {_LIVE} GROUP BY team_id"
+FROZEN_TEAMS_SQL = (f"SELECT team_id AS key, {SUMS} FROM {_FROZEN} WHERE campaign = ? "
+                    "GROUP BY team_id")
+
+# One commune: its totals and its teams (a team of another commune that helped there too).
+COMMUNE_SQL = f"SELECT {SUMS} FROM visits WHERE commune_code = ? AND {_LIVE}"
+FROZEN_COMMUNE_SQL = f"SELECT {SUMS} FROM {_FROZEN} WHERE campaign = ? AND commune_code = ?"
+COMMUNE_TEAMS_SQL = (f"SELECT team_id AS key, {SUMS} FROM visits WHERE commune_code = ? "
+                     f"AND {_LIVE} GROUP BY team_id")
+FROZEN_COMMUNE_TEAMS_SQL = (f"SELECT team_id AS key, {SUMS} FROM {_FROZEN} "
+                            "WHERE campaign = ? AND commune_code = ? GROUP BY team_id")
+
+# Households each volunteer helped (first visits): the volunteers' ranking.
+VOLUNTEERS_SQL = ("SELECT volunteer_id AS key, COUNT(DISTINCT household_key) AS households "
+                  f"FROM visits WHERE {_LIVE} AND follow_up_of IS NULL GROUP BY volunteer_id")
+FROZEN_VOLUNTEERS_SQL = (
+    "SELECT volunteer_id AS key, COUNT(DISTINCT household_key) AS households "
+    "FROM frozen_visits INDEXED BY frozen_visits_by_volunteer "
+    "WHERE campaign = ? AND follow_up_of IS NULL GROUP BY volunteer_id")
+
+# Visits (follow-ups too) per UTC hour: the chart's days are made of local hours in Python,
+# so a day starts at the local midnight whatever the time zone (whole-hour offsets).
+HOURLY_SQL = ("SELECT commune_code AS key, substr(visited_at, 1, 13) AS hour, "
+              f"COUNT(*) AS visits FROM visits WHERE {_LIVE} GROUP BY commune_code, hour")
+FROZEN_HOURLY_SQL = ("SELECT commune_code AS key, substr(visited_at, 1, 13) AS hour, "
+                     f"COUNT(*) AS visits FROM {_FROZEN} WHERE campaign = ? "
+                     "GROUP BY commune_code, hour")
+TEAM_HOURLY_SQL = ("SELECT substr(visited_at, 1, 13) AS hour, COUNT(*) AS visits FROM visits "
+                   f"WHERE team_id = ? AND {_LIVE} GROUP BY hour")
+FROZEN_TEAM_HOURLY_SQL = ("SELECT substr(visited_at, 1, 13) AS hour, COUNT(*) AS visits "
+                          f"FROM {_FROZEN} WHERE campaign = ? AND team_id = ? GROUP BY hour")
+
+# Names and teams of the volunteers shown in a ranking (a few dozen; the IN list is filled in).
+NAMES_SQL = ("SELECT m.user_id, m.display_name, t.name AS team, t.commune_code FROM memberships m "
+             "JOIN teams t ON t.id = m.team_id WHERE m.user_id IN ({marks})")
+
+# The learning side. Users of the bot (a few hundred thousand rows at most; no visits here).
+USERS_SQL = ("SELECT COUNT(*) AS users, COALESCE(SUM(created_at >= ? AND created_at < ?), 0) "
+             "AS new_users FROM users")
+MEMBERS_SQL = ("SELECT COUNT(*) AS users, COALESCE(SUM(joined_at >= ? AND joined_at < ?), 0) "
+               "AS new_users FROM memberships WHERE team_id = ?")
+COMPLETED_SQL = ("SELECT COUNT(*) FROM lesson_progress "
+                 "WHERE completed_at >= ? AND completed_at < ?")
+# CROSS JOIN keeps the team's members as the outer loop: a few people, each a key lookup.
+TEAM_COMPLETED_SQL = ("SELECT COUNT(*) FROM memberships m CROSS JOIN lesson_progress p "
+                      "ON p.user_id = m.user_id WHERE m.team_id = ? "
+                      "AND p.completed_at >= ? AND p.completed_at < ?")
+
+# Who completed a lesson in [start, end) (a skill mastered in the period was mastered by one
+# of them), then their completions, a few hundred people at a time: the shared connection is
+# held for milliseconds per batch, not seconds for the province.
+LEARNERS_SQL = ("SELECT DISTINCT user_id FROM lesson_progress "
+                "WHERE completed_at >= ? AND completed_at < ?")
+TEAM_LEARNERS_SQL = ("SELECT DISTINCT p.user_id FROM memberships m CROSS JOIN lesson_progress p "
+                     "ON p.user_id = m.user_id WHERE m.team_id = ? "
+                     "AND p.completed_at >= ? AND p.completed_at < ?")
+COMPLETIONS_SQL = ("SELECT user_id, lesson_id, completed_at FROM lesson_progress "
+                   "WHERE user_id IN ({marks}) AND completed_at < ?")
+BATCH = 500  # learners per COMPLETIONS_SQL
+
+# What the province-wide learning queries need (for the lead's next migration): without it
+# COMPLETED_SQL and LEARNERS_SQL read the whole of lesson_progress. user_id makes it covering.
+PROPOSED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS lesson_progress_by_completion "
+    "ON lesson_progress (completed_at, user_id) WHERE completed_at IS NOT NULL",
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Which visits a report reads: live ones in [start, end) (UTC ISO), or a frozen copy."""
+
+    start: str
+    end: str
+    frozen: str | None = None  # an ended campaign's key: its frozen visits are read instead
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A volunteer in a ranking: households helped, and how to name them."""
+
+    user_id: int
+    households: int
+    name: str | None  # the name they agreed to show admins; None if they gave none or left
+    team: str | None  # their team's name now (None if they left it)
+    commune_code: str | None
+
+
+@dataclass(frozen=True)
+class People:
+    """Users of the bot (a team: its members), and how many came in a period."""
+
+    users: int
+    new_users: int  # created (a team: joined) in the period
+
+
+def _key(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+async def _grouped(db: Database, sql: str, params: Iterable[object]) -> dict[str, Figures]:
+    rows = await db.fetchall(sql, params)
+    return {_key(row["key"]): figures_of(row) for row in rows}
+
+
+async def by_commune(db: Database, span: Span) -> dict[str, Figures]:
+    """Figures of each commune that has visits, by commune code."""
+    if span.frozen:
+        return await _grouped(db, FROZEN_COMMUNES_SQL, (span.frozen,))
+    return await _grouped(db, COMMUNES_SQL, (span.start, span.end))
+
+
+async def by_team(db: Database, span: Span) -> dict[str, Figures]:
+    """Figures of each team that has visits, by team id ("" for visits of a deleted team)."""
+    if span.frozen:
+        return await _grouped(db, FROZEN_TEAMS_SQL, (span.frozen,))
+    return await _grouped(db, TEAMS_SQL, (span.start, span.end))
+
+
+async def commune(db: Database, span: Span, commune_code: str) -> Figures:
+    """One commune's figures."""
+    if span.frozen:
+        return figures_of(await db.fetchone(FROZEN_COMMUNE_SQL, (span.frozen, commune_code)))
+    return figures_of(await db.fetchone(COMMUNE_SQL, (commune_code, span.start, span.end)))
+
+
+async def commune_teams(db: Database, span: Span, commune_code: str) -> dict[str, Figures]:
+    """Figures of each team that visited households of one commune, by team id."""
+    if span.frozen:
+        return await _grouped(db, FROZEN_COMMUNE_TEAMS_SQL, (span.frozen, commune_code))
+    return await _grouped(db, COMMUNE_TEAMS_SQL, (commune_code, span.start, span.end))
+
+
+async def volunteers(db: Database, span: Span) -> list[Ranked]:
+    """Households helped by each volunteer (most first), with the names of the first ones."""
+    if span.frozen:
+        rows = await db.fetchall(FROZEN_VOLUNTEERS_SQL, (span.frozen,))
+    else:
+        rows = await db.fetchall(VOLUNTEERS_SQL, (span.start, span.end))
+    # A volunteer who deleted their data left their visits without a name: not ranked.
+    counts = sorted(((int(r["key"]), int(r["households"])) for r in rows if r["key"] is not None),
+                    key=lambda pair: (-pair[1], pair[0]))
+    return [Ranked(user_id, households, None, None, None) for user_id, households in counts]
+
+
+async def named(db: Database, ranked: list[Ranked]) -> list[Ranked]:
+    """The same volunteers with their names and teams filled in."""
+    if not ranked:
+        return []
+    ids = [r.user_id for r in ranked]
+    rows = await db.fetchall(NAMES_SQL.format(marks=",".join("?" * len(ids))), ids)
+    found = {int(r["user_id"]): r for r in rows}
+    result = []
+    for r in ranked:
+        row = found.get(r.user_id)
+        result.append(Ranked(r.user_id, r.households, row["display_name"] if row else None,
+                             row["team"] if row else None, row["commune_code"] if row else None))
+    return result
+
+
+async def hourly(db: Database, span: Span) -> list[tuple[str, str, int]]:
+    """Visits per commune and UTC hour: (commune code, "YYYY-MM-DDTHH", visits)."""
+    if span.frozen:
+        rows = await db.fetchall(FROZEN_HOURLY_SQL, (span.frozen,))
+    else:
+        rows = await db.fetchall(HOURLY_SQL, (span.start, span.end))
+    return [(str(r["key"]), str(r["hour"]), int(r["visits"])) for r in rows]
+
+
+async def team_hourly(db: Database, span: Span, team_id: int) -> list[tuple[str, str, int]]:
+    """A team's visits per UTC hour: (team id, "YYYY-MM-DDTHH", visits)."""
+    if span.frozen:
+        rows = await db.fetchall(FROZEN_TEAM_HOURLY_SQL, (span.frozen, team_id))
+    else:
+        rows = await db.fetchall(TEAM_HOURLY_SQL, (team_id, span.start, span.end))
+    return [(str(team_id), str(r["hour"]), int(r["visits"])) for r in rows]
+
+
+async def people(db: Database, start: str, end: str, team_id: int | None = None) -> People:
+    """Users of the bot and the new ones in [start, end); a team's members and newcomers."""
+    if team_id is None:
+        row = await db.fetchone(USERS_SQL, (start, end))
+    else:
+        row = await db.fetchone(MEMBERS_SQL, (start, end, team_id))
+    assert row is not None  # an aggregate answers one row
+    return People(int(row["users"]), int(row["new_users"]))
+
+
+async def lessons_completed(db: Database, start: str, end: str, team_id: int | None = None
+                            ) -> int:
+    """Lessons first completed in [start, end), in the province or by a team's members."""
+    if team_id is None:
+        row = await db.fetchone(COMPLETED_SQL, (start, end))
+    else:
+        row = await db.fetchone(TEAM_COMPLETED_SQL, (team_id, start, end))
+    return int(row[0]) if row else 0
+
+
+async def learners(db: Database, start: str, end: str, team_id: int | None = None
+                   ) -> list[int]:
+    """Who completed a lesson in [start, end), in the province or in a team."""
+    if team_id is None:
+        rows = await db.fetchall(LEARNERS_SQL, (start, end))
+    else:
+        rows = await db.fetchall(TEAM_LEARNERS_SQL, (team_id, start, end))
+    return [int(row[0]) for row in rows]
+
+
+async def completions(db: Database, user_ids: list[int], end: str
+                      ) -> AsyncIterator[list[tuple[int, str, str]]]:
+    """(user, lesson, first completed) of lessons completed before end, a batch of people at a
+    time; each person's completions all come in one batch."""
+    for first in range(0, len(user_ids), BATCH):
+        batch = user_ids[first:first + BATCH]
+        rows = await db.fetchall(COMPLETIONS_SQL.format(marks=",".join("?" * len(batch))),
+                                 (*batch, end))
+        yield [(int(r["user_id"]), str(r["lesson_id"]), str(r["completed_at"])) for r in rows]
