@@ -1,0 +1,171 @@
+"""What the admins' exports read: visits, teams and learning progress, in batches.
+
+Each function yields batches read with keyset pagination, so a large export holds the shared
+connection for one short query at a time and the bot keeps answering everyone else between
+batches. The visits and learners queries walk an index (visits_by_time: visited_at, then id
+as the rowid; lesson_progress's primary key: user_id, lesson_id); teams are a few hundred.
+Times are UTC ISO strings; [start, end) are the bounds of the local days exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from bot.storage.db import Database
+from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
+
+BATCH = 2000
+
+HAS_ACTIVITY_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM visits WHERE visited_at >= ? AND visited_at < ?) "
+    "OR EXISTS (SELECT 1 FROM lesson_progress WHERE completed_at >= ? AND completed_at < ?)"
+)
+
+# Deleted visits are exported too, flagged. The volunteer's name is the one they gave their
+# team (none once they left it or asked to be forgotten); no Telegram id, no phone.
+VISITS_SQL = (
+    "SELECT v.id, v.visited_at, v.commune_code, v.hamlet, v.household, v.people, "
+    + ", ".join(f"v.s_{c}" for c in SKILL_KEYS) + ", "
+    + ", ".join(f"v.o_{c}" for c in OUTCOME_KEYS) + ", "
+    "v.follow_up_of, t.join_code AS team_code, t.name AS team_name, "
+    "m.display_name AS volunteer_name, v.deleted_at "
+    "FROM visits v LEFT JOIN teams t ON t.id = v.team_id "
+    "LEFT JOIN memberships m ON m.user_id = v.volunteer_id "
+    # (visited_at, id) after the last row sent: the index range starts at the last time.
+    "WHERE v.visited_at >= ? AND v.visited_at < ? AND (v.visited_at > ? OR v.id > ?) "
+    "ORDER BY v.visited_at, v.id LIMIT ?"
+)
+
+# Every team, in commune then name order; its figures count the period's visits that stand
+# (not deleted), households among first visits as /teamstats does.
+TEAMS_SQL = (
+    "SELECT t.id, t.join_code, t.name, t.commune_code, t.created_at, "
+    "(SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id) AS members, "
+    "(SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.role = 'leader') "
+    "AS leaders, "
+    "(SELECT COUNT(*) FROM visits v WHERE v.team_id = t.id AND v.visited_at >= ? "
+    "AND v.visited_at < ? AND v.deleted_at IS NULL) AS visits, "
+    "(SELECT COUNT(DISTINCT v.household_key) FROM visits v WHERE v.team_id = t.id "
+    "AND v.visited_at >= ? AND v.visited_at < ? AND v.deleted_at IS NULL "
+    "AND v.follow_up_of IS NULL) AS households "
+    "FROM teams t WHERE (t.commune_code, t.name, t.id) > (?, ?, ?) "
+    "ORDER BY t.commune_code, t.name, t.id LIMIT ?"
+)
+
+# Learners: users who completed a lesson in the period, a batch of ids at a time...
+LEARNER_IDS_SQL = (
+    "SELECT DISTINCT user_id FROM lesson_progress WHERE user_id > ? "
+    "AND completed_at >= ? AND completed_at < ? ORDER BY user_id LIMIT ?"
+)
+# ...then every lesson each of them had completed by the period's end (for skills mastered).
+LEARNER_LESSONS_SQL = (
+    "SELECT p.user_id, u.locale, p.lesson_id, p.completed_at FROM lesson_progress p "
+    "JOIN users u ON u.id = p.user_id WHERE p.user_id IN ({marks}) "
+    "AND p.completed_at IS NOT NULL AND p.completed_at < ? ORDER BY p.user_id, p.completed_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    """One visit as exported."""
+
+    id: int
+    visited_at: str
+    commune_code: str
+    hamlet: str
+    household: str
+    people: int
+    skills: tuple[int, ...]  # 1/0 in SKILL_KEYS order
+    outcomes: tuple[int, ...]  # 1/0 in OUTCOME_KEYS order
+    follow_up_of: int | None
+    team_code: str | None
+    team_name: str | None
+    volunteer_name: str | None
+    deleted_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRecord:
+    """One team with its members and its figures in the period."""
+
+    id: int
+    join_code: str
+    name: str
+    commune_code: str
+    created_at: str
+    members: int
+    leaders: int
+    visits: int
+    households: int
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerRecord:
+    """A learner (by internal user id) and every lesson completed by the period's end."""
+
+    user_id: int
+    locale: str
+    completed: tuple[tuple[str, str], ...]  # (lesson id, completed at), oldest first
+
+
+async def has_activity(db: Database, start: str, end: str) -> bool:
+    """True when the period has a visit (even deleted) or a completed lesson."""
+    row = await db.fetchone(HAS_ACTIVITY_SQL, (start, end, start, end))
+    return bool(row and row[0])
+
+
+_SKILLS_AT = 6  # the first skill flag's position in VISITS_SQL
+_OUTCOMES_AT = _SKILLS_AT + len(SKILL_KEYS)
+_AFTER_FLAGS = _OUTCOMES_AT + len(OUTCOME_KEYS)
+
+
+async def visits(db: Database, start: str, end: str, size: int = BATCH
+                 ) -> AsyncIterator[list[VisitRecord]]:
+    """The period's visits in time order, a batch at a time."""
+    last_at, last_id = start, 0
+    while True:
+        rows = await db.fetchall(VISITS_SQL, (last_at, end, last_at, last_id, size))
+        if not rows:
+            return
+        yield [VisitRecord(
+            r[0], r[1], r[2], r[3], r[4], r[5],
+            tuple(r[_SKILLS_AT:_OUTCOMES_AT]), tuple(r[_OUTCOMES_AT:_AFTER_FLAGS]),
+            *r[_AFTER_FLAGS:]) for r in rows]
+        last_at, last_id = rows[-1][1], rows[-1][0]
+        if len(rows) < size:
+            return
+
+
+async def teams(db: Database, start: str, end: str, size: int = BATCH
+                ) -> AsyncIterator[list[TeamRecord]]:
+    """Every team with its counts, a batch at a time."""
+    after: tuple[str, str, int] = ("", "", 0)
+    while True:
+        rows = await db.fetchall(TEAMS_SQL, (start, end, start, end, *after, size))
+        if not rows:
+            return
+        yield [TeamRecord(*r) for r in rows]
+        after = (rows[-1]["commune_code"], rows[-1]["name"], rows[-1]["id"])
+        if len(rows) < size:
+            return
+
+
+async def learners(db: Database, start: str, end: str, size: int = BATCH // 4
+                   ) -> AsyncIterator[list[LearnerRecord]]:
+    """Users who completed a lesson in the period, with all they completed by its end."""
+    last_id = 0
+    while True:
+        ids = [r[0] for r in await db.fetchall(LEARNER_IDS_SQL, (last_id, start, end, size))]
+        if not ids:
+            return
+        rows = await db.fetchall(LEARNER_LESSONS_SQL.format(marks=",".join("?" * len(ids))),
+                                 (*ids, end))
+        found: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+        for r in rows:
+            found.setdefault(r[0], (r[1], []))[1].append((r[2], r[3]))
+        yield [LearnerRecord(user_id, locale, tuple(done))
+               for user_id, (locale, done) in found.items()]
+        last_id = ids[-1]
+        if len(ids) < size:
+            return
