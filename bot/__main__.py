@@ -39,6 +39,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "import", help="import teams from a CSV file with the columns code,name,commune; "
                        "every row is checked first and nothing is imported if one is bad")
     importer.add_argument("file", type=Path)
+    exporter = sub.add_parser(
+        "export", help="export visits, teams and learning progress of a period (local days) as "
+                       "an XLSX workbook and/or CSV files; exit 1 when there is nothing to export")
+    exporter.add_argument("--from", dest="first", required=True, metavar="DAY",
+                          help="first day: 2026-10-01 or 01/10/2026")
+    exporter.add_argument("--to", dest="last", required=True, metavar="DAY",
+                          help="last day, included")
+    exporter.add_argument("--out", type=Path, metavar="FILE.xlsx", help="the workbook to write")
+    exporter.add_argument("--csv", type=Path, metavar="DIR",
+                          help="write the three tables as CSV files (UTF-8) into DIR")
+    exporter.add_argument("--locale", help="language of the headers (default: default_locale)")
     return parser.parse_args(argv)
 
 
@@ -54,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return check_lessons(config)
     if args.command == "teams":
         return import_teams(config, args.file)
+    if args.command == "export":
+        from bot.export.command import run_export
+
+        return run_export(config, args.first, args.last, args.out, args.csv, args.locale)
     channel = args.channel or ("telegram" if config.telegram.token else "console")
     try:
         if channel == "telegram":

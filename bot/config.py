@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +47,16 @@ class Campaign:
 
 
 @dataclass(frozen=True)
+class BroadcastConfig:
+    """How broadcasts are delivered: pace, quiet hours, paid broadcasts, retries."""
+
+    rate: int = 25  # messages per second
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(7, 0))  # local; None: never
+    paid: bool = False  # allow_paid_broadcast: up to 1,000 messages/s, for a fee in Stars
+    max_attempts: int = 5  # tries per recipient on timeouts and server errors
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration of one bot instance."""
 
@@ -61,6 +71,7 @@ class Config:
     log_level: str
     timezone: ZoneInfo
     telegram: TelegramConfig
+    broadcasts: BroadcastConfig = BroadcastConfig()
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -80,7 +91,8 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
-             "lessons_dir", "admins", "log_level", "timezone", "telegram"}
+             "lessons_dir", "admins", "log_level", "timezone", "telegram",
+             "broadcasts"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
@@ -110,6 +122,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         log_level=log_level,
         timezone=_timezone(_str(raw, "timezone", "Asia/Ho_Chi_Minh")),
         telegram=_telegram(raw.get("telegram", {}), env),
+        broadcasts=_broadcasts(raw.get("broadcasts", {})),
     )
 
 
@@ -134,6 +147,48 @@ def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     if token is not None:
         check_token(token)
     return TelegramConfig(token=token, api_url=api_url, concurrent_updates=concurrent)
+
+
+# Telegram's free bulk limit is about 30 messages a second; paid broadcasts allow 1,000.
+_FREE_RATE, _PAID_RATE = 30, 1000
+_QUIET_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def _broadcasts(raw: Any) -> BroadcastConfig:
+    if raw is None:
+        return BroadcastConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError("broadcasts: must be a mapping (rate, quiet_hours, paid, max_attempts)")
+    unknown = sorted(set(raw) - {"rate", "quiet_hours", "paid", "max_attempts"})
+    if unknown:
+        raise ConfigError(f"broadcasts.{unknown[0]}: unknown key; allowed: rate, quiet_hours, "
+                          "paid, max_attempts")
+    paid = raw.get("paid", False)
+    if not isinstance(paid, bool):
+        raise ConfigError("broadcasts.paid: true or false")
+    limit = _PAID_RATE if paid else _FREE_RATE
+    rate = raw.get("rate", 25)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= limit:
+        hint = "" if paid else " (up to 1000 with paid: true)"
+        raise ConfigError(f"broadcasts.rate: messages per second, a whole number from 1 to "
+                          f"{limit}{hint}")
+    attempts = raw.get("max_attempts", 5)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
+        raise ConfigError("broadcasts.max_attempts: a whole number from 1 to 20")
+    return BroadcastConfig(rate, _quiet_hours(raw.get("quiet_hours", "21:00-07:00")), paid,
+                           attempts)
+
+
+def _quiet_hours(value: Any) -> tuple[time, time] | None:
+    if value is None or value is False or value == "":
+        return None  # no quiet hours
+    match = _QUIET_HOURS.match(value.strip()) if isinstance(value, str) else None
+    hours = [int(part) for part in match.groups()] if match else []
+    if not match or hours[0] > 23 or hours[2] > 23 or hours[1] > 59 or hours[3] > 59 \
+            or hours[:2] == hours[2:]:
+        raise ConfigError("broadcasts.quiet_hours: local start and end such as \"21:00-07:00\", "
+                          "or null for none")
+    return time(hours[0], hours[1]), time(hours[2], hours[3])
 
 
 def check_token(token: str) -> None:

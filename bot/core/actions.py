@@ -74,6 +74,36 @@ SHAPES: dict[str, tuple[str, ...]] = {
     "tmv": ("i", "i"),  # /team: make a leader a volunteer again
     "tmx": ("i", "i"),  # /team: remove a member (asks first)
     "tmy": ("i", "i"),  # /team: removal confirmed
+    # Privacy and audit
+    "dme": (),  # /privacy: "Delete my data" (asks first, like /deleteme)
+    "dmy": ("id",),  # /deleteme confirmed: the one-time token kept in the dialog state
+    "dmn": (),  # /deleteme: No
+    "aud": ("i",),  # /audit (admins): the entries older than this entry id
+    # Reports (admins; team leaders for their team). A scope is "c<n>" (the n-th campaign of
+    # the configuration) or "d<YYYYMMDD>-<YYYYMMDD>" (days); the handlers parse it again.
+    "rs": ("id",),  # /stats: the report of a scope
+    "rsa": ("id",),  # every commune of a scope (admins)
+    "rsc": ("id", "i"),  # one commune of a scope: its official code (admins)
+    "rch": ("id",),  # the chart of a scope
+    "rlb": ("id",),  # the leaderboard of a campaign scope
+    "rpk": ("id",),  # choose another campaign: "s" for the report, "l" for the leaderboard
+    # Broadcasts (admins only: the role, the form's step and the broadcast are checked again)
+    "bca": ("id",),  # /broadcast form: the audience's kind
+    "bcc": ("i",),  # the form: a commune's code
+    "bcl": ("id",),  # the form: a language
+    "bck": (),  # the form: no English version
+    "bcn": (),  # the form: send now
+    "bcy": (),  # the form: send now, within quiet hours
+    "bcw": (),  # the form: schedule (asks the time)
+    "bcq": (),  # the form: send when the quiet hours end
+    "bcx": (),  # the form: cancel
+    "bcs": ("i",),  # stop broadcast #id (asks first)
+    "bcz": ("i",),  # stop broadcast #id: confirmed
+    "bcv": (),  # the recent broadcasts
+    # /export (admins; each press re-checks the role, the open form and the dates)
+    "exd": ("i", "i"),  # a period: first and last day as YYYYMMDD
+    "exw": (),  # the last 7 days, counted when pressed
+    "exx": (),  # cancel
 }
 
 

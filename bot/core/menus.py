@@ -56,7 +56,8 @@ async def start(ctx: Context, _args: str) -> list[Reply]:
                           "{province}. I teach the five basic digital skills, one short step "
                           "at a time.").format(province=ctx.services.config.province),
         t._("I keep only your language and how far you got in each lesson, so you can "
-            "continue later. I never ask for ID numbers, passwords or OTP codes."),
+            "continue later (see /privacy). I never ask for ID numbers, passwords or OTP "
+            "codes."),
         t._("Choose a skill to begin:"),
     ])
     return [Reply(text, _buttons(ctx, t))]

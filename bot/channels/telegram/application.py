@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import App, open_app
+from bot.channels.telegram.broadcaster import BroadcastWorker
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.commands import register_commands
 from bot.channels.telegram.outbox import OutboxWorker
@@ -29,7 +30,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     translations = Translations(config.locales, config.default_locale)
     channel = TelegramChannel(translations)
     holder: dict[str, App] = {}
-    workers: list[OutboxWorker] = []
+    workers: list[OutboxWorker | BroadcastWorker] = []
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         app = await open_app(config)
@@ -42,6 +43,10 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         worker = OutboxWorker(application.bot, app.services)
         workers.append(worker)
         worker.start()
+        # Broadcasts have their own task and pace, so the bot keeps answering everyone.
+        broadcaster = BroadcastWorker(application.bot, app.services)
+        workers.append(broadcaster)
+        broadcaster.start()
 
     async def post_stop(_application: Application) -> None:  # type: ignore[type-arg]
         # Before PTB closes the bot's connection, so a send under way can finish.

@@ -25,6 +25,7 @@ from bot.core.help_notify import escalate_overdue
 from bot.core.router import Services
 from bot.core.service import utc_now
 from bot.storage import outbox as store
+from bot.storage.privacy import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class OutboxWorker:
                     count = await escalate_overdue(self.services, self.clock())
                     if count:
                         log.info("escalated %s overdue help request(s)", count)
+                    # Retention (docs/PRIVACY.md): old phone numbers and messages go.
+                    await purge_expired(self.services.db, self.clock())
                 await self.deliver_pending()
                 self._last_error = ""
             except Exception as exc:
