@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config, load_config
 from bot.core.events import Capabilities, EventKind, Incoming, Reply
 from bot.core.service import Core
+from bot.storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 # A well-formed token for the fake Bot API: digits, a colon and 35 URL-safe characters.
@@ -66,3 +68,27 @@ class Chat:
     def labels(self) -> list[str]:
         """The button labels of the last reply."""
         return [b.label for b in self.last[-1].options()]
+
+
+async def add_visit(db: Database, volunteer: int | None, team: int | None, at: datetime,
+                    household: str = "nguyen van a", people: int = 1,
+                    commune: str = "17329", skills: tuple[str, ...] = (),
+                    outcomes: tuple[str, ...] = (), follow_up_of: int | None = None,
+                    deleted: bool = False) -> int:
+    """A visit row written as the /visit form would (for report and figures tests); its id."""
+    flags = {f"s_{s}": 1 for s in skills} | {f"o_{o}": 1 for o in outcomes}
+    columns = ["draft_id", "volunteer_id", "team_id", "commune_code", "hamlet", "household",
+               "household_key", "people", "follow_up_of", "visited_at", "created_at",
+               "updated_at", "deleted_at", *flags]
+    stamp = at.isoformat()
+    values: list[Any] = [f"t{next(_ids)}", volunteer, team, commune, "thon 1", household,
+                         f"{commune}|thon 1|{household}", people, follow_up_of, stamp, stamp,
+                         stamp, stamp if deleted else None, *flags.values()]
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            f"INSERT INTO visits ({', '.join(columns)}) VALUES ({', '.join('?' * len(values))}) "
+            "RETURNING id", values)
+        row = await cur.fetchone()
+        await cur.close()
+    assert row is not None
+    return int(row[0])

@@ -26,7 +26,7 @@ from bot.core.report_chart import series
 from bot.core.report_scope import days_scope
 from bot.core.router import Context
 from bot.storage import teams, users
-from tests.factories import make_config
+from tests.factories import add_visit, make_config
 from tests.fakes import FakeBotApi, Upload
 from tests.telegram_harness import running_bot
 from tests.test_reports import (
@@ -37,7 +37,6 @@ from tests.test_reports import (
     SETUP,
     TZ,
     VINH,
-    add_visit,
     chat,
     local,
     member,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -26,9 +25,8 @@ from bot.core.service import Core
 from bot.core.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
-from bot.storage.db import Database
 from bot.storage.teams import Team
-from tests.factories import Chat, make_config
+from tests.factories import Chat, add_visit, make_config
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,7 +34,6 @@ ANH_SON, VINH, DIEN_CHAU = "17329", "16681", "17464"
 SETUP = datetime(2026, 8, 1, 3, 0, tzinfo=UTC)
 SEPT = Campaign("sep", "Tháng Chín số", date(2026, 9, 1), date(2026, 9, 10), None)
 OCT = Campaign("oct", "Đi từng ngõ, gõ từng nhà", date(2026, 10, 1), date(2026, 10, 10), 50)
-_drafts = itertools.count(1)
 
 
 def local(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -60,29 +57,6 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     opened = await open_app(config)
     yield opened
     await opened.close()
-
-
-async def add_visit(db: Database, volunteer: int | None, team: int | None, at: datetime,
-                    household: str, people: int = 1, commune: str = ANH_SON,
-                    skills: tuple[str, ...] = (), outcomes: tuple[str, ...] = (),
-                    follow_up_of: int | None = None, deleted: bool = False) -> int:
-    """A visit row as the /visit form writes it; its id."""
-    flags = {f"s_{s}": 1 for s in skills} | {f"o_{o}": 1 for o in outcomes}
-    columns = ["draft_id", "volunteer_id", "team_id", "commune_code", "hamlet", "household",
-               "household_key", "people", "follow_up_of", "visited_at", "created_at",
-               "updated_at", "deleted_at", *flags]
-    stamp = at.isoformat()
-    values: list[Any] = [f"r{next(_drafts)}", volunteer, team, commune, "thon 1", household,
-                         f"{commune}|thon 1|{household}", people, follow_up_of, stamp, stamp,
-                         stamp, stamp if deleted else None, *flags.values()]
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            f"INSERT INTO visits ({', '.join(columns)}) VALUES ({', '.join('?' * len(values))}) "
-            "RETURNING id", values)
-        row = await cur.fetchone()
-        await cur.close()
-    assert row is not None
-    return int(row[0])
 
 
 async def member(app: App, key: str, team: Team, leader: bool = False,
