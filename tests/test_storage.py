@@ -89,3 +89,38 @@ async def test_dialog_options_round_trip(tmp_path: Path) -> None:
         assert loaded.state == {"flow": "x"}
     finally:
         await db.close()
+
+
+async def test_a_deleted_users_id_is_never_given_to_someone_new(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    try:
+        first = await users.touch(db, "telegram", "1", "vi", NOW)
+        last = await users.touch(db, "telegram", "2", "vi", NOW)
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM users WHERE id = ?", (last.id,))
+        newcomer = await users.touch(db, "telegram", "3", "vi", NOW)
+        assert newcomer.id not in (first.id, last.id)
+    finally:
+        await db.close()
+
+
+async def test_rebuilding_users_keeps_every_row_and_reference(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # a database as the previous version left it
+        for version, _name, sql in migrations()[:4]:
+            conn.executescript(f"{sql}\nPRAGMA user_version = {version};")
+        conn.execute("INSERT INTO users (channel, external_id, locale, created_at, "
+                     "last_seen_at, blocked_at) VALUES ('telegram', '5', 'en', 'a', 'b', 'c')")
+        conn.execute("INSERT INTO dialogs (user_id, state, updated_at) VALUES (1, '{}', 'b')")
+    conn.close()
+    db = await open_database(path)
+    try:
+        row = await db.fetchone("SELECT id, external_id, locale, blocked_at FROM users")
+        assert row is not None and tuple(row) == (1, "5", "en", "c")
+        assert await db.fetchall("PRAGMA foreign_key_check") == []
+        async with db.transaction() as connection:  # the dialog still cascades with its user
+            await connection.execute("DELETE FROM users WHERE id = 1")
+        assert await db.fetchall("SELECT * FROM dialogs") == []
+        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    finally:
+        await db.close()

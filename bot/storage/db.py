@@ -108,15 +108,31 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             f"({latest}); it was written by a newer version. Upgrade the bot, or restore a "
             "backup made with this version."
         )
-    for version, name, sql in known[current:]:
-        log.info("applying migration %s", name)
-        # executescript commits implicitly, so the statements are wrapped in our own
-        # transaction inside the script itself to keep each migration all-or-nothing.
-        try:
-            await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-        except BaseException:
-            if conn.in_transaction:
-                await conn.rollback()
-            raise
+    if current == latest:
+        return
+    # SQLite's procedure for rebuilding a table (ALTER TABLE docs): foreign keys off while the
+    # migration runs, so dropping a rebuilt table does not cascade, then checked before commit.
+    await conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for version, name, sql in known[current:]:
+            await _apply(conn, version, name, sql)
+    finally:
+        await conn.execute("PRAGMA foreign_keys=ON")
+
+
+async def _apply(conn: aiosqlite.Connection, version: int, name: str, sql: str) -> None:
+    log.info("applying migration %s", name)
+    # executescript commits implicitly, so the statements are wrapped in our own
+    # transaction inside the script itself to keep each migration all-or-nothing.
+    try:
+        await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};")
+        async with conn.execute("PRAGMA foreign_key_check") as cur:
+            broken = await cur.fetchall()
+        if broken:
+            raise DatabaseError(f"migration {name} broke {len(broken)} foreign key(s), "
+                                f"e.g. {tuple(broken[0])}")
+        await conn.commit()
+    except BaseException:
+        if conn.in_transaction:
+            await conn.rollback()
+        raise
