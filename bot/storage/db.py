@@ -127,7 +127,7 @@ async def _apply(conn: aiosqlite.Connection, version: int, name: str, sql: str) 
     try:
         await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};")
         async with conn.execute("PRAGMA foreign_key_check") as cur:
-            broken = await cur.fetchall()
+            broken = list(await cur.fetchall())
         if broken:
             raise DatabaseError(f"migration {name} broke {len(broken)} foreign key(s), "
                                 f"e.g. {tuple(broken[0])}")
