@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.events import Capabilities, Reply
 
-TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096)
+TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096, photos=True)
 # The console shows what a text-only messenger (the Zalo Bot Platform) can: 2,000 characters.
 TEXT_ONLY = Capabilities(buttons=False, edit=False, max_text=2000)
 
@@ -14,6 +14,8 @@ def render_text(reply: Reply) -> str:
     parts = []
     if reply.image:
         parts.append(f"[🖼 {reply.image}]")
+    if reply.photo:
+        parts.append("[🖼]")
     parts.append(reply.text)
     options = reply.options()
     if options and reply.numbered:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core import flows
 from bot.core.actions import Action, action
+from bot.core.broadcast_photo import MAX_CAPTION, photo_problem
 from bot.core.broadcast_time import in_quiet_hours, parse_when, quiet_end, quiet_label
 from bot.core.broadcast_views import AUDIENCE_NAMES, audience_label, local_time
 from bot.core.events import Button, Reply
@@ -59,11 +60,17 @@ def _audience(state: dict[str, Any]) -> Audience:
 async def _prompt(ctx: Context, state: dict[str, Any]) -> list[Reply]:
     """The question of the current step."""
     t, step, edit = ctx.t, state.get("step"), ctx.pressed
+    if step == "text" and state.get("photo"):
+        return [Reply(t._("🖼 Photo added. Now type the message that goes with it, up to {limit} "
+                          "characters (Telegram's limit for a photo's caption).").format(
+            limit=t.number(MAX_CAPTION)), (_cancel_row(ctx),), edit=edit, numbered=False)]
     if step == "text":
-        return [Reply(t._("📣 New broadcast. Type the message exactly as people should read it: "
-                          "plain text, up to {limit} characters. Photos cannot be broadcast "
-                          "yet.").format(limit=t.number(MAX_TEXT)), (_cancel_row(ctx),),
-                      edit=edit, numbered=False)]
+        text = t._("📣 New broadcast. Type the message exactly as people should read it: "
+                   "plain text, up to {limit} characters.").format(limit=t.number(MAX_TEXT))
+        if ctx.event.capabilities.photos:
+            text += " " + t._("To add one photo, send it now, with the message as its caption "
+                              "or without.")
+        return [Reply(text, (_cancel_row(ctx),), edit=edit, numbered=False)]
     if step == "audience":
         rows = [(Button(t._(name), action(AUDIENCE, kind)),)
                 for kind, name in AUDIENCE_NAMES.items()]
@@ -106,9 +113,11 @@ async def _preview(ctx: Context, state: dict[str, Any]) -> list[Reply]:
         audience=label, count=t.number(count))
     below = (t._("Below: the message as they will see it, then its English version.")
              if state.get("text_en") else t._("Below: the message as they will see it."))
-    replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed), Reply(str(state["text"]))]
+    photo = state.get("photo")
+    replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed),
+               Reply(str(state["text"]), photo=photo)]
     if state.get("text_en"):
-        replies.append(Reply(str(state["text_en"])))
+        replies.append(Reply(str(state["text_en"]), photo=photo))
     replies.append(Reply(t._("Send it now, or schedule it?"),
                          ((Button(t._("📨 Send now"), SEND_NOW),),
                           (Button(t._("🕒 Schedule"), SCHEDULE),), _cancel_row(ctx))))
@@ -157,11 +166,16 @@ def _length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _check(ctx: Context, raw: str) -> tuple[str | None, list[Reply]]:
+def _check(ctx: Context, raw: str, photo: bool) -> tuple[str | None, list[Reply]]:
     """The message if it can be sent, else the answer saying why."""
     t, text = ctx.t, _clean(raw)
     if not text:
         problem = t._("The message is empty. Type the text to send:")
+    elif photo and _length(text) > MAX_CAPTION:
+        problem = t._("With a photo, the message can have at most {limit} characters "
+                      "(Telegram's limit for a caption); this one has {count}. Shorten it and "
+                      "send it again:").format(count=t.number(_length(text)),
+                                               limit=t.number(MAX_CAPTION))
     elif _length(text) > MAX_TEXT:
         problem = t._("That message has {count} characters; a broadcast can have at most "
                       "{limit}. Shorten it and send it again:").format(
@@ -179,7 +193,7 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
     state = dict(ctx.state)
     step = state.get("step")
     if step in ("text", "english"):
-        message, problem = _check(ctx, ctx.event.text)
+        message, problem = _check(ctx, ctx.event.text, bool(state.get("photo")))
         if message is None:
             return problem
         if step == "text":
@@ -193,6 +207,32 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
     note = ctx.t._("Please answer with one of the buttons below.")
     last = current[-1]
     return [*current[:-1], Reply(f"{note}\n\n{last.text}", last.buttons)]
+
+
+async def on_photo(ctx: Context) -> list[Reply]:
+    """A photo sent while the form is open: taken at the first step, with its caption."""
+    if not is_admin(ctx):
+        await flows.close(ctx)
+        return refusal(ctx)
+    state = dict(ctx.state)
+    if state.get("step") != "text":
+        current = await _prompt(ctx, state)
+        note = ctx.t._("A photo can only be added at the start, with the message. To add one, "
+                       "cancel this broadcast and write it again.")
+        first = current[0]
+        return [Reply(f"{note}\n\n{first.text}", first.buttons, numbered=first.numbered),
+                *current[1:]]
+    photo = ctx.event.photo
+    problem = photo_problem(ctx.t, photo)
+    if problem or photo is None:
+        return [Reply(problem, (_cancel_row(ctx),), numbered=False)]
+    if not ctx.event.text.strip():
+        return await _go(ctx, state, "text", photo=photo.ref)
+    await flows.save(ctx, {**state, "photo": photo.ref})  # kept while the caption is fixed
+    message, problems = _check(ctx, ctx.event.text, True)
+    if message is None:
+        return problems
+    return await _go(ctx, state, "audience", text=message, photo=photo.ref)
 
 
 async def _find_commune(ctx: Context, state: dict[str, Any], text: str) -> list[Reply]:
@@ -240,7 +280,7 @@ async def _queue(ctx: Context, state: dict[str, Any], when: datetime | None) -> 
         moved, when = later != when, later
     created = await store.create(
         ctx.db, ctx.user.id, str(state["text"]), state.get("text_en"), _audience(state), when,
-        ctx.now, f"{ctx.user.channel}:{ctx.user.external_id}")
+        ctx.now, f"{ctx.user.channel}:{ctx.user.external_id}", photo=state.get("photo"))
     await flows.close(ctx)
     if created is None:
         return [Reply(t._("Nobody in this audience can receive a message now (people who "

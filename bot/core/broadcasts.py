@@ -128,7 +128,7 @@ def register(router: Router) -> None:
     router.command("broadcasts", N_("Recent broadcasts and their counts"), recent,
                    audience=ADMINS)
     router.command("stopbroadcast", N_("Stop a broadcast"), stop_command, audience=ADMINS)
-    router.flow(broadcast_flow.FLOW, broadcast_flow.on_text)
+    router.flow(broadcast_flow.FLOW, broadcast_flow.on_text, broadcast_flow.on_photo)
     for verb in broadcast_flow.VERBS:
         router.action(verb, broadcast_flow.on_button)
     router.action(STOP, stop_button_pressed)

@@ -12,7 +12,8 @@ class EventKind(Enum):
 
     TEXT = "text"  # typed text, commands included
     ACTION = "action"  # a button press carrying a payload
-    UNSUPPORTED = "unsupported"  # a sticker, photo, voice note... where text is expected
+    PHOTO = "photo"  # a picture; its caption, if any, is the text
+    UNSUPPORTED = "unsupported"  # a sticker, voice note, video... where text is expected
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,18 @@ class Capabilities:
     buttons: bool
     edit: bool
     max_text: int
+    photos: bool = False  # users can send photos, and photos can be shown
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A picture a user sent, as the channel keeps it (the core never downloads it)."""
+
+    ref: str  # "channel:file id": the channel can send it again without uploading
+    size: int | None  # bytes, when the channel says
+    width: int
+    height: int
+    as_file: bool = False  # sent as a file (uncompressed), which cannot be re-sent as a photo
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class Incoming:
     locale_hint: str | None = None
     display_name: str | None = None  # used to greet, never stored
     event_id: str = ""  # the channel's update id, for logs
+    photo: Photo | None = None  # with EventKind.PHOTO
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     image: str | None = None  # a path to a local image shown before the text
+    photo: str | None = None  # a Photo.ref shown with the text as its caption (no buttons)
     edit: bool = False
     numbered: bool = True  # False when the user is asked to type: numbers are then text
     documents: tuple[str, ...] = ()  # paths of files (spreadsheets) sent after the text

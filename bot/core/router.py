@@ -65,6 +65,7 @@ EVERYONE, VOLUNTEERS, ADMINS = "everyone", "volunteers", "admins"
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
 FlowHandler = Callable[[Context, str], Awaitable[list[Reply]]]
+PhotoHandler = Callable[[Context], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, ActionHandler] = {}
         self.flows: dict[str, FlowHandler] = {}
+        self.photo_flows: dict[str, PhotoHandler] = {}
 
     def command(self, name: str, description: str, handler: CommandHandler,
                 listed: bool = True, audience: str = EVERYONE) -> None:
@@ -98,10 +100,14 @@ class Router:
         assert verb not in self.actions, verb
         self.actions[verb] = handler
 
-    def flow(self, name: str, handler: FlowHandler) -> None:
-        """Register the handler of text typed while the dialog state's "flow" is name."""
+    def flow(self, name: str, handler: FlowHandler, on_photo: PhotoHandler | None = None
+             ) -> None:
+        """Register the handler of text typed while the dialog state's "flow" is name (and of
+        photos sent then, for the flows that take one)."""
         assert name not in self.flows, name
         self.flows[name] = handler
+        if on_photo is not None:
+            self.photo_flows[name] = on_photo
 
     def listed_commands(self, audiences: tuple[str, ...] = (EVERYONE,)) -> list[Command]:
         """Commands to show these audiences in /help and the client's menu, in order."""

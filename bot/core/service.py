@@ -100,7 +100,10 @@ class Core:
 
     async def _dispatch(self, ctx: Context, options: tuple[Option, ...]) -> list[Reply]:
         event, t = ctx.event, ctx.t
-        if event.kind is EventKind.UNSUPPORTED:
+        on_photo = self.router.photo_flows.get(str(ctx.state.get("flow", "")))
+        if event.kind is EventKind.PHOTO and on_photo is not None:
+            return await on_photo(ctx)
+        if event.kind in (EventKind.UNSUPPORTED, EventKind.PHOTO):
             return [Reply(t._("I can only read text. Please press a button, or type a command "
                               "such as /menu."))]
         if event.kind is EventKind.ACTION:

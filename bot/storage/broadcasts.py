@@ -62,6 +62,7 @@ class Broadcast:
     progress_chat: str | None  # "channel:id" of the admin who watches it
     progress_message: int | None  # the message edited with the progress
     admin_locale: str | None = None  # the creator's language, for the progress message
+    photo: str | None = None  # a Photo.ref sent with the text as its caption
 
     def text_for(self, locale: str) -> str:
         """The version a user of this locale receives."""
@@ -96,7 +97,7 @@ class Recipient:
 
 _COLUMNS = ("b.id, b.created_by, b.text_vi, b.text_en, b.audience, b.status, b.scheduled_for, "
             "b.created_at, b.started_at, b.finished_at, b.progress_chat, b.progress_message, "
-            "u.locale AS admin_locale")
+            "u.locale AS admin_locale, b.photo")
 _FROM = "FROM broadcasts b LEFT JOIN users u ON u.id = b.created_by"
 
 
@@ -106,7 +107,7 @@ def _row(row: aiosqlite.Row) -> Broadcast:
                      Audience.decode(row["audience"]), row["status"], row["scheduled_for"],
                      row["created_at"], row["started_at"], row["finished_at"],
                      row["progress_chat"], int(message) if message else None,
-                     row["admin_locale"])
+                     row["admin_locale"], row["photo"])
 
 
 def stamp(moment: datetime) -> str:
@@ -150,7 +151,8 @@ class _NobodyError(Exception):
 
 async def create(db: Database, created_by: int, text_vi: str, text_en: str | None,
                  audience: Audience, scheduled_for: datetime | None, now: datetime,
-                 progress_chat: str | None) -> tuple[int, int] | None:
+                 progress_chat: str | None, photo: str | None = None
+                 ) -> tuple[int, int] | None:
     """Queue a broadcast and one pending delivery per recipient, with its audit entry, in one
     transaction; scheduled_for None sends at once. Return (id, recipients), None if nobody."""
     where, params = _audience_filter(audience)
@@ -159,11 +161,11 @@ async def create(db: Database, created_by: int, text_vi: str, text_en: str | Non
     try:
         async with db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO broadcasts (created_by, text_vi, text_en, audience, status, "
+                "INSERT INTO broadcasts (created_by, text_vi, text_en, photo, audience, status, "
                 "scheduled_for, created_at, started_at, progress_chat) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (created_by, text_vi, text_en, audience.encode(), status, when, stamp(now),
-                 stamp(now) if scheduled_for is None else None, progress_chat))
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (created_by, text_vi, text_en, photo, audience.encode(), status, when,
+                 stamp(now), stamp(now) if scheduled_for is None else None, progress_chat))
             row = await cur.fetchone()
             await cur.close()
             assert row is not None
@@ -179,9 +181,10 @@ async def create(db: Database, created_by: int, text_vi: str, text_en: str | Non
                 raise _NobodyError
             target = audience.kind + (f" {audience.value}" if audience.value else "")
             plan = "sending now" if when is None else f"scheduled for {when}"
+            with_photo = " with a photo" if photo else ""
             await audit.record(conn, created_by, "broadcast",
-                               f"broadcast {broadcast_id} to {target}: {count} recipients, "
-                               f"{plan}", now)
+                               f"broadcast {broadcast_id}{with_photo} to {target}: {count} "
+                               f"recipients, {plan}", now)
     except _NobodyError:
         return None
     return broadcast_id, count

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram.render import keyboard
+from bot.channels.telegram.render import keyboard, telegram_file
 from bot.core.broadcast_pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcast_time import in_quiet_hours
 from bot.core.broadcast_views import final_text, progress_text, stop_button
@@ -64,7 +64,7 @@ class BroadcastWorker:
 
     def __init__(self, bot: Bot, services: Services, clock: Callable[[], datetime] = utc_now,
                  poll_interval: float = 1.0, retry_delays: tuple[float, ...] = RETRY_DELAYS,
-                 progress_every: float = PROGRESS_EVERY) -> None:
+                 progress_every: float = PROGRESS_EVERY, pacer: Pacer | None = None) -> None:
         self.bot = bot
         self.services = services
         self.settings = services.config.broadcasts
@@ -72,7 +72,8 @@ class BroadcastWorker:
         self.poll_interval = poll_interval
         self.retry_delays = retry_delays
         self.progress_every = progress_every
-        self.pacer = Pacer(self.settings.rate)
+        # Shared with the outbox worker (see application.py): one pace for all bulk sends.
+        self.pacer = pacer or Pacer(self.settings.rate)
         self.window = Window(self.settings.rate)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -263,12 +264,17 @@ class _Run:
         of the send that got it (a pause for flood control is not the time a send takes)."""
         text = self.job.text_for(recipient.locale)
         paid = True if self.worker.settings.paid else None
+        photo = telegram_file(self.job.photo)
+        bot = self.worker.bot
         while True:
             started = time.monotonic()
             try:
                 chat_id = int(recipient.external_id)
                 # Plain text, no parse_mode: a "<" or "&" in the message cannot break it.
-                await self.worker.bot.send_message(chat_id, text, allow_paid_broadcast=paid)
+                if photo:
+                    await bot.send_photo(chat_id, photo, caption=text, allow_paid_broadcast=paid)
+                else:
+                    await bot.send_message(chat_id, text, allow_paid_broadcast=paid)
             except RetryAfter as exc:
                 # Flood control is nobody's fault: no attempt counted, everyone waits.
                 delay = _seconds(exc)

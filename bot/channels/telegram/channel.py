@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot.channels.base import TELEGRAM
 from bot.channels.telegram.render import deliver
-from bot.core.events import EventKind, Incoming, Reply
+from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
 from bot.i18n import Translations
 
@@ -51,8 +51,14 @@ class TelegramChannel:
         await self._run(update, context, EventKind.TEXT, text=message.text)
 
     async def on_other(self, update: Update, context: Context) -> None:
-        """A sticker, photo, voice note or other non-text message."""
-        await self._run(update, context, EventKind.UNSUPPORTED)
+        """A photo (or a picture sent as a file), sticker, voice note or other non-text message."""
+        message = update.effective_message
+        photo = photo_of(message) if isinstance(message, Message) else None
+        if photo is None:
+            await self._run(update, context, EventKind.UNSUPPORTED)
+            return
+        caption = message.caption or "" if isinstance(message, Message) else ""
+        await self._run(update, context, EventKind.PHOTO, text=caption, photo=photo)
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A button press: stop the spinner, then answer like any other event."""
@@ -67,7 +73,8 @@ class TelegramChannel:
                         pressed=pressed)
 
     async def _run(self, update: Update, context: Context, kind: EventKind, text: str = "",
-                   action: str = "", pressed: int | None = None) -> None:
+                   action: str = "", pressed: int | None = None,
+                   photo: Photo | None = None) -> None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or self.core is None:
             return
@@ -77,7 +84,7 @@ class TelegramChannel:
         event = Incoming(channel=CHANNEL, user_key=str(user.id), kind=kind, sent_at=sent,
                          capabilities=TELEGRAM, text=text, action=action,
                          locale_hint=user.language_code, display_name=user.first_name,
-                         event_id=str(update.update_id))
+                         event_id=str(update.update_id), photo=photo)
         replies = await self.core.handle(event)
         await deliver(context.bot, chat.id, replies, pressed)
 
@@ -97,3 +104,18 @@ class TelegramChannel:
             await deliver(context.bot, update.effective_chat.id, [apology])
         except TelegramError:
             log.warning("could not send the apology for update %s", update_id)
+
+
+def photo_of(message: Message) -> Photo | None:
+    """The picture in a message: its largest size, or an image sent as a file."""
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return Photo(f"{CHANNEL}:{largest.file_id}", largest.file_size, largest.width,
+                     largest.height)
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        thumbnail = document.thumbnail
+        width, height = (thumbnail.width, thumbnail.height) if thumbnail else (0, 0)
+        return Photo(f"{CHANNEL}:{document.file_id}", document.file_size, width, height,
+                     as_file=True)
+    return None

@@ -32,7 +32,10 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply],
         if reply.image:
             photo = await asyncio.to_thread(Path(reply.image).read_bytes)
             await bot.send_photo(chat_id, photo)
-        if reply.edit and editable is not None:
+        file_id = telegram_file(reply.photo)
+        if file_id:
+            await bot.send_photo(chat_id, file_id, caption=reply.text, reply_markup=markup)
+        elif reply.edit and editable is not None:
             message_id, editable = editable, None
             if not await _edit(bot, chat_id, message_id, reply.text, markup):
                 await bot.send_message(chat_id, reply.text, reply_markup=markup)
@@ -41,6 +44,12 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply],
         for path in reply.documents:
             content = await asyncio.to_thread(Path(path).read_bytes)
             await bot.send_document(chat_id, content, filename=Path(path).name)
+
+
+def telegram_file(ref: str | None) -> str | None:
+    """The Telegram file id in a photo reference ("telegram:<file id>"), if it is one."""
+    channel, _, file_id = (ref or "").partition(":")
+    return file_id if channel == "telegram" and file_id else None
 
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, text: str,
