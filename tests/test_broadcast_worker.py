@@ -16,6 +16,10 @@ from telegram.error import Forbidden, RetryAfter
 
 from bot.app import App, open_app
 from bot.channels.telegram.broadcaster import BroadcastWorker
+from bot.channels.telegram.outbox import OutboxWorker
+from bot.core import outbox
+from bot.core.broadcast_pacing import Pacer
+from bot.core.events import Reply
 from bot.config import BroadcastConfig, Config
 from bot.core.service import Core
 from bot.storage import broadcasts as store
@@ -156,6 +160,35 @@ async def test_the_pace_is_kept_without_provoking_flood_control(tmp_path: Path) 
         times = [c.at for c in calls]
         assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 26
         assert all("allow_paid_broadcast" not in c.params for c in calls)
+
+
+async def test_notifications_and_a_broadcast_share_one_pace(tmp_path: Path) -> None:
+    # Help notifications (the outbox) go out during a broadcast; together they must stay
+    # under Telegram's limit, so both workers take their turns from one Pacer.
+    async with FakeBotApi(send_rate_limit=30) as api, \
+            opened(tmp_path, settings(rate=25, paid=False)) as app:
+        recipients = await add_users(app.services.db, 100)
+        async with app.services.db.transaction() as conn:
+            for user_id in recipients[:40]:
+                await outbox.notify(conn, user_id, Reply("Có người cần giúp"), NOW)
+        number = await queue(app, watch=False)
+        pacer = Pacer(25)
+        async with Bot(TOKEN, base_url=api.base_url) as bot, \
+                running(app, api, pacer=pacer):
+            notifier = OutboxWorker(bot, app.services, clock=lambda: NOW, interval=0.05,
+                                    pacer=pacer)
+            notifier.start()
+            try:
+                await until_status(app.services.db, number, store.DONE, within=20)
+                await api.wait_for(lambda: len(sends(api, "Có người cần giúp")) == 40,
+                                   timeout=10)
+            finally:
+                await notifier.stop()
+        calls = sends(api) + sends(api, "Có người cần giúp")
+        assert len(calls) == 141 and all(c.ok for c in calls), \
+            [c.description for c in calls if not c.ok][:3]
+        times = sorted(c.at for c in calls)
+        assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 26
 
 
 async def test_flood_control_pauses_and_retries_the_same_message(tmp_path: Path) -> None:

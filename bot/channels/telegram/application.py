@@ -15,6 +15,7 @@ from bot.channels.telegram.outbox import OutboxWorker
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.request import AiohttpRequest
 from bot.config import Config, check_token
+from bot.core.broadcast_pacing import Pacer
 from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,16 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
                                 config.admins)
         me = application.bot.bot
         log.info("bot @%s is running", me.username)
-        worker = OutboxWorker(application.bot, app.services)
+        # One pace for every bulk send (notifications and broadcasts together), under
+        # Telegram's ~30 messages a second; answers to users are not bulk and are not paced.
+        # Paid broadcasts have a limit of their own, so then the outbox keeps its own pace.
+        pacer = Pacer(config.broadcasts.rate)
+        outbox_pacer = None if config.broadcasts.paid else pacer
+        worker = OutboxWorker(application.bot, app.services, pacer=outbox_pacer)
         workers.append(worker)
         worker.start()
-        # Broadcasts have their own task and pace, so the bot keeps answering everyone.
-        broadcaster = BroadcastWorker(application.bot, app.services)
+        # Broadcasts have their own task, so the bot keeps answering everyone meanwhile.
+        broadcaster = BroadcastWorker(application.bot, app.services, pacer=pacer)
         workers.append(broadcaster)
         broadcaster.start()
 

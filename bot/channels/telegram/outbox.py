@@ -21,6 +21,7 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram.render import keyboard
 from bot.core import outbox
+from bot.core.broadcast_pacing import Pacer
 from bot.core.help_notify import escalate_overdue
 from bot.core.router import Services
 from bot.core.service import utc_now
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 BATCH = 50
-# Telegram allows about 30 messages a second in bulk; stay well under it.
+# Telegram allows about 30 messages a second in bulk; stay well under it. The application gives
+# this worker and the broadcast worker one shared Pacer, so together they keep to one pace.
 MESSAGES_PER_SECOND = 20
 ESCALATE_EVERY = 60.0  # seconds
 RETRY_DELAYS = (2.0, 10.0, 60.0, 300.0)  # seconds to wait after the 1st, 2nd... failure
@@ -50,13 +52,15 @@ class OutboxWorker:
     minute escalate help requests nobody took. It never dies of an error: each is logged."""
 
     def __init__(self, bot: Bot, services: Services,
-                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0) -> None:
+                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0,
+                 pacer: Pacer | None = None) -> None:
         self.bot = bot
+        self.pacer = pacer or Pacer(MESSAGES_PER_SECOND)
         self.services = services
         self.clock = clock
         self.interval = interval
         self._wake = asyncio.Event()
-        self._stopping = False
+        self._halt = asyncio.Event()  # set by stop(): a wait for a sending slot ends
         self._task: asyncio.Task[None] | None = None
         self._retry_at: dict[int, float] = {}  # outbox id -> monotonic time of its next try
         self._last_error = ""
@@ -75,7 +79,7 @@ class OutboxWorker:
         task, self._task = self._task, None
         if task is None:
             return
-        self._stopping = True
+        self._halt.set()
         self._wake.set()
         try:
             await asyncio.wait_for(task, timeout)
@@ -84,7 +88,7 @@ class OutboxWorker:
 
     async def _run(self) -> None:
         next_escalation = 0.0  # escalate once at start, then every minute
-        while not self._stopping:
+        while not self._halt.is_set():
             try:
                 if time.monotonic() >= next_escalation:
                     next_escalation = time.monotonic() + ESCALATE_EVERY
@@ -110,13 +114,12 @@ class OutboxWorker:
         sent = 0
         now = time.monotonic()
         for message in await store.pending(self.services.db, CHANNEL, BATCH):
-            if self._stopping:
-                break
             if self._retry_at.get(message.id, 0.0) > now:
                 continue
+            if not await self.pacer.wait(self._halt):
+                break  # stopping
             if await self._send(message):
                 sent += 1
-            await asyncio.sleep(1 / MESSAGES_PER_SECOND)
         return sent
 
     async def _send(self, message: store.Pending) -> bool:
@@ -133,7 +136,7 @@ class OutboxWorker:
             # Flood control is nobody's fault: no attempt is counted, everyone waits.
             delay = _seconds(exc)
             log.warning("Telegram asked to wait %s s before sending more", delay)
-            await asyncio.sleep(delay)
+            self.pacer.pause(delay)  # the broadcast worker waits too: the limit is the bot's
             return False
         except Forbidden as exc:
             log.info("outbox message %s: user %s blocked the bot (%s); not retried",
@@ -141,7 +144,7 @@ class OutboxWorker:
             await store.give_up(self.services.db, message.id, store.BLOCKED)
             return False
         except Exception as exc:  # any other failure counts as an attempt: the queue moves on
-            if self._stopping:
+            if self._halt.is_set():
                 return False  # the bot is shutting down: not the message's fault
             await self._failed(message, exc)
             return False
