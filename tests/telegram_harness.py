@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
@@ -22,8 +23,13 @@ async def running_bot(api: FakeBotApi, tmp_path: Path, **env: str
     await application.initialize()
     assert application.post_init is not None and application.updater is not None
     await application.post_init(application)
+
+    def polling_error(exc: TelegramError) -> None:  # what run_polling does with them
+        application.create_task(application.process_error(error=exc, update=None))
+
     await application.updater.start_polling(poll_interval=0, timeout=1,
-                                            allowed_updates=ALLOWED_UPDATES)
+                                            allowed_updates=ALLOWED_UPDATES,
+                                            error_callback=polling_error)
     await application.start()
     try:
         yield application

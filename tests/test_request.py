@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -45,3 +46,25 @@ async def test_a_slow_answer_is_a_timeout_and_a_dead_server_a_network_error() ->
             await asyncio.wait_for(bot.send_message(42, "x"), 5)
     finally:
         await request.shutdown()
+
+
+async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with FakeBotApi() as api:
+        bot = Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest())
+        async with bot:
+            await bot.get_me()
+            api.fail_next("sendMessage", 502, "Bad Gateway", count=20)
+            for _ in range(20):
+                with pytest.raises(NetworkError):
+                    await bot.send_message(42, "x")
+            with pytest.raises(BadRequest):  # a refusal is an answer: the outage is over
+                await bot.send_message(42, "")
+            await bot.send_message(42, "x")
+    lines = [r for r in caplog.records if r.name == "bot.telegram.network"]
+    assert [(r.levelno, r.getMessage()[:46]) for r in lines] == [
+        (logging.WARNING, "Telegram Bot API: server error 502 (sendMessage"),
+        (logging.WARNING, "Telegram Bot API works again after 0 s (20 × se"),
+    ]
+    assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.WARNING)

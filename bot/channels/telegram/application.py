@@ -11,6 +11,7 @@ from bot.app import App, open_app
 from bot.channels.telegram.broadcaster import BroadcastWorker
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.commands import register_commands
+from bot.channels.telegram.faults import FaultLog
 from bot.channels.telegram.outbox import OutboxWorker
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.request import AiohttpRequest
@@ -67,6 +68,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
             await app.close()
 
     api_url = config.telegram.api_url
+    faults = FaultLog()  # one for both connections: one log line per network episode
     application = (
         ApplicationBuilder()
         .token(token)
@@ -75,8 +77,9 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         .concurrent_updates(PerChatUpdateProcessor(config.telegram.concurrent_updates))
         # aiohttp: several times less CPU per Bot API call than PTB's default httpx
         # (docs/PERFORMANCE.md). getUpdates gets its own session, as PTB does by default.
-        .request(AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
+                                faults=faults))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, faults=faults))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -90,6 +93,8 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
 def run_telegram(config: Config) -> None:
     """Long-poll Telegram until interrupted."""
     application = build_application(config)
+    # Polling errors reach channel.on_error (run_polling forwards them), which leaves network
+    # faults to the transport's one-line-per-episode log.
     application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 

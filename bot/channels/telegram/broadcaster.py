@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import keyboard, telegram_file
 from bot.core.broadcast_pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcast_time import in_quiet_hours
@@ -247,8 +248,9 @@ class _Run:
             if outcome == store.RETRY:
                 delays = self.worker.retry_delays
                 delay = delays[min(recipient.attempts, len(delays) - 1)]
-                log.warning("broadcast %s: user %s failed (try %s), again in %.0f s: %s",
-                            self.job.id, recipient.user_id, attempts, delay, reason)
+                # Network faults are logged once by the transport, not once per recipient.
+                log.debug("broadcast %s: user %s failed (try %s), again in %.0f s: %s",
+                          self.job.id, recipient.user_id, attempts, delay, reason)
                 retry = Recipient(recipient.user_id, recipient.external_id, recipient.locale,
                                   attempts)
                 heapq.heappush(self.retries, _Retry(time.monotonic() + delay, retry))
@@ -278,7 +280,7 @@ class _Run:
             except RetryAfter as exc:
                 # Flood control is nobody's fault: no attempt counted, everyone waits.
                 delay = _seconds(exc)
-                log.warning("broadcast %s: Telegram asked to wait %s s", self.job.id, delay)
+                log.info("broadcast %s: Telegram asked to wait %s s", self.job.id, delay)
                 self.worker.pacer.pause(delay)
                 if not await self.worker.pacer.wait(self.halt):
                     return None, None, 0.0
@@ -354,4 +356,5 @@ class _Run:
             self.shown = text
             await store.set_progress_message(self.db, self.job.id, message.message_id)
         except TelegramError as exc:
-            log.warning("broadcast %s: could not show progress: %s", self.job.id, exc)
+            level = logging.DEBUG if is_network_fault(exc) else logging.WARNING
+            log.log(level, "broadcast %s: could not show progress: %s", self.job.id, exc)

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from telegram import Message, Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.channels.base import TELEGRAM
+from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import deliver
 from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
@@ -91,6 +92,13 @@ class TelegramChannel:
     async def on_error(self, update: object, context: Context) -> None:
         """Log the failure once with its update id and tell the user briefly."""
         update_id = update.update_id if isinstance(update, Update) else None
+        if is_network_fault(context.error):
+            # The transport logged the episode once; the answer is lost, the state is saved.
+            log.debug("update %s: the answer could not be sent: %s", update_id, context.error)
+            return
+        if isinstance(context.error, Forbidden):
+            log.info("update %s: the user blocked the bot: %s", update_id, context.error)
+            return
         log.error("error while handling update %s: %s", update_id, context.error,
                   exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
@@ -102,8 +110,8 @@ class TelegramChannel:
                             "moment, or type /menu."))
         try:
             await deliver(context.bot, update.effective_chat.id, [apology])
-        except TelegramError:
-            log.warning("could not send the apology for update %s", update_id)
+        except TelegramError as exc:
+            log.warning("could not send the apology for update %s: %s", update_id, exc)
 
 
 def photo_of(message: Message) -> Photo | None:

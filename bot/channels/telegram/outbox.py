@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
+from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import keyboard
 from bot.core import outbox
 from bot.core.broadcast_pacing import Pacer
@@ -135,7 +136,7 @@ class OutboxWorker:
         except RetryAfter as exc:
             # Flood control is nobody's fault: no attempt is counted, everyone waits.
             delay = _seconds(exc)
-            log.warning("Telegram asked to wait %s s before sending more", delay)
+            log.info("Telegram asked to wait %s s before sending more", delay)
             self.pacer.pause(delay)  # the broadcast worker waits too: the limit is the bot's
             return False
         except Forbidden as exc:
@@ -162,5 +163,7 @@ class OutboxWorker:
             return
         delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS) - 1)]
         self._retry_at[message.id] = time.monotonic() + delay
-        log.warning("outbox message %s to user %s failed (attempt %s), retry in %.0f s: %s",
+        # A network fault is logged once by the transport, not once per waiting message.
+        level = logging.DEBUG if is_network_fault(exc) else logging.WARNING
+        log.log(level, "outbox message %s to user %s failed (attempt %s), retry in %.0f s: %s",
                     message.id, message.user_id, message.attempts + 1, delay, reason)

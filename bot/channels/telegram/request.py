@@ -15,13 +15,16 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.channels.telegram.faults import FaultLog
+
 
 class AiohttpRequest(BaseRequest):
     """BaseRequest on one aiohttp ClientSession with a bounded connection pool."""
 
     def __init__(self, connection_pool_size: int = 256, read_timeout: float = 5.0,
                  write_timeout: float = 5.0, connect_timeout: float = 5.0,
-                 pool_timeout: float = 1.0, media_write_timeout: float = 20.0) -> None:
+                 pool_timeout: float = 1.0, media_write_timeout: float = 20.0,
+                 faults: FaultLog | None = None) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -29,6 +32,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self.faults = faults or FaultLog()
 
     @property
     def read_timeout(self) -> float | None:
@@ -74,11 +78,25 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=_body(request_data),
                                              timeout=timeout) as response:
-                return response.status, await response.read()
+                status, body = response.status, await response.read()
         except TimeoutError as exc:
+            self.faults.failed("timeout", _method(url))
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
+            self.faults.failed("connection failed", f"{exc.__class__.__name__}: {exc}")
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        if status == 429:
+            self.faults.failed("flood control (429)", _method(url))
+        elif status >= 500:
+            self.faults.failed(f"server error {status}", _method(url))
+        else:  # an answer, even a refusal (400, 403): the network and Telegram work
+            self.faults.worked()
+        return status, body
+
+
+def _method(url: str) -> str:
+    """The Bot API method of a URL, without the token in front of it."""
+    return url.rsplit("/", 1)[-1]
 
 
 def _value(value: ODVInput[float], default: float) -> float | None:
