@@ -90,7 +90,7 @@ class Core:
             ctx = Context(event, user, t, now, self.services, membership, dialog.state)
             replies = await self._dispatch(ctx, dialog.options)
             replies = [_fit(reply, event.capabilities.max_text) for reply in replies]
-            await self._remember_options(ctx, replies)
+            await self._remember_options(ctx, replies, dialog.options)
             return replies
         except Exception:
             log.exception("failed to handle event %s from %s:%s", event.event_id, event.channel,
@@ -148,11 +148,13 @@ class Core:
                                                  "an old message. Here is the menu:"))]
         return await handler(ctx, act)
 
-    async def _remember_options(self, ctx: Context, replies: list[Reply]) -> None:
+    async def _remember_options(self, ctx: Context, replies: list[Reply],
+                                before: tuple[Option, ...]) -> None:
         shown = [r for r in replies if r.buttons]
         if shown:
             options = [Option(b.label, b.action) for b in shown[-1].options()]
-            await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now)
+            if tuple(options) != before:  # the same menu again needs no write
+                await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now)
 
 
 def _match_option(ctx: Context, options: tuple[Option, ...], text: str, numbers: bool

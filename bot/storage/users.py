@@ -35,6 +35,12 @@ async def touch(db: Database, channel: str, external_id: str, locale: str,
                 now: datetime) -> User:
     """Return the user, creating them with locale on first contact; record that they wrote."""
     stamp = now.isoformat()
+    row = await db.fetchone(
+        "SELECT " + _COLUMNS + ", last_seen_at, blocked_at FROM users "
+        "WHERE channel = ? AND external_id = ?", (channel, external_id))
+    # The day they were last seen is all that is kept: one write a day, not one a message.
+    if row is not None and row["blocked_at"] is None and row["last_seen_at"][:10] == stamp[:10]:
+        return _row(row)
     async with db.transaction() as conn:
         # Writing again means they unblocked the bot: broadcasts include them again.
         cur = await conn.execute(
