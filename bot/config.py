@@ -235,7 +235,7 @@ def _admins_env(value: str) -> frozenset[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) <= 0:
+        if not (part.isascii() and part.isdigit()) or int(part) <= 0:
             raise ConfigError(f"BOT_ADMINS: '{part}' is not a Telegram user id; "
                               "expected comma-separated positive whole numbers")
         ids.add(int(part))

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 MAX_PAYLOAD = 64
-_PART = re.compile(r"^[a-z0-9_-]{1,24}$")
-_NUMBER = re.compile(r"^\d{1,3}$")
-_ID = re.compile(r"^\d{1,12}$")
+_PART = re.compile(r"^[a-z0-9_-]{1,24}\Z")
+_NUMBER = re.compile(r"^\d{1,3}\Z", re.ASCII)
+_ID = re.compile(r"^\d{1,12}\Z", re.ASCII)
 
 MENU = "menu"
 CONTINUE = "cont"

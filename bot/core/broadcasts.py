@@ -11,6 +11,7 @@ from bot.core.events import Button, Reply
 from bot.core.menus import menu_button
 from bot.core.roles import is_admin
 from bot.core.router import ADMINS, Context, Router
+from bot.core.text import is_number
 from bot.i18n import N_
 from bot.storage import broadcasts as store
 
@@ -46,7 +47,7 @@ async def stop_command(ctx: Context, args: str) -> list[Reply]:
     if not is_admin(ctx):
         return _refusal(ctx)
     number = args.strip().lstrip("#")
-    if number.isdigit() and len(number) <= 12:
+    if is_number(number) and len(number) <= 12:
         return await _ask_stop(ctx, int(number))
     if number:
         return [Reply(t._("Type /stopbroadcast and the broadcast's number, for example: "

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from vietnam_provinces import Province, ProvinceCode, Ward
 
-from bot.core.text import fold
+from bot.core.text import fold, is_number
 
 _PREFIX = re.compile(r"^(xa|phuong|dac khu|x\.|p\.)\s*")
 
@@ -52,7 +52,7 @@ class Communes:
 
     def get(self, code: str) -> Commune | None:
         """The commune with this official code."""
-        return self._by_code.get(code.strip().zfill(5)) if code.strip().isdigit() else None
+        return self._by_code.get(code.strip().zfill(5)) if is_number(code.strip()) else None
 
     def find(self, text: str, limit: int = 6) -> list[Commune]:
         """Communes matching typed text: a code, the exact name, part of it, or a near miss."""

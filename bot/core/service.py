@@ -25,7 +25,7 @@ from bot.core import (
 )
 from bot.core.events import EventKind, Incoming, Reply
 from bot.core.router import Context, Router, Services
-from bot.core.text import fold, normalize
+from bot.core.text import fold, is_number, normalize
 from bot.i18n import N_
 from bot.storage import dialogs, teams, users
 from bot.storage.dialogs import Option
@@ -162,7 +162,7 @@ def _match_option(ctx: Context, options: tuple[Option, ...], text: str, numbers:
     """The action of the option the user typed (its number or label), if any."""
     if not options:
         return None
-    if numbers and text.isdigit():
+    if numbers and is_number(text):
         number = int(text)
         if 1 <= number <= len(options):
             return options[number - 1].action

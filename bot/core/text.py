@@ -16,6 +16,11 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def is_number(text: str) -> bool:
+    """Plain digits 0-9 only: str.isdigit() also accepts "²" and "①", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free form for matching: 'Hoà Đồng' and 'hoa dong' fold alike."""
     decomposed = unicodedata.normalize("NFD", normalize(text).casefold())
