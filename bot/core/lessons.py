@@ -12,7 +12,7 @@ from bot.core.help_requests import ask_button
 from bot.core.menus import main_menu, menu_button
 from bot.core.roles import may_open_track
 from bot.core.router import Context, Router
-from bot.core.skills import SKILLS, TRACKS, skill_label
+from bot.core.skills import HANDBOOK, SKILLS, TRACKS, skill_label
 from bot.i18n import N_
 from bot.storage import progress
 from bot.storage.progress import LessonProgress
@@ -69,6 +69,8 @@ async def go(ctx: Context, act: Action) -> list[Reply]:
     lesson = ctx.catalog.lessons.get(act.args[0])
     if lesson is None:
         return [_gone(ctx)]
+    if not may_open_track(ctx, lesson.skill):
+        return [_volunteers_only(ctx)]
     origin, target = act.number(1), act.number(2)
     row = await progress.get(ctx.db, ctx.user.id, lesson.id)
     if row is None or row.status != progress.IN_PROGRESS:
@@ -97,6 +99,8 @@ async def answer(ctx: Context, act: Action) -> list[Reply]:
     lesson = ctx.catalog.lessons.get(act.args[0])
     if lesson is None:
         return [_gone(ctx)]
+    if not may_open_track(ctx, lesson.skill):
+        return [_volunteers_only(ctx)]
     index, choice = act.number(1), act.number(2)
     row = await progress.get(ctx.db, ctx.user.id, lesson.id)
     if row is None or row.status != progress.IN_PROGRESS:
@@ -227,7 +231,10 @@ def _stale(ctx: Context, current: Reply) -> Reply:
 
 async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:
     """Resume the last unfinished lesson at the exact step."""
-    row = await progress.latest_unfinished(ctx.db, ctx.user.id)
+    # The handbook is left out for someone no longer in a team, though it was begun.
+    hidden = [] if may_open_track(ctx, HANDBOOK) else [
+        lesson.id for lesson in ctx.catalog.by_skill(HANDBOOK)]
+    row = await progress.latest_unfinished(ctx.db, ctx.user.id, hidden)
     lesson = ctx.catalog.lessons.get(row.lesson_id) if row else None
     if row is None or lesson is None:
         return [await _nothing_to_continue(ctx)]

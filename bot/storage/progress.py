@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,11 +48,13 @@ async def all_for(db: Database, user_id: int) -> list[LessonProgress]:
     return [_row(r) for r in rows]
 
 
-async def latest_unfinished(db: Database, user_id: int) -> LessonProgress | None:
-    """The lesson the user was in most recently and has not finished."""
+async def latest_unfinished(db: Database, user_id: int, excluding: Collection[str] = ()
+                            ) -> LessonProgress | None:
+    """The lesson the user was in most recently and has not finished (not one excluded)."""
+    left_out = f"AND lesson_id NOT IN ({', '.join('?' * len(excluding))}) " if excluding else ""
     row = await db.fetchone(
-        f"SELECT {_COLUMNS} FROM lesson_progress WHERE user_id = ? AND status = ? "
-        "ORDER BY updated_at DESC, rowid DESC LIMIT 1", (user_id, IN_PROGRESS))
+        f"SELECT {_COLUMNS} FROM lesson_progress WHERE user_id = ? AND status = ? {left_out}"
+        "ORDER BY updated_at DESC, rowid DESC LIMIT 1", (user_id, IN_PROGRESS, *excluding))
     return _row(row) if row else None
 
 
