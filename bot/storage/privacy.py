@@ -157,6 +157,21 @@ async def _erase_notices(conn: aiosqlite.Connection, user_id: int) -> None:
                                    (_ERASED_NOTICE, row["id"]))
 
 
+async def _erase_taker_notices(conn: aiosqlite.Connection, user_id: int) -> None:
+    """Notices about requests the user took name them to the citizen ("Anh Lan from team ...
+    will come"): every notice to others quoting their shown name is dropped if not yet sent,
+    blanked if sent. (Requests they held are released before this, so the name is the key.)"""
+    member = await _one(conn, "SELECT display_name FROM memberships WHERE user_id = ?",
+                        (user_id,))
+    name = member["display_name"] if member else None
+    if not name:
+        return
+    await conn.execute("DELETE FROM outbox WHERE user_id != ? AND instr(reply, ?) > 0 "
+                       "AND sent_at IS NULL AND failed IS NULL", (user_id, _in_json(name)))
+    await conn.execute("UPDATE outbox SET reply = ? WHERE user_id != ? AND instr(reply, ?) > 0",
+                       (_ERASED_NOTICE, user_id, _in_json(name)))
+
+
 async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: datetime
                       ) -> Deleted | None:
     """Delete the user's personal data inside the caller's transaction; None if already gone.
@@ -167,6 +182,7 @@ async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: d
     if user is None:
         return None
     await _erase_notices(conn, user_id)
+    await _erase_taker_notices(conn, user_id)
     waiting = await _all(conn, "SELECT id, taken_by FROM help_requests WHERE citizen_id = ? "
                                "AND status IN ('open', 'taken')", (user_id,))
     # The row stays, so the commune's requests are still counted; nobody can be found from it.
