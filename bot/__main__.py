@@ -1,12 +1,16 @@
-"""Command line: run the bot (Telegram, or the terminal chat), check the lessons."""
+"""Command line: run the bot (Telegram, or the terminal chat), check the lessons, import teams,
+export, back up the database."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
@@ -50,12 +54,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     exporter.add_argument("--csv", type=Path, metavar="DIR",
                           help="write the three tables as CSV files (UTF-8) into DIR")
     exporter.add_argument("--locale", help="language of the headers (default: default_locale)")
+    backup = sub.add_parser(
+        "backup", help="copy the database consistently while the bot runs (exit 0 done, 1 the "
+                       "copy failed, 2 refused); with --check, check a copy instead")
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.add_argument("--check", action="store_true",
+                        help="copy nothing: check that FILE is a sound database this bot can "
+                             "open, and count what it holds")
+    for leaf in (*lessons_sub.choices.values(), *teams_sub.choices.values(), exporter, backup):
+        # Also accepted after the command (python -m bot backup FILE --config ...).
+        leaf.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = parse_args(argv)
+    if args.command == "backup" and args.check:
+        return check_copy(args.file)  # a copy needs no configuration to be checked
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -69,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.export.command import run_export
 
         return run_export(config, args.first, args.last, args.out, args.csv, args.locale)
+    if args.command == "backup":
+        return back_up(config.database, args.file, args.force)
     channel = args.channel or ("telegram" if config.telegram.token else "console")
     try:
         if channel == "telegram":
@@ -125,6 +144,77 @@ def import_teams(config: Config, path: Path) -> int:
     except DatabaseError as exc:
         print(f"Cannot open the database: {exc}", file=sys.stderr)
         return 2
+
+
+def back_up(source: Path, target: Path, force: bool) -> int:
+    """Copy the live database to target (0), or say why not: refused (2) or failed (1)."""
+    from bot.storage.backup import backup
+
+    refusal = _backup_refusal(source, target, force)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    umask = os.umask(0o077)  # the copy holds personal data: readable by this account only
+    try:
+        size = backup(source, target)  # in one step: see its docstring for why
+    except (OSError, sqlite3.Error) as exc:
+        print(f"Backup failed; nothing was written to {target}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        os.umask(umask)
+    print(f"Backed up {source} to {target}: {size / 1e6:.1f} MB, integrity checked, "
+          f"{time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def _backup_refusal(source: Path, target: Path, force: bool) -> str | None:
+    """Why the backup must not start, or None."""
+    if not source.is_file():
+        return (f"No database at {source}: nothing to back up. The path comes from "
+                "`database` in the configuration, or BOT_DATABASE.")
+    live = source.resolve()
+    own_files = {live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal"))}
+    if target.resolve() in own_files or (target.exists() and target.samefile(source)):
+        return f"Refused: {target} is the live database or one of its files. Name another file."
+    if target.is_dir():
+        return f"Refused: {target} is a directory. Name the file to write, e.g. {target}/bot.db."
+    if target.exists() and not force:
+        return f"Refused: {target} already exists. Choose a new name, or add --force to replace it."
+    return None
+
+
+def check_copy(path: Path) -> int:
+    """Check a backup: integrity, a schema this bot can open, what it holds (0 sound, 1 not,
+    2 no such file)."""
+    from bot.storage.db import migrations
+
+    if not path.is_file():
+        print(f"No file at {path}.", file=sys.stderr)
+        return 2
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            counts = {table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                      for table in ("users", "visits", "lesson_progress")}
+            active = int(conn.execute("SELECT COUNT(*) FROM broadcasts WHERE status IN "
+                                      "('scheduled', 'sending')").fetchone()[0])
+    except sqlite3.Error as exc:
+        print(f"{path} is not a sound database of this bot: {exc}", file=sys.stderr)
+        return 1
+    if problems != ["ok"]:
+        print(f"{path} failed its integrity check: " + "; ".join(problems[:5]), file=sys.stderr)
+        return 1
+    latest = len(migrations())
+    if version > latest:
+        print(f"{path} is at schema version {version}, newer than this bot ({latest}): restore "
+              "it with the version of the bot that wrote it.", file=sys.stderr)
+        return 1
+    print(f"OK: {path}: integrity ok, schema version {version} (this bot: {latest}); "
+          f"{counts['users']:,} users, {counts['visits']:,} visits, "
+          f"{counts['lesson_progress']:,} lesson progress rows; {active} broadcast(s) to resume.")
+    return 0
 
 
 def run_telegram(config: Config) -> int:
