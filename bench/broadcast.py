@@ -195,13 +195,13 @@ class Timings:
 
 
 def timed_bot(timings: Timings) -> type[Bot]:
-    """The PTB Bot, timing each sendMessage (the engine's only call per recipient)."""
+    """The PTB Bot, timing each send (the engine's only call per recipient)."""
 
     class TimedBot(Bot):
-        async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        async def do_api_request(self, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return await super().send_message(*args, **kwargs)
+                return await super().do_api_request(*args, **kwargs)
             finally:
                 timings.sends.append(time.perf_counter() - started)
 
@@ -209,21 +209,21 @@ def timed_bot(timings: Timings) -> type[Bot]:
 
 
 def timed_records(timings: Timings) -> Callable[[], None]:
-    """Time bot/storage/broadcasts.py record() (the engine calls it through the module);
-    return the function that puts the original back."""
-    original = store.record
+    """Time bot/storage/broadcasts.py record_many() (one group commit of outcomes; the engine
+    calls it through the module); return the function that puts the original back."""
+    original = store.record_many
 
-    async def record(*args: Any, **kwargs: Any) -> str:
+    async def record_many(*args: Any, **kwargs: Any) -> str:
         started = time.perf_counter()
         try:
             return await original(*args, **kwargs)
         finally:
             timings.records.append(time.perf_counter() - started)
 
-    store.record = record
+    store.record_many = record_many
 
     def restore() -> None:
-        store.record = original
+        store.record_many = original
 
     return restore
 

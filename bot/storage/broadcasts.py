@@ -250,29 +250,52 @@ async def pending_batch(db: Database, broadcast_id: int, after_user_id: int, lim
     return [Recipient(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one send to one recipient came to: SENT, BLOCKED, FAILED or RETRY, and why."""
+
+    user_id: int
+    outcome: str
+    reason: str | None = None
+
+
 async def record(db: Database, broadcast_id: int, user_id: int, outcome: str, now: datetime,
                  reason: str | None = None) -> str:
-    """Record one delivery's outcome (SENT, BLOCKED, FAILED or RETRY); a blocked user is marked
-    inactive in the same transaction. Return the broadcast's status, to notice a stop."""
+    """Record one delivery's outcome; see record_many."""
+    return await record_many(db, broadcast_id, [Outcome(user_id, outcome, reason)], now)
+
+
+async def record_many(db: Database, broadcast_id: int, outcomes: Iterable[Outcome],
+                      now: datetime) -> str:
+    """Record deliveries' outcomes in one transaction (SENT, BLOCKED, FAILED or RETRY); a
+    blocked user is marked inactive in it too. Return the broadcast's status, to notice a stop."""
     at = stamp(now)
-    key = (broadcast_id, user_id)
-    async with db.transaction() as conn:
-        if outcome == RETRY:  # one more failed try; the delivery stays as it is
-            await conn.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, reason = ?, updated_at = ? "
-                "WHERE broadcast_id = ? AND user_id = ?", ((reason or "")[:200], at, *key))
+    retries, finals, blocked = [], [], []
+    for item in outcomes:
+        reason = None if item.reason is None else item.reason[:200]
+        key = (broadcast_id, item.user_id)
+        if item.outcome == RETRY:  # one more failed try; the delivery stays as it is
+            retries.append((reason or "", at, *key))
         else:
+            finals.append((item.outcome, reason, at, *key))
+        if item.outcome == BLOCKED:
+            blocked.append((at, item.user_id))
+    async with db.transaction() as conn:
+        if retries:
+            await conn.executemany(
+                "UPDATE deliveries SET attempts = attempts + 1, reason = ?, updated_at = ? "
+                "WHERE broadcast_id = ? AND user_id = ?", retries)
+        if finals:
             # What happened is recorded even on a delivery cancelled meanwhile: it is the truth.
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE deliveries SET status = ?, attempts = attempts + 1, reason = ?, "
-                "updated_at = ? WHERE broadcast_id = ? AND user_id = ?",
-                (outcome, None if reason is None else reason[:200], at, *key))
-        if outcome == BLOCKED:
-            await conn.execute("UPDATE users SET blocked_at = ? WHERE id = ? AND blocked_at IS "
-                               "NULL", (at, user_id))
-        cur = await conn.execute("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
-        row = await cur.fetchone()
-        await cur.close()
+                "updated_at = ? WHERE broadcast_id = ? AND user_id = ?", finals)
+        if blocked:
+            await conn.executemany("UPDATE users SET blocked_at = ? WHERE id = ? AND "
+                                   "blocked_at IS NULL", blocked)
+        rows = await conn.execute_fetchall("SELECT status FROM broadcasts WHERE id = ?",
+                                           (broadcast_id,))
+    row = next(iter(rows), None)
     return str(row[0]) if row else CANCELLED
 
 
