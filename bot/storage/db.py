@@ -1,15 +1,21 @@
-"""Open the SQLite database, set its pragmas, apply migrations, and serialise transactions."""
+"""Open the SQLite database, set its pragmas, apply migrations, and serialise transactions.
+
+Long reads (reports, exports) go through a second, read-only connection: in WAL mode readers
+and the writer do not wait for each other, so a ten-second export never holds the lock that
+every user's update needs for its writes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -23,16 +29,27 @@ class DatabaseError(Exception):
 
 
 class Database:
-    """One SQLite connection shared by the bot; every statement runs under one lock.
+    """The bot's SQLite connection, every statement under one lock, plus a read-only one.
 
     aiosqlite runs statements of one connection on one thread, so a transaction opened by one
     coroutine would swallow the statements of another that ran meanwhile. The lock keeps each
-    transaction whole.
+    transaction whole. read_fetchone/read_fetchall use the reader connection (its own thread
+    and lock) when there is one: they see every committed write, never the writer's
+    uncommitted ones, and neither side waits for the other.
     """
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection,
+                 reader: aiosqlite.Connection | None = None) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._reader = reader
+        # Without a reader (":memory:"), long reads share the writer's connection and lock.
+        self._read_lock = asyncio.Lock() if reader is not None else self._lock
+
+    @property
+    def has_reader(self) -> bool:
+        """True when long reads run on their own read-only connection."""
+        return self._reader is not None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -57,14 +74,43 @@ class Database:
         async with self._lock, self._conn.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
+    async def read_fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """Run a read query on the read-only connection and return its first row."""
+        async with self._read_lock, self._read_conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def read_fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a read query on the read-only connection and return all its rows."""
+        async with self._read_lock, self._read_conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call callback with each statement either connection runs (None stops); the tests
+        check the query plan of every statement the bot runs this way."""
+        # aiosqlite's annotation leaves out None, which sqlite3 takes to stop tracing.
+        given = cast("Callable[..., Any]", callback)
+        await self._conn.set_trace_callback(given)
+        if self._reader is not None:
+            await self._reader.set_trace_callback(given)
+
+    @property
+    def _read_conn(self) -> aiosqlite.Connection:
+        return self._reader if self._reader is not None else self._conn
+
     async def close(self) -> None:
-        """Close the connection (waits for the statement in progress)."""
-        async with self._lock:
-            await self._conn.close()
+        """Close the connections (each waits for its statement in progress)."""
+        try:
+            if self._reader is not None:
+                async with self._read_lock:
+                    await self._reader.close()
+        finally:
+            async with self._lock:
+                await self._conn.close()
 
 
-async def open_database(path: Path | str) -> Database:
-    """Open (creating if needed) the database at path and bring its schema up to date."""
+async def open_database(path: Path | str, reader: bool = True) -> Database:
+    """Open (creating if needed) the database at path and bring its schema up to date; with
+    reader, long reads get a read-only connection of their own (not for ":memory:")."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -76,10 +122,32 @@ async def open_database(path: Path | str) -> Database:
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA busy_timeout=5000")
         await _migrate(conn)
+        second = await _open_reader(Path(path)) if reader and str(path) != ":memory:" else None
     except BaseException:
         await conn.close()
         raise
-    return Database(conn)
+    return Database(conn, second)
+
+
+def _read_only_uri(path: Path) -> str:
+    # A URI, so that mode=ro applies; as_uri() escapes "?" and "#" in the path.
+    return path.absolute().as_uri() + "?mode=ro"
+
+
+async def _open_reader(path: Path) -> aiosqlite.Connection | None:
+    """A read-only connection to the database the writer has just opened (WAL, migrated)."""
+    try:
+        reader = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:  # e.g. a directory where the -shm file cannot be read
+        log.warning("no read-only connection (%s): long reads share the writer's", exc)
+        return None
+    try:
+        reader.row_factory = aiosqlite.Row
+        await reader.execute("PRAGMA busy_timeout=5000")
+    except BaseException:
+        await reader.close()
+        raise
+    return reader
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -1,9 +1,10 @@
 """What the admins' exports read: visits, teams and learning progress, in batches.
 
-Each function yields batches read with keyset pagination, so a large export holds the shared
-connection for one short query at a time and the bot keeps answering everyone else between
-batches. The visits and learners queries walk an index (visits_by_time: visited_at, then id
-as the rowid; lesson_progress's primary key: user_id, lesson_id); teams are a few hundred.
+Each function yields batches read with keyset pagination on the database's read-only
+connection (so an export never holds up anyone's writes, and other reports' reads run between
+its batches). The visits and learners queries walk an index (visits_by_time: visited_at, then
+id as the rowid; lesson_progress_by_completion, then its primary key: user_id, lesson_id);
+teams are a few hundred.
 Times are UTC ISO strings; [start, end) are the bounds of the local days exported.
 """
 
@@ -53,10 +54,11 @@ TEAMS_SQL = (
     "ORDER BY t.commune_code, t.name, t.id LIMIT ?"
 )
 
-# Learners: users who completed a lesson in the period, a batch of ids at a time...
+# Learners: users who completed a lesson in the period, all at once (one pass over the
+# period's completions: read a batch at a time, each batch read them all again)...
 LEARNER_IDS_SQL = (
-    "SELECT DISTINCT user_id FROM lesson_progress WHERE user_id > ? "
-    "AND completed_at >= ? AND completed_at < ? ORDER BY user_id LIMIT ?"
+    "SELECT DISTINCT user_id FROM lesson_progress "
+    "WHERE completed_at >= ? AND completed_at < ? ORDER BY user_id"
 )
 # ...then every lesson each of them had completed by the period's end (for skills mastered).
 LEARNER_LESSONS_SQL = (
@@ -111,7 +113,7 @@ class LearnerRecord:
 
 async def has_activity(db: Database, start: str, end: str) -> bool:
     """True when the period has a visit (even deleted) or a completed lesson."""
-    row = await db.fetchone(HAS_ACTIVITY_SQL, (start, end, start, end))
+    row = await db.read_fetchone(HAS_ACTIVITY_SQL, (start, end, start, end))
     return bool(row and row[0])
 
 
@@ -125,7 +127,7 @@ async def visits(db: Database, start: str, end: str, size: int = BATCH
     """The period's visits in time order, a batch at a time."""
     last_at, last_id = start, 0
     while True:
-        rows = await db.fetchall(VISITS_SQL, (last_at, end, last_at, last_id, size))
+        rows = await db.read_fetchall(VISITS_SQL, (last_at, end, last_at, last_id, size))
         if not rows:
             return
         yield [VisitRecord(
@@ -142,7 +144,7 @@ async def teams(db: Database, start: str, end: str, size: int = BATCH
     """Every team with its counts, a batch at a time."""
     after: tuple[str, str, int] = ("", "", 0)
     while True:
-        rows = await db.fetchall(TEAMS_SQL, (start, end, start, end, *after, size))
+        rows = await db.read_fetchall(TEAMS_SQL, (start, end, start, end, *after, size))
         if not rows:
             return
         yield [TeamRecord(*r) for r in rows]
@@ -154,18 +156,13 @@ async def teams(db: Database, start: str, end: str, size: int = BATCH
 async def learners(db: Database, start: str, end: str, size: int = BATCH // 4
                    ) -> AsyncIterator[list[LearnerRecord]]:
     """Users who completed a lesson in the period, with all they completed by its end."""
-    last_id = 0
-    while True:
-        ids = [r[0] for r in await db.fetchall(LEARNER_IDS_SQL, (last_id, start, end, size))]
-        if not ids:
-            return
-        rows = await db.fetchall(LEARNER_LESSONS_SQL.format(marks=",".join("?" * len(ids))),
-                                 (*ids, end))
+    everyone = [r[0] for r in await db.read_fetchall(LEARNER_IDS_SQL, (start, end))]
+    for first in range(0, len(everyone), size):
+        ids = everyone[first:first + size]
+        rows = await db.read_fetchall(LEARNER_LESSONS_SQL.format(marks=",".join("?" * len(ids))),
+                                      (*ids, end))
         found: dict[int, tuple[str, list[tuple[str, str]]]] = {}
         for r in rows:
             found.setdefault(r[0], (r[1], []))[1].append((r[2], r[3]))
         yield [LearnerRecord(user_id, locale, tuple(done))
                for user_id, (locale, done) in found.items()]
-        last_id = ids[-1]
-        if len(ids) < size:
-            return

@@ -3,7 +3,7 @@
 Live figures read `visits` between two UTC ISO bounds [start, end); an ended campaign's
 figures read its frozen copy in `frozen_visits`. Every query walks an index (a test checks
 the plans): visits_by_volunteer, visits_by_team, frozen_visits_by_volunteer,
-frozen_visits_by_team, teams_by_commune.
+frozen_visits_by_team, teams_by_commune; and runs on the read-only connection, beside writes.
 """
 
 from __future__ import annotations
@@ -92,39 +92,39 @@ def figures_of(row: aiosqlite.Row | None) -> Figures:
 
 async def of_volunteer(db: Database, volunteer_id: int, start: str, end: str) -> Figures:
     """A volunteer's figures from visits made in [start, end) (UTC ISO times)."""
-    return _figures(await db.fetchone(VOLUNTEER_SQL, (volunteer_id, start, end)))
+    return _figures(await db.read_fetchone(VOLUNTEER_SQL, (volunteer_id, start, end)))
 
 
 async def of_team(db: Database, team_id: int, start: str, end: str) -> Figures:
     """A team's figures from visits made in [start, end) (UTC ISO times)."""
-    return _figures(await db.fetchone(TEAM_SQL, (team_id, start, end)))
+    return _figures(await db.read_fetchone(TEAM_SQL, (team_id, start, end)))
 
 
 async def frozen_of_volunteer(db: Database, campaign: str, volunteer_id: int) -> Figures:
     """A volunteer's figures in an ended (frozen) campaign."""
-    return _figures(await db.fetchone(FROZEN_VOLUNTEER_SQL, (campaign, volunteer_id)))
+    return _figures(await db.read_fetchone(FROZEN_VOLUNTEER_SQL, (campaign, volunteer_id)))
 
 
 async def frozen_of_team(db: Database, campaign: str, team_id: int) -> Figures:
     """A team's figures in an ended (frozen) campaign."""
-    return _figures(await db.fetchone(FROZEN_TEAM_SQL, (campaign, team_id)))
+    return _figures(await db.read_fetchone(FROZEN_TEAM_SQL, (campaign, team_id)))
 
 
 async def commune_households(db: Database, commune_code: str, start: str, end: str
                              ) -> dict[int, int]:
     """Households per team of a commune (teams created before end) in a running campaign."""
-    rows = await db.fetchall(COMMUNE_SQL, (start, end, commune_code, end))
+    rows = await db.read_fetchall(COMMUNE_SQL, (start, end, commune_code, end))
     return {int(r["team_id"]): int(r["households"]) for r in rows}
 
 
 async def frozen_commune_households(db: Database, campaign: str, commune_code: str,
                                     end: str) -> dict[int, int]:
     """Households per team of a commune (teams created before end) in a frozen campaign."""
-    rows = await db.fetchall(FROZEN_COMMUNE_SQL, (campaign, commune_code, end))
+    rows = await db.read_fetchall(FROZEN_COMMUNE_SQL, (campaign, commune_code, end))
     return {int(r["team_id"]): int(r["households"]) for r in rows}
 
 
 async def all_teams(db: Database) -> list[Team]:
     """Every team, for an admin to pick one."""
-    rows = await db.fetchall(ALL_TEAMS_SQL)
+    rows = await db.read_fetchall(ALL_TEAMS_SQL)
     return [Team(r["id"], r["join_code"], r["name"], r["commune_code"]) for r in rows]

@@ -3,19 +3,25 @@
 A report reads either live visits between two UTC ISO bounds [start, end) or an ended
 campaign's frozen copy (`Span.frozen`). Figures are summed as in bot/storage/figures.py:
 households and people over first visits, skills and outcomes over every visit, deleted
-visits never. Every query walks an index (tests/test_reports.py checks the plans): visits_by_time,
-visits_by_commune, visits_by_team, frozen_visits_by_team / _by_volunteer, memberships_by_team,
-lesson_progress's primary key; the learning queries over the whole province need an index on
-lesson_progress (completed_at), which v002 lacks (PROPOSED_INDEXES).
+visits never. At a province's scale (a million visits) summing the visits takes seconds, so
+periods of whole UTC hours (local days in Vietnam are) are read from the summaries v006's
+triggers keep exact (bot/storage/summaries.py), and an ended campaign's figures are summed
+once from its frozen visits; other periods read the visits through their indexes (*_SQL;
+tests/test_reports.py and tests/test_query_plans.py check that every query walks one).
+Every read goes through the database's read-only connection, so a report never holds up
+anyone's writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from bot.storage import summaries
 from bot.storage.db import Database
 from bot.storage.figures import SUMS, Figures, figures_of
+from bot.storage.summaries import SUM_COLUMNS
 
 _LIVE = "visited_at >= ? AND visited_at < ? AND deleted_at IS NULL"
 # A frozen campaign is read through its index even when SQLite's statistics say that one
@@ -65,8 +71,9 @@ NAMES_SQL = ("SELECT m.user_id, m.display_name, t.name AS team, t.commune_code F
              "JOIN teams t ON t.id = m.team_id WHERE m.user_id IN ({marks})")
 
 # The learning side. Users of the bot (a few hundred thousand rows at most; no visits here).
-USERS_SQL = ("SELECT COUNT(*) AS users, COALESCE(SUM(created_at >= ? AND created_at < ?), 0) "
-             "AS new_users FROM users")
+# Two counts, each on an index (users_by_created), rather than one pass over every user.
+USERS_SQL = ("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM users "
+             "WHERE created_at >= ? AND created_at < ?) AS new_users")
 MEMBERS_SQL = ("SELECT COUNT(*) AS users, COALESCE(SUM(joined_at >= ? AND joined_at < ?), 0) "
                "AS new_users FROM memberships WHERE team_id = ?")
 COMPLETED_SQL = ("SELECT COUNT(*) FROM lesson_progress "
@@ -77,8 +84,8 @@ TEAM_COMPLETED_SQL = ("SELECT COUNT(*) FROM memberships m CROSS JOIN lesson_prog
                       "AND p.completed_at >= ? AND p.completed_at < ?")
 
 # Who completed a lesson in [start, end) (a skill mastered in the period was mastered by one
-# of them), then their completions, a few hundred people at a time: the shared connection is
-# held for milliseconds per batch, not seconds for the province.
+# of them), then their completions, a few hundred people at a time: a team's learning side,
+# and the province's over periods the summaries cannot answer (summaries.learning).
 LEARNERS_SQL = ("SELECT DISTINCT user_id FROM lesson_progress "
                 "WHERE completed_at >= ? AND completed_at < ?")
 TEAM_LEARNERS_SQL = ("SELECT DISTINCT p.user_id FROM memberships m CROSS JOIN lesson_progress p "
@@ -94,6 +101,11 @@ PROPOSED_INDEXES = (
     "CREATE INDEX IF NOT EXISTS lesson_progress_by_completion "
     "ON lesson_progress (completed_at, user_id) WHERE completed_at IS NOT NULL",
 )
+
+_CLAIM_FROZEN = ("INSERT INTO frozen_summaries (campaign, built_at) VALUES (?, ?) "
+                 "ON CONFLICT (campaign) DO NOTHING")
+_INSERT_FROZEN = (f"INSERT INTO frozen_figures (campaign, kind, key, households, "
+                  f"{', '.join(SUM_COLUMNS)}) VALUES ({', '.join('?' * (4 + len(SUM_COLUMNS)))})")
 
 
 @dataclass(frozen=True)
@@ -129,29 +141,68 @@ def _key(value: object) -> str:
 
 
 async def _grouped(db: Database, sql: str, params: Iterable[object]) -> dict[str, Figures]:
-    rows = await db.fetchall(sql, params)
+    rows = await db.read_fetchall(sql, params)
     return {_key(row["key"]): figures_of(row) for row in rows}
+
+
+async def summarize_frozen(db: Database, campaign: str) -> None:
+    """Sum an ended campaign's frozen visits once (a few seconds at a province's scale, on
+    the read-only connection), so its reports read a few hundred rows afterwards."""
+    if await db.read_fetchone(summaries.QUERIES["frozen_built"], (campaign,)):
+        return
+    communes = await db.read_fetchall(FROZEN_COMMUNES_SQL, (campaign,))
+    teams = await db.read_fetchall(FROZEN_TEAMS_SQL, (campaign,))
+    hourly_rows = await db.read_fetchall(FROZEN_HOURLY_SQL, (campaign,))
+    ranking = await db.read_fetchall(FROZEN_VOLUNTEERS_SQL, (campaign,))
+    figures = [(campaign, kind, _key(r["key"]), r["households"], *(r[c] for c in SUM_COLUMNS))
+               for kind, rows in (("c", communes), ("t", teams)) for r in rows]
+    async with db.transaction() as conn:
+        cur = await conn.execute(_CLAIM_FROZEN, (campaign, datetime.now(UTC).isoformat()))
+        claimed = cur.rowcount == 1
+        await cur.close()
+        if not claimed:
+            return  # summed meanwhile by another report: the same figures
+        await conn.executemany(_INSERT_FROZEN, figures)
+        await conn.executemany(
+            "INSERT INTO frozen_hours (campaign, commune_code, hour, visits) VALUES (?, ?, ?, ?)",
+            [(campaign, r["key"], r["hour"], r["visits"]) for r in hourly_rows])
+        await conn.executemany(
+            "INSERT INTO frozen_volunteers (campaign, volunteer_id, households) VALUES (?, ?, ?)",
+            [(campaign, r["key"], r["households"]) for r in ranking if r["key"] is not None])
+
+
+async def _frozen(db: Database, campaign: str, kind: str) -> dict[str, Figures]:
+    await summarize_frozen(db, campaign)
+    return await summaries.frozen_figures(db, campaign, kind)
 
 
 async def by_commune(db: Database, span: Span) -> dict[str, Figures]:
     """Figures of each commune that has visits, by commune code."""
     if span.frozen:
-        return await _grouped(db, FROZEN_COMMUNES_SQL, (span.frozen,))
+        return await _frozen(db, span.frozen, "c")
+    bounds = summaries.hours(span.start, span.end)
+    if bounds is not None:
+        return await summaries.figures(db, "c", *bounds)
     return await _grouped(db, COMMUNES_SQL, (span.start, span.end))
 
 
 async def by_team(db: Database, span: Span) -> dict[str, Figures]:
     """Figures of each team that has visits, by team id ("" for visits of a deleted team)."""
     if span.frozen:
-        return await _grouped(db, FROZEN_TEAMS_SQL, (span.frozen,))
+        return await _frozen(db, span.frozen, "t")
+    bounds = summaries.hours(span.start, span.end)
+    if bounds is not None:
+        return await summaries.figures(db, "t", *bounds)
     return await _grouped(db, TEAMS_SQL, (span.start, span.end))
 
 
 async def commune(db: Database, span: Span, commune_code: str) -> Figures:
     """One commune's figures."""
     if span.frozen:
-        return figures_of(await db.fetchone(FROZEN_COMMUNE_SQL, (span.frozen, commune_code)))
-    return figures_of(await db.fetchone(COMMUNE_SQL, (commune_code, span.start, span.end)))
+        return figures_of(await db.read_fetchone(FROZEN_COMMUNE_SQL,
+                                                 (span.frozen, commune_code)))
+    return figures_of(await db.read_fetchone(COMMUNE_SQL,
+                                             (commune_code, span.start, span.end)))
 
 
 async def commune_teams(db: Database, span: Span, commune_code: str) -> dict[str, Figures]:
@@ -164,9 +215,10 @@ async def commune_teams(db: Database, span: Span, commune_code: str) -> dict[str
 async def volunteers(db: Database, span: Span) -> list[Ranked]:
     """Households helped by each volunteer (most first), with the names of the first ones."""
     if span.frozen:
-        rows = await db.fetchall(FROZEN_VOLUNTEERS_SQL, (span.frozen,))
+        await summarize_frozen(db, span.frozen)
+        rows = await db.read_fetchall(summaries.QUERIES["frozen_ranking"], (span.frozen,))
     else:
-        rows = await db.fetchall(VOLUNTEERS_SQL, (span.start, span.end))
+        rows = await db.read_fetchall(VOLUNTEERS_SQL, (span.start, span.end))
     # A volunteer who deleted their data left their visits without a name: not ranked.
     counts = sorted(((int(r["key"]), int(r["households"])) for r in rows if r["key"] is not None),
                     key=lambda pair: (-pair[1], pair[0]))
@@ -178,7 +230,7 @@ async def named(db: Database, ranked: list[Ranked]) -> list[Ranked]:
     if not ranked:
         return []
     ids = [r.user_id for r in ranked]
-    rows = await db.fetchall(NAMES_SQL.format(marks=",".join("?" * len(ids))), ids)
+    rows = await db.read_fetchall(NAMES_SQL.format(marks=",".join("?" * len(ids))), ids)
     found = {int(r["user_id"]): r for r in rows}
     result = []
     for r in ranked:
@@ -190,28 +242,32 @@ async def named(db: Database, ranked: list[Ranked]) -> list[Ranked]:
 
 async def hourly(db: Database, span: Span) -> list[tuple[str, str, int]]:
     """Visits per commune and UTC hour: (commune code, "YYYY-MM-DDTHH", visits)."""
+    bounds = summaries.hours(span.start, span.end)
     if span.frozen:
-        rows = await db.fetchall(FROZEN_HOURLY_SQL, (span.frozen,))
+        await summarize_frozen(db, span.frozen)
+        rows = await db.read_fetchall(summaries.QUERIES["frozen_hours"], (span.frozen,))
+    elif bounds is not None:
+        rows = await db.read_fetchall(summaries.QUERIES["hourly"], bounds)
     else:
-        rows = await db.fetchall(HOURLY_SQL, (span.start, span.end))
-    return [(str(r["key"]), str(r["hour"]), int(r["visits"])) for r in rows]
+        rows = await db.read_fetchall(HOURLY_SQL, (span.start, span.end))
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
 
 async def team_hourly(db: Database, span: Span, team_id: int) -> list[tuple[str, str, int]]:
     """A team's visits per UTC hour: (team id, "YYYY-MM-DDTHH", visits)."""
     if span.frozen:
-        rows = await db.fetchall(FROZEN_TEAM_HOURLY_SQL, (span.frozen, team_id))
+        rows = await db.read_fetchall(FROZEN_TEAM_HOURLY_SQL, (span.frozen, team_id))
     else:
-        rows = await db.fetchall(TEAM_HOURLY_SQL, (team_id, span.start, span.end))
+        rows = await db.read_fetchall(TEAM_HOURLY_SQL, (team_id, span.start, span.end))
     return [(str(team_id), str(r["hour"]), int(r["visits"])) for r in rows]
 
 
 async def people(db: Database, start: str, end: str, team_id: int | None = None) -> People:
     """Users of the bot and the new ones in [start, end); a team's members and newcomers."""
     if team_id is None:
-        row = await db.fetchone(USERS_SQL, (start, end))
+        row = await db.read_fetchone(USERS_SQL, (start, end))
     else:
-        row = await db.fetchone(MEMBERS_SQL, (start, end, team_id))
+        row = await db.read_fetchone(MEMBERS_SQL, (start, end, team_id))
     assert row is not None  # an aggregate answers one row
     return People(int(row["users"]), int(row["new_users"]))
 
@@ -219,10 +275,13 @@ async def people(db: Database, start: str, end: str, team_id: int | None = None)
 async def lessons_completed(db: Database, start: str, end: str, team_id: int | None = None
                             ) -> int:
     """Lessons first completed in [start, end), in the province or by a team's members."""
-    if team_id is None:
-        row = await db.fetchone(COMPLETED_SQL, (start, end))
+    bounds = summaries.hours(start, end)
+    if team_id is not None:
+        row = await db.read_fetchone(TEAM_COMPLETED_SQL, (team_id, start, end))
+    elif bounds is not None:
+        row = await db.read_fetchone(summaries.QUERIES["completed"], bounds)
     else:
-        row = await db.fetchone(TEAM_COMPLETED_SQL, (team_id, start, end))
+        row = await db.read_fetchone(COMPLETED_SQL, (start, end))
     return int(row[0]) if row else 0
 
 
@@ -230,9 +289,9 @@ async def learners(db: Database, start: str, end: str, team_id: int | None = Non
                    ) -> list[int]:
     """Who completed a lesson in [start, end), in the province or in a team."""
     if team_id is None:
-        rows = await db.fetchall(LEARNERS_SQL, (start, end))
+        rows = await db.read_fetchall(LEARNERS_SQL, (start, end))
     else:
-        rows = await db.fetchall(TEAM_LEARNERS_SQL, (team_id, start, end))
+        rows = await db.read_fetchall(TEAM_LEARNERS_SQL, (team_id, start, end))
     return [int(row[0]) for row in rows]
 
 
@@ -242,6 +301,6 @@ async def completions(db: Database, user_ids: list[int], end: str
     time; each person's completions all come in one batch."""
     for first in range(0, len(user_ids), BATCH):
         batch = user_ids[first:first + BATCH]
-        rows = await db.fetchall(COMPLETIONS_SQL.format(marks=",".join("?" * len(batch))),
-                                 (*batch, end))
+        rows = await db.read_fetchall(COMPLETIONS_SQL.format(marks=",".join("?" * len(batch))),
+                                      (*batch, end))
         yield [(int(r["user_id"]), str(r["lesson_id"]), str(r["completed_at"])) for r in rows]
