@@ -10,8 +10,9 @@ from bot.core.communes import Communes
 from bot.core.router import Services
 from bot.core.search import SearchIndex
 from bot.core.service import Core, build_router
-from bot.core.skills import TRACKS
+from bot.core.skills import SKILLS, TRACKS
 from bot.i18n import Translations
+from bot.storage import summaries
 from bot.storage.db import open_database
 
 
@@ -41,6 +42,13 @@ async def open_app(config: Config) -> App:
     translations = Translations(config.locales, config.default_locale)
     catalog = load_catalog(config.lessons_dir, config.locales)
     db = await open_database(config.database)
+    # The summaries learn the catalog's skills now, not in the first /stats after a deploy.
+    lessons = {lesson.id: skill for skill in SKILLS for lesson in catalog.by_skill(skill)}
+    try:
+        await summaries.sync_skills(db, lessons, SKILLS)
+    except BaseException:
+        await db.close()
+        raise
     services = Services(config=config, db=db, catalog=catalog, translations=translations,
                         router=build_router(), search=build_search(catalog, translations),
                         communes=Communes(config.province_code))

@@ -16,7 +16,6 @@ from bot.core.events import Button, Reply
 from bot.core.menus import menu_button
 from bot.core.roles import is_admin
 from bot.core.router import ADMINS, Context, Router
-from bot.export import report
 from bot.export.dates import (
     DateRangeError,
     DayRange,
@@ -126,6 +125,9 @@ async def pressed(ctx: Context, act: Action) -> list[Reply]:
 
 
 async def _export(ctx: Context, period: DayRange) -> list[Reply]:
+    # Imported here: openpyxl (with numpy) takes a third of a second to import at start.
+    from bot.export import report
+
     t = ctx.t
     setting = Setting(t, ctx.services.config.timezone, ctx.services.communes,
                       report.skill_lessons(ctx.catalog))

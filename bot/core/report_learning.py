@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.core.router import Context
 from bot.core.skills import SKILLS
 from bot.i18n import Translator
-from bot.storage import reports
+from bot.storage import reports, summaries
 from bot.storage.reports import Span
 
 
@@ -66,6 +66,11 @@ async def learning(ctx: Context, span: Span, team_id: int | None) -> Learning:
     """The learning side over a scope's days, for the province or a team's members."""
     db, start, end = ctx.db, span.start, span.end
     people = await reports.people(db, start, end, team_id)
+    if team_id is None:  # the province: from the summaries, when the span is whole hours
+        counts = await summaries.learning(db, start, end, skill_lessons(ctx), SKILLS)
+        if counts is not None:
+            return Learning(people.users, people.new_users, counts.completed, counts.learners,
+                            counts.skills_mastered, counts.mastered_all)
     completed = await reports.lessons_completed(db, start, end, team_id)
     who = await reports.learners(db, start, end, team_id)
     mastery = Mastery(skill_lessons(ctx), start)
