@@ -64,25 +64,39 @@ class Database:
             else:
                 await self._conn.commit()
 
+    # Each call below is one trip to the connection's thread (execute and fetch together):
+    # the lock is held for one trip, not three, and every update makes several of them.
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        """Run a read query and return its first row."""
-        async with self._lock, self._conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        """Run a read query (one row expected) and return its first row."""
+        async with self._lock:
+            rows = await self._conn.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Run a read query and return all its rows."""
-        async with self._lock, self._conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Run one writing statement as its own transaction; return the rows it RETURNs.
+
+        With no transaction open SQLite commits the statement by itself (its triggers
+        included, all or nothing): the same guarantee as transaction(), in one trip.
+        """
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
 
     async def read_fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """Run a read query on the read-only connection and return its first row."""
-        async with self._read_lock, self._read_conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        async with self._read_lock:
+            rows = await self._read_conn.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def read_fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Run a read query on the read-only connection and return all its rows."""
-        async with self._read_lock, self._read_conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        async with self._read_lock:
+            return list(await self._read_conn.execute_fetchall(sql, tuple(params)))
 
     async def trace(self, callback: Callable[[str], object] | None) -> None:
         """Call callback with each statement either connection runs (None stops); the tests

@@ -38,22 +38,18 @@ async def load(db: Database, user_id: int) -> Dialog:
 async def save_options(db: Database, user_id: int, options: list[Option], now: datetime) -> None:
     """Remember the choices just shown."""
     payload = json.dumps([[o.label, o.action] for o in options], ensure_ascii=False)
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO dialogs (user_id, options, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET options = excluded.options, "
-            "updated_at = excluded.updated_at",
-            (user_id, payload, now.isoformat()),
-        )
+    await db.execute(
+        "INSERT INTO dialogs (user_id, options, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET options = excluded.options, "
+        "updated_at = excluded.updated_at",
+        (user_id, payload, now.isoformat()))
 
 
 async def save_state(db: Database, user_id: int, state: dict[str, Any], now: datetime) -> None:
     """Store the open flow and its draft (an empty dict closes it)."""
     payload = json.dumps(state, ensure_ascii=False)
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO dialogs (user_id, state, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, "
-            "updated_at = excluded.updated_at",
-            (user_id, payload, now.isoformat()),
-        )
+    await db.execute(
+        "INSERT INTO dialogs (user_id, state, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, "
+        "updated_at = excluded.updated_at",
+        (user_id, payload, now.isoformat()))

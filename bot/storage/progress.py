@@ -74,34 +74,31 @@ async def start(db: Database, user_id: int, lesson_id: str, now: datetime) -> No
 
 async def touch(db: Database, user_id: int, lesson_id: str, now: datetime) -> None:
     """Mark the lesson as the one the user is in now (for /continue)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE lesson_progress SET updated_at = ? WHERE user_id = ? AND lesson_id = ?",
-            (now.isoformat(), user_id, lesson_id))
+    await db.execute(
+        "UPDATE lesson_progress SET updated_at = ? WHERE user_id = ? AND lesson_id = ?",
+        (now.isoformat(), user_id, lesson_id))
 
 
 async def move(db: Database, user_id: int, lesson_id: str, expected: int, target: int,
                now: datetime) -> bool:
     """Move from position expected to target; False if the user was not at expected."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE lesson_progress SET position = ?, updated_at = ? WHERE user_id = ? AND "
-            "lesson_id = ? AND position = ? AND status = ?",
-            (target, now.isoformat(), user_id, lesson_id, expected, IN_PROGRESS))
-        return cur.rowcount == 1
+    moved = await db.execute(
+        "UPDATE lesson_progress SET position = ?, updated_at = ? WHERE user_id = ? AND "
+        "lesson_id = ? AND position = ? AND status = ? RETURNING 1",
+        (target, now.isoformat(), user_id, lesson_id, expected, IN_PROGRESS))
+    return len(moved) == 1
 
 
 async def complete(db: Database, user_id: int, lesson_id: str, expected: int, end: int,
                    now: datetime) -> bool:
     """Finish the lesson from position expected; keep the first completion date."""
     stamp = now.isoformat()
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE lesson_progress SET position = ?, status = ?, updated_at = ?, "
-            "completed_at = COALESCE(completed_at, ?) WHERE user_id = ? AND lesson_id = ? "
-            "AND position = ? AND status = ?",
-            (end, DONE, stamp, stamp, user_id, lesson_id, expected, IN_PROGRESS))
-        return cur.rowcount == 1
+    done = await db.execute(
+        "UPDATE lesson_progress SET position = ?, status = ?, updated_at = ?, "
+        "completed_at = COALESCE(completed_at, ?) WHERE user_id = ? AND lesson_id = ? "
+        "AND position = ? AND status = ? RETURNING 1",
+        (end, DONE, stamp, stamp, user_id, lesson_id, expected, IN_PROGRESS))
+    return len(done) == 1
 
 
 async def record_answer(db: Database, user_id: int, lesson_id: str, question: int, choice: int,
