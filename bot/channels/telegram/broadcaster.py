@@ -24,10 +24,9 @@ from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram.faults import is_network_fault
-from bot.channels.telegram.render import keyboard, telegram_file
+from bot.channels.telegram.render import call, keyboard, telegram_file
 from bot.core.broadcast_pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcast_record import OutcomeRecorder
 from bot.core.broadcast_time import in_quiet_hours
@@ -55,11 +54,6 @@ def _seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-# send_plain() calls the Bot API methods by name on purpose (see there).
-warnings.filterwarnings("ignore", r"Please use 'Bot\.send(Message|Photo)' instead",
-                        PTBUserWarning)
-
-
 async def send_plain(bot: Bot, chat_id: int, text: str, photo: str | None, paid: bool) -> None:
     """Send a broadcast's message (a photo with it as the caption) as plain text.
 
@@ -73,7 +67,7 @@ async def send_plain(bot: Bot, chat_id: int, text: str, photo: str | None, paid:
         method, params["text"] = "sendMessage", text
     if paid:
         params["allow_paid_broadcast"] = True
-    await bot.do_api_request(method, api_kwargs=params)
+    await call(bot, method, **params)
 
 
 @dataclass(order=True)
