@@ -29,17 +29,17 @@ async def reads_held(db: Database) -> AsyncIterator[threading.Event]:
     """Hold the first statement the read-only connection runs (its thread waits inside
     SQLite's statement trace) until the block ends; yields the event set when it is held."""
     held, release = threading.Event(), threading.Event()
-    writer: list[threading.Thread] = []  # the writer's thread, told apart by a first statement
+    reader: list[threading.Thread] = []  # the long reads' thread, told by a first statement
 
     def hold(sql: str) -> None:
-        if not writer:
-            writer.append(threading.current_thread())
-        elif threading.current_thread() is not writer[0] and not held.is_set():
+        if not reader:
+            reader.append(threading.current_thread())
+        elif threading.current_thread() is reader[0] and not held.is_set():
             held.set()
             release.wait(WAIT)
 
     await db.trace(hold)
-    await db.fetchone("SELECT 1")  # on the writer's connection
+    await db.read_fetchone("SELECT 1")  # on the long reads' connection
     try:
         yield held
     finally:

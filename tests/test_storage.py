@@ -18,7 +18,7 @@ async def test_a_new_database_is_migrated_with_wal_and_foreign_keys(tmp_path: Pa
     db = await open_database(tmp_path / "sub" / "bot.db")
     try:
         assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
-        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+        assert (await db.execute("PRAGMA foreign_keys"))[0][0] == 1
         version = (await db.fetchone("PRAGMA user_version"))[0]  # type: ignore[index]
         assert version == len(migrations())
     finally:
@@ -121,6 +121,6 @@ async def test_rebuilding_users_keeps_every_row_and_reference(tmp_path: Path) ->
         async with db.transaction() as connection:  # the dialog still cascades with its user
             await connection.execute("DELETE FROM users WHERE id = 1")
         assert await db.fetchall("SELECT * FROM dialogs") == []
-        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+        assert (await db.execute("PRAGMA foreign_keys"))[0][0] == 1
     finally:
         await db.close()

@@ -1,8 +1,9 @@
 """Open the SQLite database, set its pragmas, apply migrations, and serialise transactions.
 
-Long reads (reports, exports) go through a second, read-only connection: in WAL mode readers
-and the writer do not wait for each other, so a ten-second export never holds the lock that
-every user's update needs for its writes.
+Long reads (reports, exports) go through a second, read-only connection and the short reads
+of every update through a third: in WAL mode readers and the writer do not wait for each
+other, so a ten-second export holds neither the lock every update needs for its writes nor the
+one its reads need.
 """
 
 from __future__ import annotations
@@ -38,13 +39,15 @@ class Database:
     uncommitted ones, and neither side waits for the other.
     """
 
-    def __init__(self, conn: aiosqlite.Connection,
-                 reader: aiosqlite.Connection | None = None) -> None:
+    def __init__(self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None,
+                 quick: aiosqlite.Connection | None = None) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._reader = reader
-        # Without a reader (":memory:"), long reads share the writer's connection and lock.
+        # Without a reader (":memory:"), reads share the writer's connection and lock.
         self._read_lock = asyncio.Lock() if reader is not None else self._lock
+        self._quick = quick
+        self._quick_lock = asyncio.Lock() if quick is not None else self._lock
 
     @property
     def has_reader(self) -> bool:
@@ -67,16 +70,19 @@ class Database:
     # Each call below is one trip to the connection's thread (execute and fetch together):
     # the lock is held for one trip, not three, and every update makes several of them.
 
+    # Reads outside a transaction go to the reader connection: they see every committed write
+    # (each update commits before it answers) and never wait behind the writer's lock.
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        """Run a read query (one row expected) and return its first row."""
-        async with self._lock:
-            rows = await self._conn.execute_fetchall(sql, tuple(params))
+        """Run a short read query (one row expected) and return its first row."""
+        async with self._quick_lock:
+            rows = await self._quick_conn.execute_fetchall(sql, tuple(params))
         return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """Run a read query and return all its rows."""
-        async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        """Run a short read query and return all its rows."""
+        async with self._quick_lock:
+            return list(await self._quick_conn.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Run one writing statement as its own transaction; return the rows it RETURNs.
@@ -104,16 +110,24 @@ class Database:
         # aiosqlite's annotation leaves out None, which sqlite3 takes to stop tracing.
         given = cast("Callable[..., Any]", callback)
         await self._conn.set_trace_callback(given)
-        if self._reader is not None:
-            await self._reader.set_trace_callback(given)
+        for other in (self._reader, self._quick):
+            if other is not None:
+                await other.set_trace_callback(given)
 
     @property
     def _read_conn(self) -> aiosqlite.Connection:
         return self._reader if self._reader is not None else self._conn
 
+    @property
+    def _quick_conn(self) -> aiosqlite.Connection:
+        return self._quick if self._quick is not None else self._conn
+
     async def close(self) -> None:
         """Close the connections (each waits for its statement in progress)."""
         try:
+            if self._quick is not None:
+                async with self._quick_lock:
+                    await self._quick.close()
             if self._reader is not None:
                 async with self._read_lock:
                     await self._reader.close()
@@ -124,7 +138,7 @@ class Database:
 
 async def open_database(path: Path | str, reader: bool = True) -> Database:
     """Open (creating if needed) the database at path and bring its schema up to date; with
-    reader, long reads get a read-only connection of their own (not for ":memory:")."""
+    reader, long reads and short reads each get a read-only connection (not for ":memory:")."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(str(path), isolation_level=None)
@@ -137,10 +151,11 @@ async def open_database(path: Path | str, reader: bool = True) -> Database:
         await conn.execute("PRAGMA busy_timeout=5000")
         await _migrate(conn)
         second = await _open_reader(Path(path)) if reader and str(path) != ":memory:" else None
+        third = await _open_reader(Path(path)) if second is not None else None
     except BaseException:
         await conn.close()
         raise
-    return Database(conn, second)
+    return Database(conn, second, third)
 
 
 def _read_only_uri(path: Path) -> str:
