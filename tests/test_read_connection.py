@@ -96,9 +96,9 @@ async def test_an_in_memory_database_reads_on_its_one_connection() -> None:
 async def test_close_closes_both_connections(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "bot.db")
     await db.close()
-    with pytest.raises(ValueError, match="no active connection|Connection closed"):
+    with pytest.raises(ValueError, match=r"no active connection|Connection closed"):
         await db.read_fetchone("SELECT 1")
-    with pytest.raises(ValueError, match="no active connection|Connection closed"):
+    with pytest.raises(ValueError, match=r"no active connection|Connection closed"):
         await db.fetchone("SELECT 1")
 
 

@@ -65,6 +65,6 @@ async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     lines = [r for r in caplog.records if r.name == "bot.telegram.network"]
     assert [r.levelno for r in lines] == [logging.WARNING, logging.WARNING]
     assert lines[0].getMessage().startswith("Telegram Bot API: server error 502 (sendMessage)")
-    assert lines[1].getMessage().startswith("Telegram Bot API works again after 0 s "
+    assert lines[1].getMessage().startswith("Telegram Bot API work again after 0 s "
                                             "(20 × server error 502)")
     assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.WARNING)

@@ -68,7 +68,6 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
             await app.close()
 
     api_url = config.telegram.api_url
-    faults = FaultLog()  # one for both connections: one log line per network episode
     application = (
         ApplicationBuilder()
         .token(token)
@@ -78,8 +77,10 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         # aiohttp: several times less CPU per Bot API call than PTB's default httpx
         # (docs/PERFORMANCE.md). getUpdates gets its own session, as PTB does by default.
         .request(AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
-                                faults=faults))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, faults=faults))
+                                faults=FaultLog("Telegram Bot API calls")))
+        # Its own episodes: a poll that works says nothing about sends that fail, and back.
+        .get_updates_request(AiohttpRequest(connection_pool_size=1,
+                                            faults=FaultLog("Telegram polling")))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

@@ -68,7 +68,9 @@ class TelegramChannel:
         try:
             await query.answer()
         except TelegramError as exc:  # too old to answer; the press still counts
-            log.info("could not answer callback query: %s", exc)
+            # A network fault is logged once by the transport, not once per press.
+            log.log(logging.DEBUG if is_network_fault(exc) else logging.INFO,
+                    "could not answer callback query: %s", exc)
         pressed = query.message.message_id if isinstance(query.message, Message) else None
         await self._run(update, context, EventKind.ACTION, action=query.data or "",
                         pressed=pressed)

@@ -19,7 +19,8 @@ log = logging.getLogger("bot.telegram.network")
 class FaultLog:
     """Counts failed Bot API calls by kind and logs the start and end of each episode."""
 
-    def __init__(self) -> None:
+    def __init__(self, calls: str = "Telegram Bot API") -> None:
+        self.calls = calls  # which calls: polling and sends keep separate episodes
         self._open: dict[str, int] = {}  # kind -> calls failed since the episode began
         self._since = 0.0
 
@@ -33,8 +34,8 @@ class FaultLog:
         if not self._open:
             self._since = time.monotonic()
         if kind not in self._open:
-            log.warning("Telegram Bot API: %s (%s); the bot retries, further failures of this "
-                        "kind are counted until calls work again", kind, detail)
+            log.warning("%s: %s (%s); the bot retries, further failures of this kind are "
+                        "counted until calls work again", self.calls, kind, detail)
             self._open[kind] = 0
         self._open[kind] += 1
 
@@ -43,7 +44,7 @@ class FaultLog:
         if not self._open:
             return
         counts = ", ".join(f"{count} × {kind}" for kind, count in self._open.items())
-        log.warning("Telegram Bot API works again after %.0f s (%s)",
+        log.warning("%s work again after %.0f s (%s)", self.calls,
                     time.monotonic() - self._since, counts)
         self._open.clear()
 

@@ -7,6 +7,7 @@ aiohttp, which decides how many updates one core can answer (see docs/PERFORMANC
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -89,6 +90,10 @@ class AiohttpRequest(BaseRequest):
             self.faults.failed("flood control (429)", _method(url))
         elif status >= 500:
             self.faults.failed(f"server error {status}", _method(url))
+            if not body.lstrip().startswith(b"{"):
+                # A proxy's HTML error page: PTB would log a traceback for each such answer.
+                body = json.dumps({"ok": False, "error_code": status,
+                                   "description": f"Server error {status}"}).encode()
         else:  # an answer, even a refusal (400, 403): the network and Telegram work
             self.faults.worked()
         return status, body
