@@ -11,7 +11,10 @@ The real python-telegram-bot ``Application`` (or a bot subprocess) talks to it o
 
 The server keeps per-chat message state (so edits apply and "message is not modified" errors
 happen like on Telegram), implements getUpdates with Telegram's offset/confirmation and
-long-polling semantics, records every call in ``api.calls`` and offers fault injection.
+long-polling semantics, records every call in ``api.calls`` and offers fault injection: single
+errors (``fail_next``), blocked chats, a send rate limit, and lasting faults of the network
+(``flood``: 429 storms, ``outage``: 5xx bursts, ``stall``: timeouts, ``drop``: connections closed
+without an answer), for some seconds, some calls, or until ``end_faults``.
 It is not thread-safe: inject updates from the event loop the server runs in.
 """
 
@@ -20,13 +23,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import html
 import itertools
 import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -36,6 +40,7 @@ __all__ = [
     "BOT_ID",
     "BOT_USERNAME",
     "MESSAGE_NOT_MODIFIED",
+    "OUTGOING",
     "TOKEN",
     "Call",
     "FakeBotApi",
@@ -100,6 +105,12 @@ _CHAT_METHODS: Final = _SENT_OR_EDITED | {
     "editMessageReplyMarkup",
     "deleteMessage",
 }
+OUTGOING: Final = frozenset(_METHODS) - {"getUpdates"}
+"""Every method but getUpdates: what the bot calls to answer (for ``methods=`` of faults)."""
+# Telegram's front end answers some 5xx with an nginx HTML page rather than JSON.
+_STATUS_TEXT: Final = {500: "Internal Server Error", 502: "Bad Gateway",
+                       503: "Service Unavailable", 504: "Gateway Time-out"}
+_HTML_ERRORS: Final = frozenset({502, 503, 504})
 # Form fields whose values are plain strings and must never be JSON/int-decoded.
 _STRING_FIELDS: Final = frozenset(
     {
@@ -169,6 +180,8 @@ class Call:
     "true"/"false" are bools, uploaded files are :class:`Upload` objects.
     ``status`` is the HTTP status the fake answered with (200 on success), ``description`` the
     error description and ``result`` the ``result`` payload (always ``None`` for getUpdates).
+    A call the client never got an answer to (a dropped connection, a stalled request the
+    client gave up on) has ``answered`` False; its status is 0 unless it was applied anyway.
     """
 
     method: str
@@ -177,6 +190,7 @@ class Call:
     status: int = 200
     description: str = ""
     result: Any = None
+    answered: bool = True
 
     @property
     def ok(self) -> bool:
@@ -213,6 +227,41 @@ class _Fault:
     description: str
     retry_after: int | None
     remaining: int
+
+
+FLOOD: Final = "429"
+OUTAGE: Final = "5xx"
+STALL: Final = "timeout"
+DROP: Final = "drop"
+
+
+@dataclass
+class _Mode:
+    """A fault that lasts: for some seconds, some calls, or until ``end_faults``."""
+
+    kind: str
+    methods: frozenset[str] | None  # None: every method, getUpdates included
+    deadline: float | None
+    calls_left: int | None
+    retry_after: int = 1
+    statuses: tuple[int, ...] = (500, 502, 503)
+    hold: float | None = None
+    applied: bool = False
+    hits: int = 0
+    over: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def lasts(self, now: float) -> bool:
+        """Whether the mode still takes calls: not ended, time and calls not run out. Calls
+        it stalled stay held until ``hold``, the deadline or ``end_faults``."""
+        if self.deadline is not None and now >= self.deadline:
+            self.over.set()
+        return not self.over.is_set() and self.calls_left != 0
+
+    def held_for(self, now: float) -> float | None:
+        """How long a stalled request is held at most (None: until the mode ends)."""
+        limits = [x for x in (self.hold, None if self.deadline is None else self.deadline - now)
+                  if x is not None]
+        return max(0.0, min(limits)) if limits else None
 
 
 @dataclass
@@ -359,6 +408,8 @@ class FakeBotApi:
         self._marks: dict[int, int] = {}
         self._blocked: set[int] = set()
         self._faults: dict[str, list[_Fault]] = {}
+        self._modes: list[_Mode] = []
+        self.fault_hits: collections.Counter[str] = collections.Counter()
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._open_queries: set[str] = set()
         self._ids = itertools.count(1)
@@ -408,8 +459,9 @@ class FakeBotApi:
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
-        """Stop the server, ending pending long polls."""
+        """Stop the server, ending pending long polls and lasting faults."""
         self._closing = True
+        self.end_faults()
         self._notify()
         runner, self._runner = self._runner, None
         if runner is not None:
@@ -452,6 +504,70 @@ class FakeBotApi:
         """Make the next ``count`` calls of ``method`` fail with this error."""
         name = _CANONICAL.get(method.lower(), method)
         self._faults.setdefault(name, []).append(_Fault(status, description, retry_after, count))
+
+    def flood(self, retry_after: int = 1, *, seconds: float | None = None,
+              calls: int | None = None, methods: Iterable[str] | None = None) -> None:
+        """A 429 storm: answer calls "Too Many Requests" with ``retry_after``.
+
+        Like every lasting fault it covers ``methods`` (default: every method, getUpdates
+        included; :data:`OUTGOING` spares getUpdates) and ends after ``seconds``, after
+        ``calls`` faulty answers, or at :meth:`end_faults`, whichever comes first.
+        """
+        self._add_mode(FLOOD, seconds, calls, methods, retry_after=retry_after)
+
+    def outage(self, statuses: Sequence[int] = (500, 502, 503), *, seconds: float | None = None,
+               calls: int | None = None, methods: Iterable[str] | None = None) -> None:
+        """A 5xx burst: answer calls with these statuses in turn (502-504 as an nginx page)."""
+        self._add_mode(OUTAGE, seconds, calls, methods, statuses=tuple(statuses))
+
+    def stall(self, *, hold: float | None = None, seconds: float | None = None,
+              calls: int | None = None, methods: Iterable[str] | None = None,
+              applied: bool = False) -> None:
+        """Timeouts: hold requests without answering for ``hold`` s (default: until the mode
+        ends), then answer normally if the client still waits.
+
+        With ``applied`` the call takes effect at once and only its answer is late, as when
+        Telegram delivered a message but the bot timed out (the undecidable case of
+        docs/BROADCASTS.md). getUpdates is never applied early.
+        """
+        self._add_mode(STALL, seconds, calls, methods, hold=hold, applied=applied)
+
+    def drop(self, *, seconds: float | None = None, calls: int | None = None,
+             methods: Iterable[str] | None = None, applied: bool = False) -> None:
+        """Dropped connections: close the TCP connection without answering. With ``applied``
+        the call takes effect first (the answer is what gets lost)."""
+        self._add_mode(DROP, seconds, calls, methods, applied=applied)
+
+    def end_faults(self) -> None:
+        """End every lasting fault now; stalled requests are answered."""
+        for mode in self._modes:
+            mode.over.set()
+        self._modes.clear()
+
+    @property
+    def faulty(self) -> bool:
+        """Whether a lasting fault still takes calls."""
+        now = time.monotonic()
+        return any(mode.lasts(now) for mode in self._modes)
+
+    def _add_mode(self, kind: str, seconds: float | None, calls: int | None,
+                  methods: Iterable[str] | None, **options: Any) -> None:
+        names = None if methods is None else frozenset(
+            _CANONICAL.get(m.lower(), m) for m in methods)
+        deadline = None if seconds is None else time.monotonic() + seconds
+        self._modes.append(_Mode(kind, names, deadline, calls, **options))
+
+    def _mode_for(self, method: str) -> _Mode | None:
+        """The lasting fault that takes this call, if any (counted as one of its calls)."""
+        now = time.monotonic()
+        for mode in self._modes:
+            if mode.lasts(now) and (mode.methods is None or method in mode.methods):
+                mode.hits += 1
+                if mode.calls_left is not None:
+                    mode.calls_left -= 1
+                self.fault_hits[mode.kind] += 1
+                return mode
+        return None
 
     def block_chat(self, chat_id: int) -> None:
         """Make sends/edits to ``chat_id`` answer 403 "bot was blocked by the user"."""
@@ -846,7 +962,7 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ internals: HTTP
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         counted = False
         try:
             match = _PATH_RE.match(request.path)
@@ -867,6 +983,11 @@ class FakeBotApi:
             except Exception as exc:  # client vanished or sent garbage
                 _LOGGER.debug("could not read request body: %r", exc)
                 return self._error_response(400, "Bad Request: can't parse request body")
+            mode = self._mode_for(method)
+            if mode is not None:
+                faulty = await self._misbehave(mode, request, method, params)
+                if faulty is not None:
+                    return faulty
             if method == "getUpdates":
                 return await self._get_updates(params)
             status, payload = self._dispatch(method, params)
@@ -923,9 +1044,62 @@ class FakeBotApi:
         return params
 
     def _record(
-        self, method: str, params: dict[str, Any], status: int, description: str, result: Any
+        self,
+        method: str,
+        params: dict[str, Any],
+        status: int,
+        description: str,
+        result: Any,
+        answered: bool = True,
     ) -> None:
-        self.calls.append(Call(method, params, time.monotonic(), status, description, result))
+        self.calls.append(
+            Call(method, params, time.monotonic(), status, description, result, answered)
+        )
+
+    async def _misbehave(
+        self, mode: _Mode, request: web.Request, method: str, params: dict[str, Any]
+    ) -> web.StreamResponse | None:
+        """Answer a call a lasting fault took, or not at all; None: answer it normally."""
+        if mode.kind == FLOOD:
+            description = f"Too Many Requests: retry after {mode.retry_after}"
+            self._record(method, params, 429, description, None)
+            return self._error_response(429, description, {"retry_after": mode.retry_after})
+        if mode.kind == OUTAGE:
+            status = mode.statuses[(mode.hits - 1) % len(mode.statuses)]
+            text = _STATUS_TEXT.get(status, "Server Error")
+            self._record(method, params, status, text, None)
+            if status not in _HTML_ERRORS:
+                return self._error_response(status, text)
+            page = (f"<html><head><title>{status} {text}</title></head><body><center><h1>"
+                    f"{status} {text}</h1></center><hr><center>nginx</center></body></html>")
+            return web.Response(status=status, text=page, content_type="text/html")
+        applied = mode.applied and method != "getUpdates"
+        if mode.kind == DROP:
+            if applied:
+                self._dispatch(method, params, answered=False)
+            else:
+                self._record(method, params, 0, "no answer: connection dropped", None, False)
+            return await self._hang_up(request)
+        answer = self._dispatch(method, params) if applied else None
+        index = len(self.calls) - 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(mode.over.wait(), mode.held_for(time.monotonic()))
+        except asyncio.CancelledError:  # the client gave up waiting and closed the connection
+            if applied:
+                self.calls[index] = dataclasses.replace(self.calls[index], answered=False)
+            else:
+                self._record(method, params, 0, "no answer: timed out", None, False)
+            raise
+        return None if answer is None else web.json_response(answer[1], status=answer[0])
+
+    @staticmethod
+    async def _hang_up(request: web.Request) -> web.StreamResponse:
+        """Close the connection without an answer (the client sees it reset)."""
+        if request.transport is not None:
+            request.transport.abort()
+        await asyncio.sleep(1.0)  # aiohttp cancels this handler once it sees the connection go
+        return web.Response(status=502)  # reaches nobody
 
     def _take_fault(self, method: str) -> _ApiError | None:
         faults = self._faults.get(method)
@@ -938,7 +1112,9 @@ class FakeBotApi:
         parameters = None if fault.retry_after is None else {"retry_after": fault.retry_after}
         return _ApiError(fault.status, fault.description, parameters)
 
-    def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, JSONDict]:
+    def _dispatch(
+        self, method: str, params: dict[str, Any], answered: bool = True
+    ) -> tuple[int, JSONDict]:
         handler = self._handlers.get(method)
         try:
             if handler is None:
@@ -954,7 +1130,7 @@ class FakeBotApi:
                 raise _ApiError(403, BLOCKED)
             result = handler(params)
         except _ApiError as err:
-            self._record(method, params, err.status, err.description, None)
+            self._record(method, params, err.status, err.description, None, answered)
             payload: JSONDict = {
                 "ok": False,
                 "error_code": err.status,
@@ -963,7 +1139,7 @@ class FakeBotApi:
             if err.parameters:
                 payload["parameters"] = err.parameters
             return err.status, payload
-        self._record(method, params, 200, "", result)
+        self._record(method, params, 200, "", result, answered)
         return 200, {"ok": True, "result": result}
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:

@@ -23,7 +23,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -32,7 +40,16 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from tests.fakes import BOT_ID, MESSAGE_NOT_MODIFIED, TOKEN, Call, FakeBotApi, Upload
+from bot.channels.telegram.request import AiohttpRequest
+from tests.fakes import (
+    BOT_ID,
+    MESSAGE_NOT_MODIFIED,
+    OUTGOING,
+    TOKEN,
+    Call,
+    FakeBotApi,
+    Upload,
+)
 
 USER = 1001
 
@@ -462,3 +479,170 @@ async def test_real_application_long_polling(api: FakeBotApi) -> None:
             await app.updater.stop()
             await app.stop()
     assert api.server_errors == []
+
+
+# ---------------------------------------------------------------------- lasting faults
+
+
+@pytest_asyncio.fixture
+async def quick_bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    """A real PTB Bot on the bot's own transport, giving up on an answer after 0.5 s."""
+    request = AiohttpRequest(read_timeout=0.5)
+    async with Bot(TOKEN, base_url=api.base_url, request=request,
+                   get_updates_request=AiohttpRequest(read_timeout=0.5)) as real_bot:
+        yield real_bot
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_answers_429_until_its_calls_run_out(api: FakeBotApi, bot: Bot) -> None:
+    api.flood(retry_after=7, calls=3, methods=OUTGOING)
+    assert api.faulty
+    for _ in range(2):
+        with pytest.raises(RetryAfter, match="7"):
+            await bot.send_message(USER, "spam")
+    api.send_text(USER, "hi")
+    assert len(await bot.get_updates(timeout=0)) == 1  # getUpdates is spared
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("x", chat_id=USER, message_id=1)
+    assert not api.faulty
+    await bot.send_message(USER, "through")
+    assert api.texts_to(USER) == ["through"]
+    assert [c.status for c in api.calls[1:] if c.method != "getUpdates"] == [429, 429, 429, 200]
+    assert api.fault_hits == {"429": 3}
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_for_a_time_covers_get_updates(api: FakeBotApi, bot: Bot) -> None:
+    api.flood(retry_after=1, seconds=1.0)
+    with pytest.raises(RetryAfter):
+        await bot.get_updates(timeout=0)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(USER, "spam")
+    await asyncio.sleep(1.1)
+    assert not api.faulty
+    await bot.send_message(USER, "through")
+    assert api.texts_to(USER) == ["through"]
+
+
+@pytest.mark.asyncio
+async def test_outage_cycles_5xx_in_json_and_as_nginx_pages(api: FakeBotApi, bot: Bot) -> None:
+    api.outage((500, 502, 503, 504), calls=5)
+    with pytest.raises(NetworkError, match="Internal Server Error") as first:
+        await bot.send_message(USER, "a")
+    assert not isinstance(first.value, (RetryAfter, BadRequest))
+    with pytest.raises(NetworkError, match=r"Bad Gateway \(502\)"):
+        await bot.get_updates(timeout=0)
+    with pytest.raises(NetworkError, match=r"Service Unavailable \(503\)"):
+        await bot.send_message(USER, "b")
+    with pytest.raises(NetworkError, match=r"Gateway Timeout \(504\)"):
+        await bot.answer_callback_query("1")
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        await bot.send_message(USER, "c")
+    await bot.send_message(USER, "d")
+    assert api.texts_to(USER) == ["d"]
+    assert [c.status for c in api.calls[1:]] == [500, 502, 503, 504, 500, 200]
+    assert api.server_errors == []
+
+
+@pytest.mark.asyncio
+async def test_end_faults_ends_an_outage_at_once(api: FakeBotApi, bot: Bot) -> None:
+    api.outage((503,))
+    for _ in range(3):
+        with pytest.raises(NetworkError):
+            await bot.send_message(USER, "x")
+    api.end_faults()
+    assert not api.faulty
+    await bot.send_message(USER, "y")
+    assert api.texts_to(USER) == ["y"]
+
+
+@pytest.mark.asyncio
+async def test_stall_times_the_client_out_and_changes_nothing(
+    api: FakeBotApi, quick_bot: Bot
+) -> None:
+    api.stall(methods=["sendMessage"])
+    with pytest.raises(TimedOut):
+        await quick_bot.send_message(USER, "lost")
+    await api.wait_for(lambda: len(api.calls) == 2, what="the stalled call recorded")
+    stalled = api.calls[-1]
+    assert (stalled.method, stalled.status, stalled.answered) == ("sendMessage", 0, False)
+    assert api.messages(USER) == [] and api.sent_to(USER) == []
+    await quick_bot.send_chat_action(USER, ChatAction.TYPING)  # other methods still answer
+    api.end_faults()
+    await quick_bot.send_message(USER, "kept")
+    assert api.texts_to(USER) == ["kept"]
+    assert api.fault_hits == {"timeout": 1}
+
+
+@pytest.mark.asyncio
+async def test_applied_stall_delivers_but_the_answer_is_lost(
+    api: FakeBotApi, quick_bot: Bot
+) -> None:
+    api.stall(applied=True, calls=1)
+    with pytest.raises(TimedOut):
+        await quick_bot.send_message(USER, "delivered anyway")
+    await api.wait_for(lambda: not api.calls[-1].answered, what="the lost answer recorded")
+    assert api.texts_to(USER) == ["delivered anyway"]  # the user got it
+    assert api.calls[-1].ok
+    await quick_bot.send_message(USER, "second")  # the stall took one call only
+    assert api.texts_to(USER) == ["delivered anyway", "second"]
+
+
+@pytest.mark.asyncio
+async def test_stall_released_in_time_is_answered_late(api: FakeBotApi, bot: Bot) -> None:
+    api.stall(hold=0.2)
+    message = await bot.send_message(USER, "late")
+    assert message.text == "late"
+    api.stall()
+    task = asyncio.create_task(bot.send_message(USER, "released"))
+    await api.wait_for(lambda: api.fault_hits["timeout"] == 2, what="the second stalled call")
+    assert not task.done()
+    api.end_faults()
+    assert (await task).text == "released"
+    assert all(c.answered for c in api.calls)
+
+
+@pytest.mark.asyncio
+async def test_stalled_get_updates_keeps_updates_for_the_next_poll(
+    api: FakeBotApi, quick_bot: Bot
+) -> None:
+    update_id = api.send_text(USER, "wait for me")
+    api.stall(methods=["getUpdates"], seconds=1.5)
+    with pytest.raises(TimedOut):
+        await quick_bot.get_updates(timeout=0)
+    assert api.deliveries == {}
+    api.end_faults()
+    updates = await quick_bot.get_updates(timeout=0)
+    assert [u.update_id for u in updates] == [update_id]
+
+
+@pytest.mark.asyncio
+async def test_drop_resets_the_connection(api: FakeBotApi, bot: Bot) -> None:
+    update_id = api.send_text(USER, "still here")
+    api.drop(calls=2)
+    with pytest.raises(NetworkError, match=r"(?i)disconnected"):
+        await bot.send_message(USER, "dropped")
+    with pytest.raises(NetworkError):
+        await bot.get_updates(timeout=0)
+    assert [(c.method, c.status, c.answered) for c in api.calls[1:]] == [
+        ("sendMessage", 0, False), ("getUpdates", 0, False)]
+    assert api.messages(USER)[-1]["text"] == "still here" and api.deliveries == {}
+    updates = await bot.get_updates(timeout=0)  # the connection pool recovers
+    assert [u.update_id for u in updates] == [update_id]
+    await bot.send_message(USER, "fine")
+    assert api.texts_to(USER) == ["fine"]
+    assert api.server_errors == []
+
+
+@pytest.mark.asyncio
+async def test_applied_drop_delivers_but_the_answer_is_lost(api: FakeBotApi, bot: Bot) -> None:
+    api.drop(applied=True, methods=OUTGOING, seconds=30)
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER, "got it, but the bot does not know")
+    assert api.texts_to(USER) == ["got it, but the bot does not know"]
+    assert api.calls[-1].ok and not api.calls[-1].answered
+    api.end_faults()
+    await bot.send_message(USER, "and this")
+    assert len(api.texts_to(USER)) == 2
