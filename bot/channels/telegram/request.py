@@ -8,7 +8,6 @@ aiohttp, which decides how many updates one core can answer (see docs/PERFORMANC
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -77,7 +76,8 @@ class AiohttpRequest(BaseRequest):
                          _value(connect_timeout, self._connect_timeout)),
         )
         try:
-            async with self._session.request(method, url, data=_body(request_data),
+            body, headers = _body(request_data)
+            async with self._session.request(method, url, data=body, headers=headers,
                                              timeout=timeout) as response:
                 status, body = response.status, await response.read()
         except TimeoutError as exc:
@@ -114,21 +114,23 @@ def _sum(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a + b
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, Any] | None:
-    """Form fields as PTB encodes them; files as multipart parts."""
+def _body(request_data: RequestData | None
+          ) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """The parameters as JSON (the Bot API takes application/json, and json.dumps is several
+    times cheaper than form-encoding Vietnamese text byte by byte); files as multipart parts."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     files = request_data.multipart_data
     if not files:
-        return fields
+        return request_data.json_payload, _JSON
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, part in files.items():
         filename, content, *rest = part
         form.add_field(name, content, filename=filename,
                        content_type=rest[0] if rest else "application/octet-stream")
-    return form
+    return form, None
 
 
+_JSON = {"Content-Type": "application/json"}
