@@ -28,9 +28,13 @@ async def wait_or_halt(halt: asyncio.Event, seconds: float) -> bool:
 class Pacer:
     """Hands out send times at most `rate` a second, evenly spaced.
 
-    A slot missed (the loop was busy) is not made up later: the next one is an interval after
-    the later of now and the previous slot, so the pace never bursts above the rate.
+    A slot missed by less than CATCH_UP (the loop was busy a moment) is made up at once; one
+    missed by more is not: the next is an interval after the later of that and the previous
+    slot. So the pace keeps up at a thousand a second on a busy loop, and never bursts above
+    the rate by more than CATCH_UP's worth of sends (none at 25/s).
     """
+
+    CATCH_UP = 0.01  # seconds
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / rate
@@ -51,7 +55,7 @@ class Pacer:
         """Wait for this caller's slot; False when halted meanwhile."""
         while not halt.is_set():
             now = self._clock()
-            slot = max(now, self._next, self._paused_until)
+            slot = max(now - self.CATCH_UP, self._next, self._paused_until)
             self._next = slot + self.interval  # claimed now, so concurrent callers queue up
             if await wait_or_halt(halt, slot - now):
                 return False
