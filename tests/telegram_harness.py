@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
+from bot.core.catalog import Lesson
 from tests.factories import TOKEN, make_config
 from tests.fakes import FakeBotApi
 
@@ -56,3 +57,17 @@ async def tap(api: FakeBotApi, chat: int, label_part: str, expect: str,
     """Press a button of the current keyboard and wait for a text containing expect."""
     api.press(chat, data_of(api, chat, label_part))
     await api.wait_text(chat, expect, timeout=timeout)
+
+
+async def finish_lesson(api: FakeBotApi, chat: int, lesson: Lesson) -> None:
+    """From the skill's lesson list: open the lesson, read every step, answer its quiz right."""
+    await tap(api, chat, lesson.title["en"], "Step 1 of")
+    for number in range(2, len(lesson.steps) + 1):
+        await tap(api, chat, "Next", f"Step {number} of")
+    await tap(api, chat, "Quiz", "Question 1 of")
+    for index, question in enumerate(lesson.quiz):
+        right = next(a for a in question.answers if a.correct)
+        await tap(api, chat, right.text["en"], "✅ Correct!")
+        last = index == len(lesson.quiz) - 1
+        await tap(api, chat, "Finish" if last else "Next question",
+                  "You finished" if last else f"Question {index + 2} of")

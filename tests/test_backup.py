@@ -30,6 +30,7 @@ from bot.storage import teams, users
 from bot.storage.db import Database, open_database
 from tests.factories import ROOT, TOKEN
 from tests.fakes import FakeBotApi
+from tests.telegram_harness import finish_lesson as walk_lesson
 from tests.telegram_harness import tap
 
 ADMIN, LEARNER = 42, 7101
@@ -148,16 +149,7 @@ async def finish_lesson(api: FakeBotApi) -> None:
     api.send_text(LEARNER, "/menu", language_code="en")
     await api.wait_text(LEARNER, "Choose a skill")
     await tap(api, LEARNER, "shopping", "Choose a lesson:")
-    await tap(api, LEARNER, lesson.title["en"], "Step 1 of")
-    for number in range(2, len(lesson.steps) + 1):
-        await tap(api, LEARNER, "Next", f"Step {number} of")
-    await tap(api, LEARNER, "Quiz", "Question 1 of")
-    for index, question in enumerate(lesson.quiz):
-        right = next(a for a in question.answers if a.correct)
-        await tap(api, LEARNER, right.text["en"], "✅ Correct!")
-        last = index == len(lesson.quiz) - 1
-        await tap(api, LEARNER, "Finish" if last else "Next question",
-                  "You finished" if last else f"Question {index + 2} of")
+    await walk_lesson(api, LEARNER, lesson)
 
 
 async def answers(api: FakeBotApi, today: date) -> dict[str, str]:

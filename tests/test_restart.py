@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.core.catalog import load_catalog
 from tests.factories import ROOT, TOKEN
 from tests.fakes import FakeBotApi
-from tests.telegram_harness import tap
+from tests.telegram_harness import finish_lesson, tap
 
 USER = 7001
 CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
@@ -44,16 +44,7 @@ async def test_kill_9_mid_lesson_then_continue(tmp_path: Path) -> None:
             await tap(api, USER, "Ngôn ngữ", "Chọn ngôn ngữ")
             await tap(api, USER, "English", "Language set to English")
             await tap(api, USER, "shopping", "Choose a lesson:")
-            await tap(api, USER, finished.title["en"], "Step 1 of")
-            for number in range(2, len(finished.steps) + 1):
-                await tap(api, USER, "Next", f"Step {number} of")
-            await tap(api, USER, "Quiz", "Question 1 of")
-            for index, question in enumerate(finished.quiz):
-                right = next(a for a in question.answers if a.correct)
-                await tap(api, USER, right.text["en"], "✅ Correct!")
-                last = index == len(finished.quiz) - 1
-                await tap(api, USER, "Finish" if last else "Next question",
-                          "You finished" if last else f"Question {index + 2} of")
+            await finish_lesson(api, USER, finished)
             api.send_text(USER, "/progress")
             await api.wait_text(USER, f"✓ {finished.title['en']}", timeout=20)
             # Another lesson, stopped at step 3 when the process dies.
