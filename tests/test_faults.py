@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -180,10 +181,10 @@ STORMS: dict[str, Callable[[FakeBotApi], None]] = {
     "timeouts": lambda api: api.stall(methods=OUTGOING),
     "dropped connections": lambda api: api.drop(methods=OUTGOING),
 }
-@pytest.mark.parametrize("fault", list(STORMS))
-async def test_a_fault_is_logged_in_a_few_lines_not_per_failed_update(
-        fault: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    learners = LEARNERS[:10]
+@asynccontextmanager
+async def at_step_two(tmp_path: Path, caplog: pytest.LogCaptureFixture, learners: tuple[int, ...]
+                      ) -> AsyncIterator[FakeBotApi]:
+    """The bot running (impatient), logs captured, every learner at step 2 of their lesson."""
     await seed(tmp_path / "bot.db", People(learners, (), ASKER))
     caplog.set_level(logging.INFO)
     async with FakeBotApi() as api, running_bot(api, tmp_path) as application:
@@ -191,6 +192,14 @@ async def test_a_fault_is_logged_in_a_few_lines_not_per_failed_update(
         await asyncio.gather(*(say(api, chat, "/continue", STEP.format(2))
                                for chat in learners))
         await api.wait_idle()
+        yield api
+
+
+@pytest.mark.parametrize("fault", list(STORMS))
+async def test_a_fault_is_logged_in_a_few_lines_not_per_failed_update(
+        fault: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    learners = LEARNERS[:10]
+    async with at_step_two(tmp_path, caplog, learners) as api:
         logged, before = len(caplog.records), len(api.calls)
         STORMS[fault](api)
         for number in range(ROUNDS):  # everyone keeps tapping Next and typing /continue
@@ -228,13 +237,7 @@ async def test_polling_resumes_after_a_fault_and_each_update_is_answered_once(
         fault: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     learners = LEARNERS[:10]
     database = tmp_path / "bot.db"
-    await seed(database, People(learners, (), ASKER))
-    caplog.set_level(logging.INFO)
-    async with FakeBotApi() as api, running_bot(api, tmp_path) as application:
-        impatient(application, READ_TIMEOUT)
-        await asyncio.gather(*(say(api, chat, "/continue", STEP.format(2))
-                               for chat in learners))
-        await api.wait_idle()
+    async with at_step_two(tmp_path, caplog, learners) as api:
         logged, before = len(caplog.records), len(api.calls)
         POLL_FAULTS[fault](api)
         await api.wait_for(lambda: any(not c.ok for c in api.calls[before:]),
