@@ -178,22 +178,23 @@ async def _frozen(db: Database, campaign: str, kind: str) -> dict[str, Figures]:
 
 async def by_commune(db: Database, span: Span) -> dict[str, Figures]:
     """Figures of each commune that has visits, by commune code."""
-    if span.frozen:
-        return await _frozen(db, span.frozen, "c")
-    bounds = summaries.hours(span.start, span.end)
-    if bounds is not None:
-        return await summaries.figures(db, "c", *bounds)
-    return await _grouped(db, COMMUNES_SQL, (span.start, span.end))
+    return await _figures_by(db, span, "c", COMMUNES_SQL)
 
 
 async def by_team(db: Database, span: Span) -> dict[str, Figures]:
     """Figures of each team that has visits, by team id ("" for visits of a deleted team)."""
+    return await _figures_by(db, span, "t", TEAMS_SQL)
+
+
+async def _figures_by(db: Database, span: Span, kind: str, raw_sql: str) -> dict[str, Figures]:
+    """From an ended campaign's frozen figures, else the summaries (whole hours), else the
+    visits themselves."""
     if span.frozen:
-        return await _frozen(db, span.frozen, "t")
+        return await _frozen(db, span.frozen, kind)
     bounds = summaries.hours(span.start, span.end)
     if bounds is not None:
-        return await summaries.figures(db, "t", *bounds)
-    return await _grouped(db, TEAMS_SQL, (span.start, span.end))
+        return await summaries.figures(db, kind, *bounds)
+    return await _grouped(db, raw_sql, (span.start, span.end))
 
 
 async def commune(db: Database, span: Span, commune_code: str) -> Figures:
