@@ -12,6 +12,7 @@ from bot.config import Config, load_config
 from bot.core.events import Capabilities, EventKind, Incoming, Reply
 from bot.core.service import Core
 from bot.storage.db import Database
+from bot.storage.teams import Team
 
 ROOT = Path(__file__).resolve().parent.parent
 # A well-formed token for the fake Bot API: digits, a colon and 35 URL-safe characters.
@@ -92,3 +93,20 @@ async def add_visit(db: Database, volunteer: int | None, team: int | None, at: d
         await cur.close()
     assert row is not None
     return int(row[0])
+
+
+async def add_many_visits(db: Database, people: list[int], teams: list[Team],
+                          times: list[str]) -> None:
+    """One visit per time, round-robin over people and teams (2 people each, every 50th
+    deleted, every 7th a follow-up), written in one transaction: for scale tests."""
+    rows = []
+    for i, at in enumerate(times):
+        team = teams[i % len(teams)]
+        rows.append((f"p{i}", people[i % len(people)], team.id, team.commune_code,
+                     f"h{i % 3000}", at, at, at, at if i % 50 == 0 else None,
+                     i if i % 7 == 0 and i else None))
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO visits (draft_id, volunteer_id, team_id, commune_code, hamlet, "
+            "household, household_key, people, visited_at, created_at, updated_at, deleted_at, "
+            "follow_up_of) VALUES (?, ?, ?, ?, 'h', 'x', ?, 2, ?, ?, ?, ?, ?)", rows)

@@ -20,7 +20,7 @@ from bot.core.service import Core
 from bot.storage import campaigns as campaign_store
 from bot.storage import figures, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, add_visit, make_config
+from tests.factories import Chat, add_many_visits, add_visit, make_config
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -311,17 +311,8 @@ async def _fill(app: App) -> tuple[Team, int]:
             for i in range(40)]
     people = [await volunteer(app, str(1000 + i), made[i % 40]) for i in range(200)]
     start = local(2026, 9, 1)
-    rows = []
-    for i in range(8000):
-        team = made[i % 40]
-        at = (start + timedelta(minutes=17 * i)).isoformat()
-        rows.append((f"p{i}", people[i % 200], team.id, team.commune_code, f"h{i % 3000}",
-                     at, at, at, at if i % 50 == 0 else None, i if i % 7 == 0 and i else None))
-    async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO visits (draft_id, volunteer_id, team_id, commune_code, hamlet, "
-            "household, household_key, people, visited_at, created_at, updated_at, deleted_at, "
-            "follow_up_of) VALUES (?, ?, ?, ?, 'h', 'x', ?, 2, ?, ?, ?, ?, ?)", rows)
+    await add_many_visits(db, people, made, [
+        (start + timedelta(minutes=17 * i)).isoformat() for i in range(8000)])
     await campaign_store.freeze(
         db, [campaign_store.Due("oct", local(2026, 10, 1, 0).isoformat(),
                                 local(2026, 10, 11, 0).isoformat())], SETUP)

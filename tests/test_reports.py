@@ -26,7 +26,7 @@ from bot.core.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, add_visit, make_config
+from tests.factories import Chat, add_many_visits, add_visit, make_config
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -444,17 +444,9 @@ async def _fill(app: App) -> Team:
     learners = [(await users.touch(db, "telegram", str(3000 + i), "en", SETUP)).id
                 for i in range(100)]
     lessons = list(app.services.catalog.lessons)
-    rows = []
-    for i in range(8000):
-        team = made[i % 40]
-        at = local(9 if i % 2 else 10, 1 + i % 10, 6 + i % 12).isoformat()
-        rows.append((f"p{i}", people[i % 200], team.id, team.commune_code, f"h{i % 3000}",
-                     at, at, at, at if i % 50 == 0 else None, i if i % 7 == 0 and i else None))
+    await add_many_visits(db, people, made, [
+        local(9 if i % 2 else 10, 1 + i % 10, 6 + i % 12).isoformat() for i in range(8000)])
     async with db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO visits (draft_id, volunteer_id, team_id, commune_code, hamlet, "
-            "household, household_key, people, visited_at, created_at, updated_at, deleted_at, "
-            "follow_up_of) VALUES (?, ?, ?, ?, 'h', 'x', ?, 2, ?, ?, ?, ?, ?)", rows)
         await conn.executemany(
             "INSERT INTO lesson_progress (user_id, lesson_id, position, status, started_at, "
             "updated_at, completed_at) VALUES (?, ?, 1, 'done', 'x', 'x', ?)",
