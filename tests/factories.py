@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config, load_config
 from bot.core.events import Capabilities, EventKind, Incoming, Reply
@@ -110,3 +112,14 @@ async def add_many_visits(db: Database, people: list[int], teams: list[Team],
             "INSERT INTO visits (draft_id, volunteer_id, team_id, commune_code, hamlet, "
             "household, household_key, people, visited_at, created_at, updated_at, deleted_at, "
             "follow_up_of) VALUES (?, ?, ?, ?, 'h', 'x', ?, 2, ?, ?, ?, ?, ?)", rows)
+
+
+def write_config(tmp_path: Path, rate: int, paid: bool) -> Path:
+    """The shipped config.yaml at this broadcast pace, without quiet hours, lessons from the
+    repository: for tests that run `python -m bot --config` as a process."""
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["lessons_dir"] = str(ROOT / "lessons")
+    raw["broadcasts"] = {"rate": rate, "paid": paid, "quiet_hours": None, "max_attempts": 5}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path

@@ -19,10 +19,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from bot.storage.db import Database, open_database
-from tests.factories import ROOT, TOKEN
+from tests.factories import ROOT, TOKEN, write_config
 from tests.fakes import FakeBotApi
 from tests.telegram_harness import tap
 
@@ -31,16 +29,6 @@ USERS = 5000
 FIRST_CHAT = 200_000
 RATE = 150  # paid broadcasts, so the test takes seconds; the pace itself is tested elsewhere
 TEXT = "Ngày hội chuyển đổi số <08/10> & quà tặng: mời bà con đến nhà văn hoá xóm!"
-
-
-def write_config(tmp_path: Path) -> Path:
-    """The shipped config with a fast paid pace, no quiet hours, lessons from the repository."""
-    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    raw["lessons_dir"] = str(ROOT / "lessons")
-    raw["broadcasts"] = {"rate": RATE, "paid": True, "quiet_hours": None, "max_attempts": 5}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 async def add_users(database: Path) -> None:
@@ -131,7 +119,7 @@ async def status_of(db: Database) -> str:
 
 
 async def test_5000_users_two_kills_each_gets_one_copy(tmp_path: Path) -> None:
-    config, database = write_config(tmp_path), tmp_path / "bot.db"
+    config, database = write_config(tmp_path, RATE, paid=True), tmp_path / "bot.db"
     await add_users(database)
     latencies: list[float] = []
     async with FakeBotApi(send_rate_limit=int(RATE * 1.2), forbidden_share=0.05) as api:

@@ -21,10 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bot.storage.db import open_database
-from tests.factories import ROOT
+from tests.factories import write_config
 from tests.fakes import FakeBotApi
 from tests.load import (
     LESSON,
@@ -50,16 +48,6 @@ DURING_STARTUP = 0.2
 STARTUP, SERVING = (0.0, 1.0), (0.0, 2.5)
 ANSWER_WAIT = 3.0  # seconds a user waits for an answer before trying again
 MAX_UNDECIDED = 2  # broadcast sends whose answer a kill can lose: the window, 1 or 2 here
-
-
-def write_config(tmp_path: Path) -> Path:
-    """The shipped config at the default pace, without quiet hours."""
-    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    raw["lessons_dir"] = str(ROOT / "lessons")
-    raw["broadcasts"] = {"rate": RATE, "paid": False, "quiet_hours": None, "max_attempts": 5}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 Action = tuple[str, str]  # ("press", callback data) or ("type", text)
@@ -259,7 +247,7 @@ def polled_since(api: FakeBotApi, index: int) -> Callable[[], bool]:
 async def test_kill_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     print(f"test_crash: CRASH_KILLS={KILLS} CRASH_SEED={SEED}")
     rng = random.Random(SEED)
-    config, database = write_config(tmp_path), tmp_path / "bot.db"
+    config, database = write_config(tmp_path, RATE, paid=False), tmp_path / "bot.db"
     await seed(database, People(LEARNERS, VOLUNTEERS), position=0, others=AUDIENCE)
     stop = asyncio.Event()
     async with FakeBotApi() as api:
