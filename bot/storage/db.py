@@ -12,16 +12,17 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
 _MIGRATION_NAME = re.compile(r"^v(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -30,11 +31,11 @@ class DatabaseError(Exception):
 
 
 class Database:
-    """The bot's SQLite connection, every statement under one lock, plus a read-only one.
+    """The bot's SQLite writer connection, its statements under one lock, plus read-only ones.
 
     aiosqlite runs statements of one connection on one thread, so a transaction opened by one
     coroutine would swallow the statements of another that ran meanwhile. The lock keeps each
-    transaction whole. read_fetchone/read_fetchall use the reader connection (its own thread
+    transaction (and each batch of execute() writes) whole. read_fetchone/read_fetchall use the reader connection (its own thread
     and lock) when there is one: they see every committed write, never the writer's
     uncommitted ones, and neither side waits for the other.
     """
@@ -48,6 +49,8 @@ class Database:
         self._read_lock = asyncio.Lock() if reader is not None else self._lock
         self._quick = quick
         self._quick_lock = asyncio.Lock() if quick is not None else self._lock
+        self._queued: list[tuple[str, tuple[Any, ...], asyncio.Future[list[aiosqlite.Row]]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     @property
     def has_reader(self) -> bool:
@@ -85,13 +88,36 @@ class Database:
             return list(await self._quick_conn.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """Run one writing statement as its own transaction; return the rows it RETURNs.
+        """Run one writing statement, committed before this returns; return the rows it RETURNs.
 
-        With no transaction open SQLite commits the statement by itself (its triggers
-        included, all or nothing): the same guarantee as transaction(), in one trip.
+        Statements that arrive together are committed together (group commit): one trip to
+        the connection's thread and one sync to disk for all of them, each statement still
+        all or nothing (a savepoint), its failure raised to its own caller only.
         """
-        async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((sql, tuple(params), done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_queued())
+        rows: list[aiosqlite.Row] = await done
+        return rows
+
+    async def _commit_queued(self) -> None:
+        """Commit what execute() queued, batch after batch, until nothing is left."""
+        while self._queued:
+            async with self._lock:
+                batch, self._queued = self._queued, []
+                statements = [(sql, params) for sql, params, _ in batch]
+                try:
+                    outcomes = await _in_thread(self._conn, _commit_together, statements)
+                except BaseException as exc:  # the commit itself failed: nothing was kept
+                    outcomes = [exc] * len(batch)
+            for (_, _, done), outcome in zip(batch, outcomes, strict=True):
+                if done.cancelled():
+                    continue
+                if isinstance(outcome, BaseException):
+                    done.set_exception(outcome)
+                else:
+                    done.set_result(outcome)
 
     async def read_fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """Run a read query on the read-only connection and return its first row."""
@@ -132,8 +158,48 @@ class Database:
                 async with self._read_lock:
                     await self._reader.close()
         finally:
+            if self._committer is not None:
+                await self._committer  # the writes already promised are committed first
             async with self._lock:
                 await self._conn.close()
+
+
+def _commit_together(conn: sqlite3.Connection, statements: list[tuple[str, tuple[Any, ...]]]
+                     ) -> list[list[sqlite3.Row] | BaseException]:
+    """Run the statements in one transaction, each in a savepoint; their rows or errors."""
+    if len(statements) == 1:  # alone, SQLite's autocommit is the same guarantee, cheaper
+        sql, params = statements[0]
+        try:
+            return [conn.execute(sql, params).fetchall()]
+        except sqlite3.Error as exc:
+            return [exc]
+    outcomes: list[list[sqlite3.Row] | BaseException] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, params in statements:
+            conn.execute("SAVEPOINT one_write")
+            try:
+                outcomes.append(conn.execute(sql, params).fetchall())
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK TO one_write")
+                outcomes.append(exc)
+            conn.execute("RELEASE one_write")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+async def _in_thread(conn: aiosqlite.Connection, function: Callable[..., _T], *args: Any) -> _T:
+    """Run function(sqlite3 connection, *args) on the connection's own thread, in one trip.
+
+    aiosqlite runs each of its methods this way but keeps the door private (_execute); a
+    batch of statements as one function is one trip instead of one per statement.
+    """
+    run = cast("Callable[..., Awaitable[_T]]", conn._execute)
+    return await run(function, conn._conn, *args)
 
 
 async def open_database(path: Path | str, reader: bool = True) -> Database:
