@@ -35,9 +35,9 @@ class Database:
 
     aiosqlite runs statements of one connection on one thread, so a transaction opened by one
     coroutine would swallow the statements of another that ran meanwhile. The lock keeps each
-    transaction (and each batch of execute() writes) whole. read_fetchone/read_fetchall use the reader connection (its own thread
-    and lock) when there is one: they see every committed write, never the writer's
-    uncommitted ones, and neither side waits for the other.
+    transaction (and each batch of execute() writes) whole. read_fetchone/read_fetchall use
+    the reader connection (its own thread and lock) when there is one: they see every
+    committed write, never the writer's uncommitted ones, and neither side waits for the other.
     """
 
     def __init__(self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None,
