@@ -27,8 +27,9 @@ from bot.core.events import EventKind, Incoming, Reply
 from bot.core.router import Context, Router, Services
 from bot.core.text import fold, is_number, normalize
 from bot.i18n import N_
-from bot.storage import dialogs, teams, users
+from bot.storage import dialogs
 from bot.storage.dialogs import Option
+from bot.storage.sessions import open_session
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,14 @@ class Core:
         try:
             now = self.clock()
             locale = self.services.translations.negotiate(event.locale_hint)
-            user = await users.touch(self.services.db, event.channel, event.user_key, locale, now)
-            t = self.services.translations.get(user.locale)
-            dialog = await dialogs.load(self.services.db, user.id)
-            membership = await teams.membership_of(self.services.db, user.id)
-            ctx = Context(event, user, t, now, self.services, membership, dialog.state)
-            replies = await self._dispatch(ctx, dialog.options)
+            session = await open_session(self.services.db, event.channel, event.user_key,
+                                         locale, now)
+            t = self.services.translations.get(session.user.locale)
+            ctx = Context(event, session.user, t, now, self.services, session.membership,
+                          session.dialog.state)
+            replies = await self._dispatch(ctx, session.dialog.options)
             replies = [_fit(reply, event.capabilities.max_text) for reply in replies]
-            await self._remember_options(ctx, replies, dialog.options)
+            await self._remember_options(ctx, replies, session.dialog.options)
             return replies
         except Exception:
             log.exception("failed to handle event %s from %s:%s", event.event_id, event.channel,

@@ -29,10 +29,15 @@ class Dialog:
 async def load(db: Database, user_id: int) -> Dialog:
     """The user's dialog, empty if they have none."""
     row = await db.fetchone("SELECT state, options FROM dialogs WHERE user_id = ?", (user_id,))
-    if row is None:
+    return from_columns(row["state"], row["options"]) if row else Dialog()
+
+
+def from_columns(state: str | None, options: str | None) -> Dialog:
+    """The dialog stored in a dialogs row (both None: the user has none)."""
+    if state is None or options is None:
         return Dialog()
-    options = tuple(Option(str(o[0]), str(o[1])) for o in json.loads(row["options"]))
-    return Dialog(json.loads(row["state"]), options)
+    shown = tuple(Option(str(o[0]), str(o[1])) for o in json.loads(options))
+    return Dialog(json.loads(state), shown)
 
 
 async def save_options(db: Database, user_id: int, options: list[Option], now: datetime) -> None:

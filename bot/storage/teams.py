@@ -52,6 +52,12 @@ def _membership(row: aiosqlite.Row) -> Membership:
                       row["joined_at"])
 
 
+def membership_from(row: aiosqlite.Row) -> Membership | None:
+    """The membership in a row with user_id, role, display_name, joined_at and the team's
+    columns (id, join_code, name, commune_code), None when they are NULL (no team)."""
+    return _membership(row) if row["role"] is not None else None
+
+
 async def create(db: Database, join_code: str, name: str, commune_code: str,
                  created_by: int | None, now: datetime) -> Team:
     """Create a team; the join code must be unused (raises aiosqlite.IntegrityError)."""

@@ -34,13 +34,23 @@ def _row(row: aiosqlite.Row, is_new: bool = False) -> User:
 async def touch(db: Database, channel: str, external_id: str, locale: str,
                 now: datetime) -> User:
     """Return the user, creating them with locale on first contact; record that they wrote."""
-    stamp = now.isoformat()
     row = await db.fetchone(
         "SELECT " + _COLUMNS + ", last_seen_at, blocked_at FROM users "
         "WHERE channel = ? AND external_id = ?", (channel, external_id))
-    # The day they were last seen is all that is kept: one write a day, not one a message.
-    if row is not None and row["blocked_at"] is None and row["last_seen_at"][:10] == stamp[:10]:
+    if row is not None and not needs_touch(row, now):
         return _row(row)
+    return await _record_contact(db, channel, external_id, locale, now)
+
+
+def needs_touch(row: aiosqlite.Row, now: datetime) -> bool:
+    """True when a users row (with last_seen_at, blocked_at) must record this contact."""
+    # The day they were last seen is all that is kept: one write a day, not one a message.
+    return row["blocked_at"] is not None or row["last_seen_at"][:10] != now.isoformat()[:10]
+
+
+async def _record_contact(db: Database, channel: str, external_id: str, locale: str,
+                          now: datetime) -> User:
+    stamp = now.isoformat()
     async with db.transaction() as conn:
         # Writing again means they unblocked the bot: broadcasts include them again.
         cur = await conn.execute(
