@@ -50,7 +50,8 @@ async def deliver(bot: Bot, chat_id: int, replies: list[Reply],
 
 
 # call() uses Bot API methods by name on purpose (see there).
-warnings.filterwarnings("ignore", r"Please use 'Bot\.(sendMessage|sendPhoto|editMessageText)' "
+warnings.filterwarnings("ignore", r"Please use 'Bot\.(sendMessage|sendPhoto|editMessageText|"
+                        r"answerCallbackQuery)' "
                         "instead", PTBUserWarning)
 
 
