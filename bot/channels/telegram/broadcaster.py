@@ -26,7 +26,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram.faults import is_network_fault
-from bot.channels.telegram.render import call, keyboard, telegram_file
+from bot.channels.telegram.render import call, keyboard, message_id_of, telegram_file
 from bot.core.broadcast_pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcast_record import OutcomeRecorder
 from bot.core.broadcast_time import in_quiet_hours
@@ -354,8 +354,8 @@ class _Run:
         try:
             if self.progress_message is not None:
                 try:
-                    await bot.edit_message_text(text, chat, self.progress_message,
-                                                reply_markup=markup)
+                    await call(bot, "editMessageText", chat_id=chat,
+                               message_id=self.progress_message, text=text, reply_markup=markup)
                     self.shown = text
                     return
                 except BadRequest as exc:
@@ -364,10 +364,10 @@ class _Run:
                         return
                     log.info("broadcast %s: progress message gone (%s); a new one",
                              self.job.id, exc.message)
-            message = await bot.send_message(chat, text, reply_markup=markup)
-            self.progress_message = message.message_id
+            sent = await call(bot, "sendMessage", chat_id=chat, text=text, reply_markup=markup)
+            self.progress_message = message_id_of(sent)
             self.shown = text
-            await store.set_progress_message(self.db, self.job.id, message.message_id)
-        except TelegramError as exc:
+            await store.set_progress_message(self.db, self.job.id, self.progress_message)
+        except (TelegramError, ValueError) as exc:  # ValueError: an answer without its id
             level = logging.DEBUG if is_network_fault(exc) else logging.WARNING
             log.log(level, "broadcast %s: could not show progress: %s", self.job.id, exc)

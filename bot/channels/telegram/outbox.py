@@ -20,7 +20,7 @@ from telegram import Bot
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram.faults import is_network_fault
-from bot.channels.telegram.render import keyboard
+from bot.channels.telegram.render import call, keyboard
 from bot.core import outbox
 from bot.core.broadcast_pacing import Pacer
 from bot.core.help_notify import escalate_overdue
@@ -132,7 +132,8 @@ class OutboxWorker:
             await store.give_up(self.services.db, message.id, "unreadable")
             return False
         try:
-            await self.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+            await call(self.bot, "sendMessage", chat_id=chat_id, text=reply.text,
+                       reply_markup=keyboard(reply))
         except RetryAfter as exc:
             # Flood control is nobody's fault: no attempt is counted, everyone waits.
             delay = _seconds(exc)
