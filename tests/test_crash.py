@@ -316,5 +316,8 @@ async def test_kill_9_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     assert all(len(u) <= MAX_UNDECIDED for u in undecided), undecided
     assert all(copies[chat] >= 1 for chat in AUDIENCE)
     assert set(copies) == set(AUDIENCE)
-    twice = {chat for chat, n in copies.items() if n > 1}
-    assert twice <= set().union(*undecided) and max(copies.values()) <= 2, twice
+    # One repeat at most per kill that found the chat sent to but not recorded (the worker
+    # resumes with that chat, so two quick kills in a row can both catch it).
+    repeats = {chat: n - 1 for chat, n in copies.items() if n > 1}
+    assert all(n <= sum(chat in kill for kill in undecided) for chat, n in repeats.items()), \
+        (repeats, undecided)
