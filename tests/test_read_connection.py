@@ -93,13 +93,66 @@ async def test_an_in_memory_database_reads_on_its_one_connection() -> None:
         await db.close()
 
 
-async def test_close_closes_both_connections(tmp_path: Path) -> None:
+async def test_close_closes_every_connection(tmp_path: Path) -> None:
     db = await open_database(tmp_path / "bot.db")
     await db.close()
     with pytest.raises(ValueError, match=r"no active connection|Connection closed"):
         await db.read_fetchone("SELECT 1")
-    with pytest.raises(ValueError, match=r"no active connection|Connection closed"):
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         await db.fetchone("SELECT 1")
+
+
+async def test_short_reads_run_on_the_event_loop_and_see_each_commit(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    threads: list[threading.Thread] = []
+    await db.trace(lambda sql: threads.append(threading.current_thread())
+                   if "external_id" in sql and sql.startswith("SELECT") else None)
+    try:
+        for n in range(5):
+            user = await users.touch(db, "telegram", str(n), "vi", datetime.now(UTC))
+            found = await db.fetchone("SELECT id FROM users WHERE external_id = ?", (str(n),))
+            assert found is not None and found[0] == user.id  # committed, seen at once
+    finally:
+        await db.trace(None)
+        await db.close()
+    assert threads and set(threads) == {threading.current_thread()}
+
+
+class _BusyConnection:
+    """Stands in for the short-read connection when SQLite answers "database is locked"."""
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        raise sqlite3.OperationalError("database is locked")
+
+
+async def test_a_busy_database_sends_short_reads_to_the_long_read_connection(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    try:
+        await users.touch(db, "telegram", "1", "vi", datetime.now(UTC))
+        monkeypatch.setattr(db, "_quick", _BusyConnection())
+        row = await db.fetchone("SELECT COUNT(*) FROM users")
+        assert row is not None and row[0] == 1
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await db.fetchone("SELECT * FROM no_such_table")  # its errors come through
+    finally:
+        monkeypatch.undo()
+        await db.close()
+
+
+async def test_a_slow_short_read_is_logged_once(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    slow = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+            "SELECT COUNT(*) FROM n")
+    try:
+        for _ in range(2):
+            assert (await db.fetchone(slow)) is not None
+        assert (await db.fetchone("SELECT 1")) is not None
+    finally:
+        await db.close()
+    warned = [r for r in caplog.records if "short read held" in r.getMessage()]
+    assert len(warned) == 1 and "RECURSIVE" in warned[0].getMessage()
 
 
 async def _stats(admin: Chat) -> Reply:

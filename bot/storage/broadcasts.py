@@ -141,7 +141,8 @@ def _audience_filter(audience: Audience) -> tuple[str, list[str]]:
 async def count_recipients(db: Database, audience: Audience) -> int:
     """How many users the audience reaches now (blocked users and other channels left out)."""
     where, params = _audience_filter(audience)
-    row = await db.fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
+    # Hundreds of thousands of users at province scale: a long read, off the event loop.
+    row = await db.read_fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
     return int(row[0]) if row else 0
 
 
@@ -311,7 +312,7 @@ async def counts(db: Database, broadcast_ids: Iterable[int]) -> dict[int, Counts
     if not wanted:
         return {}
     marks = ",".join("?" * len(wanted))
-    rows = await db.fetchall(
+    rows = await db.read_fetchall(  # a broadcast's deliveries may be 300,000 rows: off the loop
         f"SELECT broadcast_id, status, COUNT(*) FROM deliveries WHERE broadcast_id IN ({marks}) "
         "GROUP BY broadcast_id, status", wanted)
     found: dict[int, dict[str, int]] = {bid: {} for bid in wanted}

@@ -1,9 +1,9 @@
 """Open the SQLite database, set its pragmas, apply migrations, and serialise transactions.
 
-Long reads (reports, exports) go through a second, read-only connection and the short reads
-of every update through a third: in WAL mode readers and the writer do not wait for each
-other, so a ten-second export holds neither the lock every update needs for its writes nor the
-one its reads need.
+Long reads (reports, exports) go through a second, read-only connection on its own thread, and
+the short reads of every update through a third, read-only too, run right on the event loop:
+in WAL mode readers and the writer do not wait for each other, so a ten-second export holds
+neither the lock every update needs for its writes nor the reads of the next update.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -23,6 +24,7 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+_SLOW_READ = 0.05  # seconds: a short read taking longer holds every update up that long
 _MIGRATION_NAME = re.compile(r"^v(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -41,14 +43,14 @@ class Database:
     """
 
     def __init__(self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None,
-                 quick: aiosqlite.Connection | None = None) -> None:
+                 quick: sqlite3.Connection | None = None) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._reader = reader
         # Without a reader (":memory:"), reads share the writer's connection and lock.
         self._read_lock = asyncio.Lock() if reader is not None else self._lock
         self._quick = quick
-        self._quick_lock = asyncio.Lock() if quick is not None else self._lock
+        self._slow_reads: set[str] = set()
         self._queued: list[tuple[str, tuple[Any, ...], asyncio.Future[list[aiosqlite.Row]]]] = []
         self._committer: asyncio.Task[None] | None = None
 
@@ -73,19 +75,39 @@ class Database:
     # Each call below is one trip to the connection's thread (execute and fetch together):
     # the lock is held for one trip, not three, and every update makes several of them.
 
-    # Reads outside a transaction go to the reader connection: they see every committed write
-    # (each update commits before it answers) and never wait behind the writer's lock.
+    # Short reads (an indexed lookup: tens of microseconds) run on the event loop itself: a trip
+    # to a connection's thread and back costs several times more CPU than the query, and every
+    # update makes a few. They see every committed write (each update commits before it
+    # answers) and never wait: in WAL mode nobody holds a reader up, and in the rare case
+    # SQLite says busy the read goes to the long-read connection, which may wait on its thread.
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """Run a short read query (one row expected) and return its first row."""
-        async with self._quick_lock:
-            rows = await self._quick_conn.execute_fetchall(sql, tuple(params))
-        return next(iter(rows), None)
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """Run a short read query and return all its rows."""
-        async with self._quick_lock:
-            return list(await self._quick_conn.execute_fetchall(sql, tuple(params)))
+        """Run a short read query (an indexed lookup, a few rows) and return all its rows."""
+        values = tuple(params)
+        if self._quick is None:
+            async with self._lock:
+                return list(await self._conn.execute_fetchall(sql, values))
+        started = time.perf_counter()
+        try:
+            rows: list[aiosqlite.Row] = self._quick.execute(sql, values).fetchall()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            return await self.read_fetchall(sql, values)
+        self._check_duration(sql, time.perf_counter() - started)
+        return rows
+
+    def _check_duration(self, sql: str, seconds: float) -> None:
+        """Warn (once per statement) when a short read held the event loop up noticeably."""
+        if seconds >= _SLOW_READ and sql not in self._slow_reads:
+            self._slow_reads.add(sql)
+            log.warning("a short read held every update up for %.0f ms; it belongs on the "
+                        "long-read connection (read_fetchall): %s", seconds * 1000, sql[:200])
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Run one writing statement, committed before this returns; return the rows it RETURNs.
@@ -136,24 +158,20 @@ class Database:
         # aiosqlite's annotation leaves out None, which sqlite3 takes to stop tracing.
         given = cast("Callable[..., Any]", callback)
         await self._conn.set_trace_callback(given)
-        for other in (self._reader, self._quick):
-            if other is not None:
-                await other.set_trace_callback(given)
+        if self._reader is not None:
+            await self._reader.set_trace_callback(given)
+        if self._quick is not None:
+            self._quick.set_trace_callback(given)
 
     @property
     def _read_conn(self) -> aiosqlite.Connection:
         return self._reader if self._reader is not None else self._conn
 
-    @property
-    def _quick_conn(self) -> aiosqlite.Connection:
-        return self._quick if self._quick is not None else self._conn
-
     async def close(self) -> None:
         """Close the connections (each waits for its statement in progress)."""
         try:
             if self._quick is not None:
-                async with self._quick_lock:
-                    await self._quick.close()
+                self._quick.close()
             if self._reader is not None:
                 async with self._read_lock:
                     await self._reader.close()
@@ -217,7 +235,7 @@ async def open_database(path: Path | str, reader: bool = True) -> Database:
         await conn.execute("PRAGMA busy_timeout=5000")
         await _migrate(conn)
         second = await _open_reader(Path(path)) if reader and str(path) != ":memory:" else None
-        third = await _open_reader(Path(path)) if second is not None else None
+        third = _open_quick_reader(Path(path)) if second is not None else None
     except BaseException:
         await conn.close()
         raise
@@ -243,6 +261,19 @@ async def _open_reader(path: Path) -> aiosqlite.Connection | None:
         await reader.close()
         raise
     return reader
+
+
+def _open_quick_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection used on the event loop's own thread; it never waits for a lock
+    (timeout 0): a busy database sends the read to a connection that may wait."""
+    quick = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None, timeout=0)
+    quick.row_factory = sqlite3.Row
+    return quick
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc)
 
 
 def migrations() -> list[tuple[int, str, str]]:
