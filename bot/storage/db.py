@@ -106,8 +106,9 @@ class Database:
         """Warn (once per statement) when a short read held the event loop up noticeably."""
         if seconds >= _SLOW_READ and sql not in self._slow_reads:
             self._slow_reads.add(sql)
-            log.warning("a short read held every update up for %.0f ms; it belongs on the "
-                        "long-read connection (read_fetchall): %s", seconds * 1000, sql[:200])
+            log.warning("a short read held every update up for %.0f ms (the disk cache cold "
+                        "after a start, or a read for the long-read connection, read_fetchall): "
+                        "%s", seconds * 1000, sql[:200])
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Run one writing statement, committed before this returns; return the rows it RETURNs.
