@@ -324,7 +324,14 @@ class Generator:
         start, end = days_bounds(CAMPAIGN.first_day, CAMPAIGN.last_day, CONFIG.timezone)
         self.conn.execute(campaign_store.CLAIM_SQL,
                           (CAMPAIGN.key, stamp(SEASON_END.timestamp())))
-        return self.conn.execute(campaign_store.COPY_SQL, (CAMPAIGN.key, start, end)).rowcount
+        # All chunks at once (nobody else is writing): the range up to the last visit's id.
+        last = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM visits").fetchone()[0]
+        copied = self.conn.execute(campaign_store.COPY_CHUNK_SQL,
+                                   (CAMPAIGN.key, 0, last, start, end)).rowcount
+        self.conn.execute(campaign_store.ADVANCE_SQL, (last, CAMPAIGN.key, 0))
+        self.conn.execute(campaign_store.COMPLETE_SQL,
+                          (stamp(SEASON_END.timestamp()), CAMPAIGN.key))
+        return copied
 
 
 def run(conn: sqlite3.Connection, statements: list[str]) -> int:

@@ -24,7 +24,8 @@ class App:
     core: Core
 
     async def close(self) -> None:
-        """Release resources (the database)."""
+        """Release resources (a campaign copy in progress, then the database)."""
+        await self.services.freezer.stop()
         await self.services.db.close()
 
 

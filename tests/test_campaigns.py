@@ -44,7 +44,8 @@ async def frozen_ids(app: App, campaign: str = "oct") -> list[int]:
 
 
 async def freezes(app: App) -> list[str]:
-    rows = await app.services.db.fetchall("SELECT campaign FROM campaign_freezes ORDER BY 1")
+    rows = await app.services.db.fetchall(
+        "SELECT campaign FROM campaign_freezes WHERE completed_at IS NOT NULL ORDER BY 1")
     return [str(r[0]) for r in rows]
 
 

@@ -193,7 +193,7 @@ async def workers(app: App, ids: dict[str, int]) -> None:
     await privacy.audit_page(db, None, 20)
     await privacy.stored_about(db, ids[VOLUNTEER])
     await privacy.purge_expired(db, now)
-    await campaigns.frozen_among(db, ["oct"])
+    await campaigns.complete_among(db, ["oct"])
     async with db.transaction() as conn:
         await privacy.delete_user(conn, ids[VOLUNTEER], privacy.actor_tag("user", 1), now)
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import Campaign
-from bot.core.router import Context
+from bot.config import Campaign, Config
+from bot.core.router import Context, Services
 from bot.storage import campaigns as store
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,15 +59,24 @@ def upcoming(ctx: Context) -> Campaign | None:
     return min(later, key=lambda c: c.first_day) if later else None
 
 
+def ended_campaigns(config: Config, now: datetime) -> list[store.Due]:
+    """Every campaign whose last local day is over, with its days as UTC bounds."""
+    tz = config.timezone
+    day = now.astimezone(tz).date()
+    return [store.Due(c.key, *days_bounds(c.first_day, c.last_day, tz))
+            for c in config.campaigns if c.last_day < day]
+
+
 async def ensure_frozen(ctx: Context) -> None:
-    """Freeze every campaign that has ended and is not frozen yet (call before changing visits)."""
-    day, tz = today(ctx), ctx.services.config.timezone
-    ended = [c for c in ctx.services.config.campaigns if c.last_day < day]
-    if not ended:
-        return
-    frozen = await store.frozen_among(ctx.db, [c.key for c in ended])
-    due = [store.Due(c.key, *days_bounds(c.first_day, c.last_day, tz))
-           for c in ended if c.key not in frozen]
-    if due:
-        for key in await store.freeze(ctx.db, due, ctx.now):
-            log.info("campaign %s ended: its figures are frozen", key)
+    """Wait until every ended campaign is frozen, freezing what is not (call before changing
+    visits or reading an ended campaign's figures)."""
+    ended = ended_campaigns(ctx.services.config, ctx.now)
+    if ended:
+        await ctx.services.freezer.ensure(ctx.db, ended, ctx.now)
+
+
+async def start_freezing(services: Services, now: datetime) -> None:
+    """Begin freezing the campaigns that have ended, in the background (the workers' minute)."""
+    ended = ended_campaigns(services.config, now)
+    if ended:
+        await services.freezer.start(services.db, ended, now)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.core.actions import Action
+from bot.core.campaign_freezer import Freezer
 from bot.core.catalog import Catalog
 from bot.core.communes import Communes
 from bot.core.events import Incoming, Reply
@@ -30,6 +31,7 @@ class Services:
     router: Router
     search: SearchIndex
     communes: Communes
+    freezer: Freezer = field(default_factory=Freezer)  # ended campaigns' copies, one at a time
 
 
 @dataclass(frozen=True)

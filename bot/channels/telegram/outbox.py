@@ -23,6 +23,7 @@ from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import call, keyboard
 from bot.core import outbox
 from bot.core.broadcast_pacing import Pacer
+from bot.core.campaigns import start_freezing
 from bot.core.help_notify import escalate_overdue
 from bot.core.router import Services
 from bot.core.service import utc_now
@@ -98,6 +99,8 @@ class OutboxWorker:
                         log.info("escalated %s overdue help request(s)", count)
                     # Retention (docs/PRIVACY.md): old phone numbers and messages go.
                     await purge_expired(self.services.db, self.clock())
+                    # An ended campaign is frozen before anyone asks for its figures.
+                    await start_freezing(self.services, self.clock())
                 await self.deliver_pending()
                 self._last_error = ""
             except Exception as exc:
