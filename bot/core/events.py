@@ -51,6 +51,9 @@ class Incoming:
     locale_hint: str | None = None
     display_name: str | None = None  # used to greet, never stored
     event_id: str = ""  # the channel's update id, for logs
+    # The channel's increasing number for events (Telegram's update id), when it has one: an
+    # event numbered no higher than the last one handled for this user is a replay.
+    sequence: int | None = None
     photo: Photo | None = None  # with EventKind.PHOTO
 
 

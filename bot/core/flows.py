@@ -13,13 +13,13 @@ async def save(ctx: Context, state: dict[str, Any]) -> None:
     assert "flow" in state
     ctx.state.clear()
     ctx.state.update(state)
-    await dialogs.save_state(ctx.db, ctx.user.id, state, ctx.now)
+    await dialogs.save_state(ctx.db, ctx.user.id, state, ctx.now, ctx.event.sequence)
 
 
 async def close(ctx: Context) -> None:
     """End the open flow (its draft is dropped)."""
     ctx.state.clear()
-    await dialogs.save_state(ctx.db, ctx.user.id, {}, ctx.now)
+    await dialogs.save_state(ctx.db, ctx.user.id, {}, ctx.now, ctx.event.sequence)
 
 
 def current(ctx: Context, name: str) -> dict[str, Any] | None:

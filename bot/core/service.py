@@ -59,7 +59,7 @@ def build_router() -> Router:
 
 async def cancel(ctx: Context, _args: str) -> list[Reply]:
     """Close any open form; lesson places stay saved."""
-    await dialogs.save_state(ctx.db, ctx.user.id, {}, ctx.now)
+    await dialogs.save_state(ctx.db, ctx.user.id, {}, ctx.now, ctx.event.sequence)
     text = ctx.t._("Stopped. Your place in your lessons is saved: type /continue to go on.")
     return [menus.main_menu(ctx, text)]
 
@@ -87,6 +87,12 @@ class Core:
             session = await open_session(self.services.db, event.channel, event.user_key,
                                          locale, now)
             t = self.services.translations.get(session.user.locale)
+            if session.dialog.has_handled(event.sequence, now):
+                # Sent again after a restart (fetched, handled, not yet confirmed to Telegram):
+                # handling it twice could put one typed answer into two steps of a form.
+                log.info("event %s from %s:%s was handled before; not again", event.event_id,
+                         event.channel, event.user_key)
+                return []
             ctx = Context(event, session.user, t, now, self.services, session.membership,
                           session.dialog.state)
             replies = await self._dispatch(ctx, session.dialog.options)
@@ -155,7 +161,8 @@ class Core:
         if shown:
             options = [Option(b.label, b.action) for b in shown[-1].options()]
             if tuple(options) != before:  # the same menu again needs no write
-                await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now)
+                await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now,
+                                           ctx.event.sequence)
 
 
 def _match_option(ctx: Context, options: tuple[Option, ...], text: str, numbers: bool

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import aiosqlite
+
 from bot.storage.db import Database
+
+REPLAY_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -24,37 +28,57 @@ class Dialog:
 
     state: dict[str, Any] = field(default_factory=dict)
     options: tuple[Option, ...] = ()
+    last_event: int | None = None  # the last event whose handling wrote this dialog
+    updated_at: str | None = None  # when (UTC ISO)
+
+    def has_handled(self, sequence: int | None, now: datetime) -> bool:
+        """True when the event numbered sequence was handled already (a replay)."""
+        if sequence is None or self.last_event is None or self.updated_at is None:
+            return False
+        # Telegram keeps unconfirmed updates a day, and after a week without any update it
+        # numbers the next ones afresh (maybe lower): only a recent number says "replay".
+        recent = datetime.fromisoformat(self.updated_at) > now - REPLAY_WINDOW
+        return recent and sequence <= self.last_event
 
 
 async def load(db: Database, user_id: int) -> Dialog:
     """The user's dialog, empty if they have none."""
-    row = await db.fetchone("SELECT state, options FROM dialogs WHERE user_id = ?", (user_id,))
-    return from_columns(row["state"], row["options"]) if row else Dialog()
+    row = await db.fetchone("SELECT state, options, last_event, updated_at FROM dialogs "
+                            "WHERE user_id = ?", (user_id,))
+    return from_row(row) if row else Dialog()
 
 
-def from_columns(state: str | None, options: str | None) -> Dialog:
-    """The dialog stored in a dialogs row (both None: the user has none)."""
-    if state is None or options is None:
+def from_row(row: aiosqlite.Row) -> Dialog:
+    """The dialog in a row with the dialogs columns state, options, last_event, updated_at
+    (all None: the user has none)."""
+    if row["state"] is None or row["options"] is None:
         return Dialog()
-    shown = tuple(Option(str(o[0]), str(o[1])) for o in json.loads(options))
-    return Dialog(json.loads(state), shown)
+    shown = tuple(Option(str(o[0]), str(o[1])) for o in json.loads(row["options"]))
+    return Dialog(json.loads(row["state"]), shown, row["last_event"], row["updated_at"])
 
 
-async def save_options(db: Database, user_id: int, options: list[Option], now: datetime) -> None:
-    """Remember the choices just shown."""
+# Each write also notes the event it comes from (in the same statement: no extra write).
+_LAST_EVENT = "last_event = COALESCE(excluded.last_event, dialogs.last_event)"
+
+
+async def save_options(db: Database, user_id: int, options: list[Option], now: datetime,
+                       event: int | None = None) -> None:
+    """Remember the choices just shown (in answer to the event numbered event)."""
     payload = json.dumps([[o.label, o.action] for o in options], ensure_ascii=False)
     await db.execute(
-        "INSERT INTO dialogs (user_id, options, updated_at) VALUES (?, ?, ?) "
+        "INSERT INTO dialogs (user_id, options, updated_at, last_event) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (user_id) DO UPDATE SET options = excluded.options, "
-        "updated_at = excluded.updated_at",
-        (user_id, payload, now.isoformat()))
+        f"updated_at = excluded.updated_at, {_LAST_EVENT}",
+        (user_id, payload, now.isoformat(), event))
 
 
-async def save_state(db: Database, user_id: int, state: dict[str, Any], now: datetime) -> None:
-    """Store the open flow and its draft (an empty dict closes it)."""
+async def save_state(db: Database, user_id: int, state: dict[str, Any], now: datetime,
+                     event: int | None = None) -> None:
+    """Store the open flow and its draft (an empty dict closes it), after the event numbered
+    event."""
     payload = json.dumps(state, ensure_ascii=False)
     await db.execute(
-        "INSERT INTO dialogs (user_id, state, updated_at) VALUES (?, ?, ?) "
+        "INSERT INTO dialogs (user_id, state, updated_at, last_event) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (user_id) DO UPDATE SET state = excluded.state, "
-        "updated_at = excluded.updated_at",
-        (user_id, payload, now.isoformat()))
+        f"updated_at = excluded.updated_at, {_LAST_EVENT}",
+        (user_id, payload, now.isoformat(), event))

@@ -19,7 +19,7 @@ from bot.storage.users import User
 # there, so the user's own columns come from users.from_row on a second, aliased set.
 _SQL = (
     "SELECT u.id AS user_key, u.channel, u.external_id, u.locale, u.locale_chosen, "
-    "u.created_at, u.last_seen_at, u.blocked_at, d.state, d.options, "
+    "u.created_at, u.last_seen_at, u.blocked_at, d.state, d.options, d.last_event, d.updated_at, "
     "m.user_id, m.role, m.display_name, m.joined_at, "
     "t.id, t.join_code, t.name, t.commune_code "
     "FROM users u LEFT JOIN dialogs d ON d.user_id = u.id "
@@ -47,5 +47,5 @@ async def open_session(db: Database, channel: str, external_id: str, locale: str
                        await teams.membership_of(db, user.id))
     user = User(row["user_key"], row["channel"], row["external_id"], row["locale"],
                 bool(row["locale_chosen"]), row["created_at"])
-    return Session(user, dialogs.from_columns(row["state"], row["options"]),
+    return Session(user, dialogs.from_row(row),
                    teams.membership_from(row))

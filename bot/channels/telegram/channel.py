@@ -87,7 +87,8 @@ class TelegramChannel:
         event = Incoming(channel=CHANNEL, user_key=str(user.id), kind=kind, sent_at=sent,
                          capabilities=TELEGRAM, text=text, action=action,
                          locale_hint=user.language_code, display_name=user.first_name,
-                         event_id=str(update.update_id), photo=photo)
+                         event_id=str(update.update_id), sequence=update.update_id,
+                         photo=photo)
         replies = await self.core.handle(event)
         await deliver(context.bot, chat.id, replies, pressed)
 
