@@ -1,9 +1,10 @@
 """Benchmark: freezing an ended campaign at a province's scale while other users write.
 
-    python bench/freeze.py --db PATH [--chunk 5000]
+    python bench/freeze.py [--db PATH] [--quick] [--chunk 2000]
 
 PATH is a database made by bench/generate.py (it is changed, then put back: the campaign is
-frozen again under a throwaway key, whose rows are deleted at the end). The copy runs as the
+frozen again under a throwaway key, whose rows are deleted at the end); without --db one is
+generated in a temporary directory first (--quick: a tenth of a province). The copy runs as the
 bot runs it (bot/storage/campaigns.py, chunk by chunk) and, for comparison, as one
 transaction (one chunk of every id), while a writer saves a dialog every 10 ms like an update
 does; the table shows how long the copy took and how long those writes waited. Prints a
@@ -18,6 +19,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import CAMPAIGN, CONFIG  # noqa: E402
+from bench.generate import CAMPAIGN, CONFIG, Sizes, generate  # noqa: E402
 from bot.core.campaigns import days_bounds  # noqa: E402
 from bot.storage import campaigns, dialogs  # noqa: E402
 from bot.storage.db import Database, open_database  # noqa: E402
@@ -100,14 +102,22 @@ async def bench(path: Path, chunk: int) -> list[str]:
 def main() -> None:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--db", type=Path, required=True,
-                        help="a database made by bench/generate.py")
+    parser.add_argument("--db", type=Path, help="a database made by bench/generate.py")
+    parser.add_argument("--quick", action="store_true", help="generate a tenth of the size")
     parser.add_argument("--chunk", type=int, default=campaigns.CHUNK)
     args = parser.parse_args()
-    rows = asyncio.run(bench(args.db, args.chunk))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db
+        if path is None:
+            path = Path(tmp) / "province.db"
+            scale = 10 if args.quick else 1
+            generate(path, Sizes(300_000 // scale, 1_000_000 // scale, 300_000 // scale,
+                                 0.0, 0, False), seed=1)
+        rows = asyncio.run(bench(path, args.chunk))
+        size = path.stat().st_size
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
-          f"database {args.db.stat().st_size / 1e6:,.0f} MB")
+          f"database {size / 1e6:,.0f} MB")
     print()
     print("| freeze | visits copied | took | writes meanwhile | their wait p50 / p99 / max ms |")
     print("|---|---|---|---|---|")
