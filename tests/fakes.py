@@ -24,17 +24,52 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
-import html
 import itertools
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from aiohttp import web
+
+from tests.fake_methods import BotApiMethods
+from tests.fake_model import (
+    BLOCKED,
+    BOT_ID,
+    BOT_USERNAME,
+    CANONICAL,
+    CHAT_METHODS,
+    CONFLICT,
+    DROP,
+    FLOOD,
+    HTML_ERRORS,
+    MESSAGE_NOT_MODIFIED,
+    OPT_IN_UPDATES,
+    OUTAGE,
+    OUTGOING,
+    PATH_RE,
+    SEND_METHODS,
+    SENT_OR_EDITED,
+    STALL,
+    STATUS_TEXT,
+    TEXT_METHODS,
+    TOKEN,
+    TOKEN_RE,
+    ApiError,
+    Call,
+    ChatState,
+    Fault,
+    FaultMode,
+    JSONDict,
+    StoredMessage,
+    Upload,
+    decode_value,
+    render_text,
+    update_chat_id,
+    update_kind,
+    utf16_len,
+)
 
 __all__ = [
     "BOT_ID",
@@ -49,338 +84,8 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-JSONDict = dict[str, Any]
 
-BOT_ID: Final = 7_000_000_001
-BOT_USERNAME: Final = "fake_bot"
-BOT_FIRST_NAME: Final = "Fake bot"
-TOKEN: Final = f"{BOT_ID}:AAFake-token_for_tests"
-"""A token the fake accepts (any ``^\\d+:[\\w-]+$`` token is accepted)."""
-
-MESSAGE_NOT_MODIFIED: Final = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a current content and reply markup of the message"
-)
-MESSAGE_TO_EDIT_NOT_FOUND: Final = "Bad Request: message to edit not found"
-BLOCKED: Final = "Forbidden: bot was blocked by the user"
-QUERY_TOO_OLD: Final = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
-CONFLICT: Final = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
-)
-
-_TOKEN_RE: Final = re.compile(r"^\d+:[\w-]+$")
-_PATH_RE: Final = re.compile(r"^/bot([^/]*)/([^/]+)/?$")
-_INT_RE: Final = re.compile(r"^-?\d+$")
-_COMMAND_RE: Final = re.compile(r"^[a-z0-9_]{1,32}$")
-
-_METHODS: Final = (
-    "getMe",
-    "logOut",
-    "close",
-    "getUpdates",
-    "deleteWebhook",
-    "getWebhookInfo",
-    "sendMessage",
-    "sendPhoto",
-    "sendDocument",
-    "sendChatAction",
-    "editMessageText",
-    "editMessageCaption",
-    "editMessageReplyMarkup",
-    "deleteMessage",
-    "answerCallbackQuery",
-    "setMyCommands",
-    "getMyCommands",
-    "deleteMyCommands",
-)
-_CANONICAL: Final = {name.lower(): name for name in _METHODS}
-_SEND_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
-_SENT_OR_EDITED: Final = _SEND_METHODS | {"editMessageText", "editMessageCaption"}
-_TEXT_METHODS: Final = frozenset({"sendMessage", "editMessageText"})
-_CHAT_METHODS: Final = _SENT_OR_EDITED | {
-    "sendChatAction",
-    "editMessageReplyMarkup",
-    "deleteMessage",
-}
-OUTGOING: Final = frozenset(_METHODS) - {"getUpdates"}
-"""Every method but getUpdates: what the bot calls to answer (for ``methods=`` of faults)."""
-# Telegram's front end answers some 5xx with an nginx HTML page rather than JSON.
-_STATUS_TEXT: Final = {500: "Internal Server Error", 502: "Bad Gateway",
-                       503: "Service Unavailable", 504: "Gateway Time-out"}
-_HTML_ERRORS: Final = frozenset({502, 503, 504})
-# Form fields whose values are plain strings and must never be JSON/int-decoded.
-_STRING_FIELDS: Final = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "language_code",
-        "callback_query_id",
-        "inline_message_id",
-        "action",
-        "url",
-        "title",
-        "description",
-        "short_description",
-        "name",
-        "query",
-        "photo",
-        "document",
-        "emoji",
-        "business_connection_id",
-        "message_effect_id",
-        "secret_token",
-    }
-)
-# Update types Telegram does not deliver unless explicitly listed in allowed_updates.
-_OPT_IN_UPDATES: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_HTML_TAGS: Final = frozenset(
-    {
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "span",
-        "tg-spoiler",
-        "a",
-        "code",
-        "pre",
-        "blockquote",
-        "tg-emoji",
-        "tg-time",
-    }
-)
-_TAG_RE: Final = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)?([^<>]*)>|<")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file uploaded by the bot in a multipart request."""
-
-    filename: str
-    size: int
-    content_type: str
-    data: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Call:
-    """One recorded Bot API request.
-
-    ``params`` holds the decoded form values: JSON values (reply_markup, commands, ...) are
-    parsed, integer-looking values of non-text fields (chat_id, message_id, ...) are ints,
-    "true"/"false" are bools, uploaded files are :class:`Upload` objects.
-    ``status`` is the HTTP status the fake answered with (200 on success), ``description`` the
-    error description and ``result`` the ``result`` payload (always ``None`` for getUpdates).
-    A call the client never got an answer to (a dropped connection, a stalled request the
-    client gave up on) has ``answered`` False; its status is 0 unless it was applied anyway.
-    """
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    status: int = 200
-    description: str = ""
-    result: Any = None
-    answered: bool = True
-
-    @property
-    def ok(self) -> bool:
-        """Whether the fake answered this call successfully."""
-        return self.status == 200
-
-    @property
-    def chat_id(self) -> Any:
-        """The ``chat_id`` parameter, if any."""
-        return self.params.get("chat_id")
-
-    @property
-    def text(self) -> str:
-        """The ``text`` (or ``caption``) parameter, or ``""``."""
-        value = self.params.get("text", self.params.get("caption", ""))
-        return value if isinstance(value, str) else str(value)
-
-
-class _ApiError(Exception):
-    def __init__(self, status: int, description: str, parameters: JSONDict | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-
-def _bad(description: str) -> _ApiError:
-    return _ApiError(400, f"Bad Request: {description}")
-
-
-@dataclass
-class _Fault:
-    status: int
-    description: str
-    retry_after: int | None
-    remaining: int
-
-
-FLOOD: Final = "429"
-OUTAGE: Final = "5xx"
-STALL: Final = "timeout"
-DROP: Final = "drop"
-
-
-@dataclass
-class _Mode:
-    """A fault that lasts: for some seconds, some calls, or until ``end_faults``."""
-
-    kind: str
-    methods: frozenset[str] | None  # None: every method, getUpdates included
-    deadline: float | None
-    calls_left: int | None
-    retry_after: int = 1
-    statuses: tuple[int, ...] = (500, 502, 503)
-    hold: float | None = None
-    applied: bool = False
-    hits: int = 0
-    over: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def lasts(self, now: float) -> bool:
-        """Whether the mode still takes calls: not ended, time and calls not run out. Calls
-        it stalled stay held until ``hold``, the deadline or ``end_faults``."""
-        if self.deadline is not None and now >= self.deadline:
-            self.over.set()
-        return not self.over.is_set() and self.calls_left != 0
-
-    def held_for(self, now: float) -> float | None:
-        """How long a stalled request is held at most (None: until the mode ends)."""
-        limits = [x for x in (self.hold, None if self.deadline is None else self.deadline - now)
-                  if x is not None]
-        return max(0.0, min(limits)) if limits else None
-
-
-@dataclass
-class _Message:
-    data: JSONDict  # the current Bot API Message object
-    from_bot: bool
-    raw_text: str | None = None  # text/caption as sent by the bot (before parse_mode)
-    markup: JSONDict | None = None  # inline keyboard markup, if any
-    touched: int = 0
-
-
-@dataclass
-class _Chat:
-    id: int
-    first_name: str = "An"
-    next_message_id: int = 1
-    messages: dict[int, _Message] = field(default_factory=dict)
-    reply_keyboard: JSONDict | None = None
-
-    def as_dict(self) -> JSONDict:
-        if self.id < 0:
-            return {"id": self.id, "type": "group", "title": f"Group {self.id}"}
-        return {"id": self.id, "type": "private", "first_name": self.first_name}
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _decode_value(name: str, value: str) -> Any:
-    """Decode one form value the way PTB encoded it (JSON for non-strings)."""
-    if name in _STRING_FIELDS:
-        return value
-    if _INT_RE.match(value):
-        return int(value)
-    if value in ("true", "false"):
-        return value == "true"
-    if value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _check_html(text: str) -> str:
-    """Validate Telegram-HTML roughly like Telegram does and return the rendered plain text."""
-    stack: list[str] = []
-    for match in _TAG_RE.finditer(text):
-        offset = len(text[: match.start()].encode())
-        closing, tag = match.group(1), (match.group(2) or "").lower()
-        if match.group(0) == "<" or not tag:
-            raise _bad(f'can\'t parse entities: Unsupported start tag "" at byte offset {offset}')
-        if tag not in _HTML_TAGS:
-            kind = "end" if closing else "start"
-            raise _bad(
-                f'can\'t parse entities: Unsupported {kind} tag "{tag}" at byte offset {offset}'
-            )
-        if not closing:
-            stack.append(tag)
-        elif not stack or stack[-1] != tag:
-            raise _bad(
-                f"can't parse entities: Unmatched end tag at byte offset {offset}, expected "
-                f'"</{stack[-1] if stack else ""}>", found "</{tag}>"'
-            )
-        else:
-            stack.pop()
-    if stack:
-        raise _bad(
-            f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
-        )
-    return html.unescape(_TAG_RE.sub("", text))
-
-
-def _render(text: str, parse_mode: Any) -> str:
-    if isinstance(parse_mode, str) and parse_mode.upper() == "HTML":
-        return _check_html(text)
-    return text
-
-
-def _check_inline_markup(markup: Any) -> JSONDict | None:
-    """Validate an inline keyboard; return it, or None if markup is not an inline keyboard."""
-    if not isinstance(markup, dict) or "inline_keyboard" not in markup:
-        return None
-    rows = markup["inline_keyboard"]
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-    for row in rows:
-        for button in row:
-            if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise _bad("can't parse inline keyboard button: Text must be a String")
-            if len(button) < 2:
-                raise _bad("text buttons are unallowed in the inline keyboard")
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= 64:
-                raise _bad("BUTTON_DATA_INVALID")
-    return markup
-
-
-def _update_kind(update: JSONDict) -> str:
-    return next((key for key in update if key != "update_id"), "")
-
-
-def _update_chat_id(update: JSONDict) -> int | None:
-    body = update.get(_update_kind(update))
-    if not isinstance(body, dict):
-        return None
-    for holder in (body, body.get("message")):
-        if isinstance(holder, dict) and isinstance(holder.get("chat"), dict):
-            chat_id = holder["chat"].get("id")
-            if isinstance(chat_id, int):
-                return chat_id
-    sender = body.get("from")
-    if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-        return int(sender["id"])
-    return None
-
-
-class FakeBotApi:
+class FakeBotApi(BotApiMethods):
     """An in-process fake Telegram Bot API server (see the module docstring)."""
 
     def __init__(
@@ -404,11 +109,11 @@ class FakeBotApi:
         self._allowed_updates: list[str] = []
         self._changed = asyncio.Event()
         self._poll_seq = 0
-        self._chats: dict[int, _Chat] = {}
+        self._chats: dict[int, ChatState] = {}
         self._marks: dict[int, int] = {}
         self._blocked: set[int] = set()
-        self._faults: dict[str, list[_Fault]] = {}
-        self._modes: list[_Mode] = []
+        self._faults: dict[str, list[Fault]] = {}
+        self._modes: list[FaultMode] = []
         self.fault_hits: collections.Counter[str] = collections.Counter()
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._open_queries: set[str] = set()
@@ -502,8 +207,8 @@ class FakeBotApi:
         count: int = 1,
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail with this error."""
-        name = _CANONICAL.get(method.lower(), method)
-        self._faults.setdefault(name, []).append(_Fault(status, description, retry_after, count))
+        name = CANONICAL.get(method.lower(), method)
+        self._faults.setdefault(name, []).append(Fault(status, description, retry_after, count))
 
     def flood(self, retry_after: int = 1, *, seconds: float | None = None,
               calls: int | None = None, methods: Iterable[str] | None = None) -> None:
@@ -553,11 +258,11 @@ class FakeBotApi:
     def _add_mode(self, kind: str, seconds: float | None, calls: int | None,
                   methods: Iterable[str] | None, **options: Any) -> None:
         names = None if methods is None else frozenset(
-            _CANONICAL.get(m.lower(), m) for m in methods)
+            CANONICAL.get(m.lower(), m) for m in methods)
         deadline = None if seconds is None else time.monotonic() + seconds
-        self._modes.append(_Mode(kind, names, deadline, calls, **options))
+        self._modes.append(FaultMode(kind, names, deadline, calls, **options))
 
-    def _mode_for(self, method: str) -> _Mode | None:
+    def _mode_for(self, method: str) -> FaultMode | None:
         """The lasting fault that takes this call, if any (counted as one of its calls)."""
         now = time.monotonic()
         for mode in self._modes:
@@ -609,7 +314,7 @@ class FakeBotApi:
         body = update.get("callback_query")
         if isinstance(body, dict) and "id" in body:
             self._open_queries.add(str(body["id"]))
-        chat_id = _update_chat_id(update)
+        chat_id = update_chat_id(update)
         if chat_id is not None:
             self._marks[chat_id] = len(self.calls)
         self._pending.append(update)
@@ -625,7 +330,7 @@ class FakeBotApi:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             extra["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
         return self._queue_user_message(user_id, extra, language_code, first_name)
 
@@ -741,7 +446,7 @@ class FakeBotApi:
         return [
             call
             for call in self.calls
-            if call.ok and call.method in _SENT_OR_EDITED and call.chat_id == chat_id
+            if call.ok and call.method in SENT_OR_EDITED and call.chat_id == chat_id
         ]
 
     def texts_to(self, chat_id: int) -> list[str]:
@@ -833,7 +538,7 @@ class FakeBotApi:
         timeout: float = 10.0,  # noqa: ASYNC109
     ) -> list[Call]:
         """Wait until at least ``count`` calls of ``method`` (to ``chat_id``) were made."""
-        name = _CANONICAL.get(method.lower(), method)
+        name = CANONICAL.get(method.lower(), method)
 
         def matching() -> list[Call]:
             return [
@@ -868,10 +573,10 @@ class FakeBotApi:
 
         def seen() -> bool:
             for call in self.calls[start:]:
-                if call.ok and call.method in _TEXT_METHODS and call.chat_id == chat_id:
+                if call.ok and call.method in TEXT_METHODS and call.chat_id == chat_id:
                     text = call.text
-                    with contextlib.suppress(_ApiError):
-                        text += "\0" + _render(text, call.params.get("parse_mode"))
+                    with contextlib.suppress(ApiError):
+                        text += "\0" + render_text(text, call.params.get("parse_mode"))
                     if contains in text:
                         found.append(call)
                         return True
@@ -898,12 +603,6 @@ class FakeBotApi:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def _chat(self, chat_id: int) -> _Chat:
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            chat = self._chats[chat_id] = _Chat(chat_id)
-        return chat
-
     @staticmethod
     def _user(user_id: int, first_name: str, language_code: str) -> JSONDict:
         return {
@@ -911,15 +610,6 @@ class FakeBotApi:
             "is_bot": False,
             "first_name": first_name,
             "language_code": language_code,
-        }
-
-    @staticmethod
-    def _bot_user() -> JSONDict:
-        return {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": BOT_FIRST_NAME,
-            "username": BOT_USERNAME,
         }
 
     def _queue_user_message(
@@ -936,16 +626,16 @@ class FakeBotApi:
             "date": int(time.time()),
             **content,
         }
-        chat.messages[message_id] = _Message(data=message, from_bot=False)
+        chat.messages[message_id] = StoredMessage(data=message, from_bot=False)
         return self.queue_update({"message": json.loads(json.dumps(message))})
 
     @staticmethod
-    def _latest_with_keyboard(chat: _Chat) -> _Message | None:
+    def _latest_with_keyboard(chat: ChatState) -> StoredMessage | None:
         candidates = [m for m in chat.messages.values() if m.from_bot and m.markup is not None]
         return max(candidates, key=lambda m: m.touched) if candidates else None
 
     @staticmethod
-    def _buttons_of(stored: _Message) -> list[tuple[str, str]]:
+    def _buttons_of(stored: StoredMessage) -> list[tuple[str, str]]:
         if stored.markup is None:
             return []
         result: list[tuple[str, str]] = []
@@ -955,23 +645,18 @@ class FakeBotApi:
                 result.append((str(button.get("text", "")), str(target)))
         return result
 
-    @staticmethod
-    def _commands_key(scope: Any, language_code: Any) -> tuple[str, str]:
-        scope_dict = scope if isinstance(scope, dict) else {"type": "default"}
-        return json.dumps(scope_dict, sort_keys=True), str(language_code or "")
-
     # ------------------------------------------------------------------ internals: HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         counted = False
         try:
-            match = _PATH_RE.match(request.path)
+            match = PATH_RE.match(request.path)
             if match is None:
                 return self._error_response(404, "Not Found")
             token, raw_method = match.groups()
-            if not _TOKEN_RE.match(token):
+            if not TOKEN_RE.match(token):
                 return self._error_response(401, "Unauthorized")
-            method = _CANONICAL.get(raw_method.lower(), raw_method)
+            method = CANONICAL.get(raw_method.lower(), raw_method)
             if method != "getUpdates":
                 counted = True
                 self._in_flight += 1
@@ -1014,7 +699,7 @@ class FakeBotApi:
 
     @staticmethod
     async def _read_params(request: web.Request) -> dict[str, Any]:
-        params: dict[str, Any] = {k: _decode_value(k, v) for k, v in request.query.items()}
+        params: dict[str, Any] = {k: decode_value(k, v) for k, v in request.query.items()}
         if not request.body_exists:
             return params
         content_type = request.content_type
@@ -1022,7 +707,7 @@ class FakeBotApi:
             body = await request.json()
             if isinstance(body, dict):
                 for name, value in body.items():
-                    params[name] = _decode_value(name, value) if isinstance(value, str) else value
+                    params[name] = decode_value(name, value) if isinstance(value, str) else value
             return params
         if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             await request.read()
@@ -1040,7 +725,7 @@ class FakeBotApi:
                 )
             else:
                 text = value.decode() if isinstance(value, bytes) else str(value)
-                params[name] = _decode_value(name, text)
+                params[name] = decode_value(name, text)
         return params
 
     def _record(
@@ -1057,7 +742,7 @@ class FakeBotApi:
         )
 
     async def _misbehave(
-        self, mode: _Mode, request: web.Request, method: str, params: dict[str, Any]
+        self, mode: FaultMode, request: web.Request, method: str, params: dict[str, Any]
     ) -> web.StreamResponse | None:
         """Answer a call a lasting fault took, or not at all; None: answer it normally."""
         if mode.kind == FLOOD:
@@ -1066,9 +751,9 @@ class FakeBotApi:
             return self._error_response(429, description, {"retry_after": mode.retry_after})
         if mode.kind == OUTAGE:
             status = mode.statuses[(mode.hits - 1) % len(mode.statuses)]
-            text = _STATUS_TEXT.get(status, "Server Error")
+            text = STATUS_TEXT.get(status, "Server Error")
             self._record(method, params, status, text, None)
-            if status not in _HTML_ERRORS:
+            if status not in HTML_ERRORS:
                 return self._error_response(status, text)
             page = (f"<html><head><title>{status} {text}</title></head><body><center><h1>"
                     f"{status} {text}</h1></center><hr><center>nginx</center></body></html>")
@@ -1101,7 +786,7 @@ class FakeBotApi:
         await asyncio.sleep(1.0)  # aiohttp cancels this handler once it sees the connection go
         return web.Response(status=502)  # reaches nobody
 
-    def _take_fault(self, method: str) -> _ApiError | None:
+    def _take_fault(self, method: str) -> ApiError | None:
         faults = self._faults.get(method)
         if not faults:
             return None
@@ -1110,7 +795,7 @@ class FakeBotApi:
         if fault.remaining <= 0:
             faults.pop(0)
         parameters = None if fault.retry_after is None else {"retry_after": fault.retry_after}
-        return _ApiError(fault.status, fault.description, parameters)
+        return ApiError(fault.status, fault.description, parameters)
 
     def _dispatch(
         self, method: str, params: dict[str, Any], answered: bool = True
@@ -1118,18 +803,18 @@ class FakeBotApi:
         handler = self._handlers.get(method)
         try:
             if handler is None:
-                raise _ApiError(404, "Not Found: method not found")
+                raise ApiError(404, "Not Found: method not found")
             fault = self._take_fault(method)
             if fault is not None:
                 raise fault
-            if method in _SEND_METHODS and self._flooded():
-                raise _ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-            if method in _CHAT_METHODS and params.get("chat_id") in self._blocked:
-                raise _ApiError(403, BLOCKED)
-            if method in _CHAT_METHODS and self.refuses(params.get("chat_id")):
-                raise _ApiError(403, BLOCKED)
+            if method in SEND_METHODS and self._flooded():
+                raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            if method in CHAT_METHODS and params.get("chat_id") in self._blocked:
+                raise ApiError(403, BLOCKED)
+            if method in CHAT_METHODS and self.refuses(params.get("chat_id")):
+                raise ApiError(403, BLOCKED)
             result = handler(params)
-        except _ApiError as err:
+        except ApiError as err:
             self._record(method, params, err.status, err.description, None, answered)
             payload: JSONDict = {
                 "ok": False,
@@ -1195,253 +880,9 @@ class FakeBotApi:
         allowed = set(self._allowed_updates)
 
         def wanted(update: JSONDict) -> bool:
-            kind = _update_kind(update)
-            return kind in allowed if allowed else kind not in _OPT_IN_UPDATES
+            kind = update_kind(update)
+            return kind in allowed if allowed else kind not in OPT_IN_UPDATES
 
         # Telegram never delivers updates of types that are not allowed: drop them.
         self._pending = [u for u in self._pending if wanted(u)]
         return self._pending[:limit]
-
-    # ------------------------------------------------------------------ internals: methods
-
-    def _chat_for(self, params: dict[str, Any]) -> _Chat:
-        chat_id = params.get("chat_id")
-        if chat_id is None or chat_id == "":
-            raise _bad("chat_id is empty")
-        if not isinstance(chat_id, int) or isinstance(chat_id, bool):
-            raise _bad("chat not found")
-        return self._chat(chat_id)
-
-    def _stored_for_edit(self, params: dict[str, Any]) -> tuple[_Chat, _Message]:
-        chat = self._chat_for(params)
-        message_id = params.get("message_id")
-        if message_id is None:
-            raise _bad("message identifier is not specified")
-        stored = chat.messages.get(message_id) if isinstance(message_id, int) else None
-        if stored is None:
-            raise _ApiError(400, MESSAGE_TO_EDIT_NOT_FOUND)
-        if not stored.from_bot:
-            raise _bad("message can't be edited")
-        return chat, stored
-
-    @staticmethod
-    def _text_param(params: dict[str, Any], name: str, limit: int) -> tuple[str, str]:
-        raw = params.get(name)
-        text = "" if raw is None else str(raw)
-        rendered = _render(text, params.get("parse_mode"))
-        if name == "text" and not rendered.strip():
-            raise _bad("message text is empty")
-        if _utf16_len(rendered) > limit:
-            raise _bad("message is too long" if name == "text" else "message caption is too long")
-        return text, rendered
-
-    def _new_bot_message(
-        self, chat: _Chat, params: dict[str, Any], content: JSONDict, raw_text: str | None
-    ) -> JSONDict:
-        markup_param = params.get("reply_markup")
-        markup = _check_inline_markup(markup_param)
-        if isinstance(markup_param, dict):
-            if "keyboard" in markup_param:
-                chat.reply_keyboard = markup_param
-            elif markup_param.get("remove_keyboard"):
-                chat.reply_keyboard = None
-        message_id = chat.next_message_id
-        chat.next_message_id += 1
-        message: JSONDict = {
-            "message_id": message_id,
-            "from": self._bot_user(),
-            "chat": chat.as_dict(),
-            "date": int(time.time()),
-            **content,
-        }
-        if markup is not None:
-            message["reply_markup"] = markup
-        chat.messages[message_id] = _Message(
-            data=message,
-            from_bot=True,
-            raw_text=raw_text,
-            markup=markup,
-            touched=next(self._touch),
-        )
-        return message
-
-    def _api_get_me(self, params: dict[str, Any]) -> JSONDict:
-        return {
-            **self._bot_user(),
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
-
-    def _api_log_out(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _api_close(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _api_delete_webhook(self, params: dict[str, Any]) -> bool:
-        if params.get("drop_pending_updates") is True:
-            self._pending.clear()
-        return True
-
-    def _api_get_webhook_info(self, params: dict[str, Any]) -> JSONDict:
-        return {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
-        }
-
-    def _api_send_message(self, params: dict[str, Any]) -> JSONDict:
-        chat = self._chat_for(params)
-        text, rendered = self._text_param(params, "text", 4096)
-        return self._new_bot_message(chat, params, {"text": rendered}, text)
-
-    def _media_content(self, params: dict[str, Any], kind: str) -> JSONDict:
-        value = params.get(kind)
-        if value is None or value == "":
-            raise _bad(f"there is no {kind} in the request")
-        n = next(self._ids)
-        if isinstance(value, Upload):
-            name, size, mime = value.filename, value.size, value.content_type
-        else:  # a file_id or URL
-            name, size, mime = str(value).rsplit("/", 1)[-1], 1024, "application/octet-stream"
-        if kind == "photo":
-            return {
-                "photo": [
-                    {
-                        "file_id": f"AgACAgIAAxkDAAFakeSentPhoto{n}_{w}",
-                        "file_unique_id": f"AQADSentPhoto{n}_{w}",
-                        "width": w,
-                        "height": h,
-                        "file_size": min(size, w * h),
-                    }
-                    for w, h in ((90, 68), (800, 600))
-                ]
-            }
-        return {
-            "document": {
-                "file_id": f"BQACAgIAAxkDAAFakeSentDoc{n}",
-                "file_unique_id": f"AgADSentDoc{n}",
-                "file_name": name,
-                "mime_type": mime,
-                "file_size": size,
-            }
-        }
-
-    def _send_media(self, params: dict[str, Any], kind: str) -> JSONDict:
-        chat = self._chat_for(params)
-        content = self._media_content(params, kind)
-        caption: str | None = None
-        if params.get("caption") is not None:
-            caption, rendered = self._text_param(params, "caption", 1024)
-            content["caption"] = rendered
-        return self._new_bot_message(chat, params, content, caption)
-
-    def _api_send_photo(self, params: dict[str, Any]) -> JSONDict:
-        return self._send_media(params, "photo")
-
-    def _api_send_document(self, params: dict[str, Any]) -> JSONDict:
-        return self._send_media(params, "document")
-
-    def _api_send_chat_action(self, params: dict[str, Any]) -> bool:
-        self._chat_for(params)
-        if not params.get("action"):
-            raise _bad("action is empty")
-        return True
-
-    def _apply_edit(
-        self, stored: _Message, params: dict[str, Any], field_name: str | None
-    ) -> JSONDict | bool:
-        """Apply an edit of text/caption (field_name) and/or markup, with Telegram's checks."""
-        markup = _check_inline_markup(params.get("reply_markup"))
-        raw_text = stored.raw_text
-        rendered: str | None = None
-        if field_name is not None:
-            limit = 4096 if field_name == "text" else 1024
-            raw_text, rendered = self._text_param(params, field_name, limit)
-        if (raw_text or "") == (stored.raw_text or "") and markup == stored.markup:
-            raise _ApiError(400, MESSAGE_NOT_MODIFIED)
-        data = stored.data
-        if field_name is not None and rendered is not None:
-            if field_name == "caption" and not rendered:
-                data.pop("caption", None)
-            else:
-                data[field_name] = rendered
-        stored.raw_text = raw_text
-        stored.markup = markup
-        if markup is None:
-            data.pop("reply_markup", None)
-        else:
-            data["reply_markup"] = markup
-        data["edit_date"] = int(time.time())
-        stored.touched = next(self._touch)
-        return json.loads(json.dumps(data))  # type: ignore[no-any-return]
-
-    def _api_edit_message_text(self, params: dict[str, Any]) -> JSONDict | bool:
-        if params.get("inline_message_id") and params.get("chat_id") is None:
-            return True
-        _, stored = self._stored_for_edit(params)
-        if "text" not in stored.data:
-            raise _bad("there is no text in the message to edit")
-        return self._apply_edit(stored, params, "text")
-
-    def _api_edit_message_caption(self, params: dict[str, Any]) -> JSONDict | bool:
-        if params.get("inline_message_id") and params.get("chat_id") is None:
-            return True
-        _, stored = self._stored_for_edit(params)
-        if "text" in stored.data:
-            raise _bad("there is no caption in the message to edit")
-        return self._apply_edit(stored, params, "caption")
-
-    def _api_edit_message_reply_markup(self, params: dict[str, Any]) -> JSONDict | bool:
-        if params.get("inline_message_id") and params.get("chat_id") is None:
-            return True
-        _, stored = self._stored_for_edit(params)
-        return self._apply_edit(stored, params, None)
-
-    def _api_delete_message(self, params: dict[str, Any]) -> bool:
-        chat = self._chat_for(params)
-        message_id = params.get("message_id")
-        if not isinstance(message_id, int) or chat.messages.pop(message_id, None) is None:
-            raise _bad("message to delete not found")
-        return True
-
-    def _api_answer_callback_query(self, params: dict[str, Any]) -> bool:
-        query_id = str(params.get("callback_query_id", ""))
-        if query_id not in self._open_queries:
-            raise _ApiError(400, QUERY_TOO_OLD)
-        self._open_queries.discard(query_id)
-        text = params.get("text")
-        if isinstance(text, str) and len(text) > 200:
-            raise _bad("MESSAGE_TOO_LONG")
-        return True
-
-    def _api_set_my_commands(self, params: dict[str, Any]) -> bool:
-        commands = params.get("commands")
-        if not isinstance(commands, list) or len(commands) > 100:
-            raise _bad("can't parse commands JSON object")
-        for command in commands:
-            if not isinstance(command, dict) or not _COMMAND_RE.match(
-                str(command.get("command", ""))
-            ):
-                raise _bad("BOT_COMMAND_INVALID")
-            description = str(command.get("description", ""))
-            if not 1 <= len(description.strip()) <= 256:
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
-        key = self._commands_key(params.get("scope"), params.get("language_code"))
-        if commands:
-            self._commands[key] = [dict(c) for c in commands]
-        else:
-            self._commands.pop(key, None)
-        return True
-
-    def _api_get_my_commands(self, params: dict[str, Any]) -> list[JSONDict]:
-        key = self._commands_key(params.get("scope"), params.get("language_code"))
-        return [dict(c) for c in self._commands.get(key, [])]
-
-    def _api_delete_my_commands(self, params: dict[str, Any]) -> bool:
-        key = self._commands_key(params.get("scope"), params.get("language_code"))
-        self._commands.pop(key, None)
-        return True
