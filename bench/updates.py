@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import dataclasses
 import os
@@ -41,235 +40,22 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _fakeapi import ANSWER_TIMEOUT, BenchApi, Driver, make_users  # noqa: E402
+from _inbot import serve  # noqa: E402
+from _profile_tables import print_profile  # noqa: E402
 
 BOTS = ("ours", "bare-httpx", "bare-aiohttp")
 LABELS = {"ours": "our bot (aiohttp, per-chat order, SQLite)",
           "bare-httpx": "bare PTB bot, httpx (stock), concurrent_updates=32",
           "bare-aiohttp": "bare PTB bot, our aiohttp transport, concurrent_updates=32"}
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-# ---------------------------------------------------------------- inside the bot process
-
-_ANSWERING: ContextVar[list[int] | None] = ContextVar("answering", default=None)
-
-
-class Reporter:
-    """The bot process's line to the benchmark: ready, then one line per finished update."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def connect(self) -> None:
-        """Connect and say the bot is up."""
-        _, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self.send("R")
-
-    def send(self, line: str) -> None:
-        """One line to the benchmark (buffered; never blocks the loop)."""
-        if self.writer is not None:
-            self.writer.write(line.encode() + b"\n")
-
-
-def instrument(reporter: Reporter) -> None:
-    """Time every update's handlers and tag and time every Bot API call made for it."""
-    from telegram.ext import BaseUpdateProcessor
-    from telegram.request import HTTPXRequest
-
-    from bot.channels.telegram.request import AiohttpRequest
-
-    async def timed(update: Any, coroutine: Awaitable[Any]) -> None:
-        state = [int(getattr(update, "update_id", 0)), 0, 0]  # update id, API ns, API calls
-        token = _ANSWERING.set(state)
-        started = time.perf_counter_ns()
-        try:
-            await coroutine
-        finally:
-            wall = time.perf_counter_ns() - started
-            _ANSWERING.reset(token)
-            reporter.send(f"D {state[0]} {wall - state[1]} {state[1]} {state[2]}")
-
-    processing = BaseUpdateProcessor.process_update
-
-    async def process_update(self: Any, update: object, coroutine: Awaitable[Any]) -> None:
-        # The processor awaits the coroutine only once the update's turn has come.
-        await processing(self, update, timed(update, coroutine))
-
-    # setattr: the bench patches PTB's classes in its own bot process only.
-    setattr(BaseUpdateProcessor, "process_update", process_update)  # noqa: B010
-    for cls in (HTTPXRequest, AiohttpRequest):
-        setattr(cls, "do_request", _tagged(cls.do_request))  # noqa: B010
-
-
-def _tagged(do_request: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    async def wrapper(self: Any, url: str, method: str, request_data: Any = None,
-                      **kwargs: Any) -> Any:
-        state = _ANSWERING.get()
-        if state is None:
-            return await do_request(self, url, method, request_data, **kwargs)
-        started = time.perf_counter_ns()
-        try:
-            return await do_request(self, f"{url}?u={state[0]}", method, request_data, **kwargs)
-        finally:
-            state[1] += time.perf_counter_ns() - started
-            state[2] += 1
-    return wrapper
-
-
-def build_bot(args: argparse.Namespace) -> Any:
-    """The Application under test: ours as shipped, or the bare reference bot."""
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
-
-    from bot.channels.telegram.request import AiohttpRequest
-    from tests.factories import TOKEN
-    if args.serve == "ours":
-        from bot.channels.telegram.application import build_application
-        from bot.config import load_config
-        config = load_config(ROOT / "config.yaml", {
-            "BOT_DATABASE": args.db, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": args.api_url})
-        if args.concurrency:
-            config = dataclasses.replace(config, telegram=dataclasses.replace(
-                config.telegram, concurrent_updates=args.concurrency))
-        return build_application(config)
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a"),
-                                      InlineKeyboardButton("B", callback_data="b")],
-                                     [InlineKeyboardButton("C", callback_data="c")]])
-
-    async def on_text(update: Update, context: Any) -> None:
-        assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, f"Got it #{update.update_id}",
-                                       reply_markup=keyboard)
-
-    async def on_press(update: Update, context: Any) -> None:
-        query = update.callback_query
-        assert query is not None and query.message is not None
-        await context.bot.edit_message_text(f"Pressed {query.data} #{update.update_id}",
-                                            query.message.chat.id, query.message.message_id,
-                                            reply_markup=keyboard)
-
-    builder = ApplicationBuilder().token(TOKEN).base_url(args.api_url).concurrent_updates(
-        args.bare_concurrency)
-    if args.serve == "bare-aiohttp":
-        builder = builder.request(AiohttpRequest(connection_pool_size=args.bare_concurrency + 64))
-        builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))
-    application = builder.build()
-    application.add_handler(MessageHandler(filters.TEXT, on_text))
-    application.add_handler(CallbackQueryHandler(on_press))
-    return application
-
-
-def serve(args: argparse.Namespace) -> None:
-    """The bot process: run the chosen bot until SIGTERM, reporting to the benchmark."""
-    import logging
-
-    from bot.channels.telegram.application import ALLOWED_UPDATES
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")  # as `python -m bot` does
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    reporter = Reporter(args.report_port)
-    instrument(reporter)
-    hook = os.environ.get("BENCH_BOT_HOOK")  # a what-if experiment: python run in the bot
-    if hook:
-        exec(compile(Path(hook).read_text(), hook, "exec"), {"__name__": "bench_hook"})
-    counters = count_database_work() if args.profile_out else None
-    application = build_bot(args)
-    started = application.post_init
-
-    async def post_init(app: Any) -> None:
-        if started is not None:
-            await started(app)
-        if counters is not None:
-            profile_on_signals(asyncio.get_running_loop(), args.profile_out, args.cprofile,
-                               counters, reporter)
-        await reporter.connect()
-
-    application.post_init = post_init
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.0)
-
-
-def count_database_work() -> dict[str, int]:
-    """Count statements by kind, the time the Database lock is held and waited for."""
-    from bot.storage.db import Database
-    counters: dict[str, int] = collections.Counter()
-
-    def trace(sql: str) -> None:  # runs on aiosqlite's thread
-        counters["sql " + sql.lstrip().split(None, 1)[0].upper()] += 1
-
-    class TimedLock(asyncio.Lock):
-        since, holder = 0, ""
-
-        async def acquire(self) -> Literal[True]:
-            asked = time.perf_counter_ns()
-            await super().acquire()
-            self.since, self.holder = time.perf_counter_ns(), _storage_caller()
-            counters["lock wait ns"] += self.since - asked
-            counters["lock taken"] += 1
-            counters["taken by " + self.holder] += 1
-            return True
-
-        def release(self) -> None:
-            held = time.perf_counter_ns() - self.since
-            counters["lock held ns"] += held
-            counters["held by " + self.holder] += held
-            super().release()
-
-    opened = Database.__init__
-
-    def init(self: Database, conn: Any, *more: Any, **named: Any) -> None:
-        opened(self, conn, *more, **named)
-        self._lock = TimedLock()  # the writer's lock (a reader connection keeps its own)
-        asyncio.get_running_loop().create_task(conn.set_trace_callback(trace))
-
-    setattr(Database, "__init__", init)  # noqa: B010
-    return counters
-
-
-def _storage_caller() -> str:
-    """The bot/storage function (not db.py) that is taking the Database lock."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        name = frame.f_code.co_filename
-        if "/bot/storage/" in name and not name.endswith("/db.py"):
-            return f"{Path(name).stem}.{frame.f_code.co_name}"
-        frame = frame.f_back  # type: ignore[assignment]
-    return "other"
-
-
-def profile_on_signals(loop: asyncio.AbstractEventLoop, path: str, cpu: bool,
-                       counters: dict[str, int], reporter: Reporter) -> None:
-    """SIGUSR1 starts the counters (and cProfile); SIGUSR2 sends them (and saves the profile)."""
-    import cProfile
-    import json
-    profiler = cProfile.Profile(time.thread_time)  # CPU of the loop thread, not idle waits
-    before: dict[str, int] = {}
-
-    def start() -> None:
-        before.update(counters)
-        if cpu:
-            profiler.enable()
-
-    def stop() -> None:
-        if cpu:
-            profiler.disable()
-            profiler.dump_stats(path)
-        reporter.send("P " + json.dumps({k: v - before.get(k, 0) for k, v in counters.items()}))
-
-    loop.add_signal_handler(signal.SIGUSR1, start)
-    loop.add_signal_handler(signal.SIGUSR2, stop)
-
 
 # ---------------------------------------------------------------- the benchmark's side
 
@@ -439,91 +225,6 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
         except TimeoutError:
             process.kill()
             await process.wait()
-
-
-AREAS = (("/bot/core/", "bot/core"), ("/bot/storage/", "bot/storage"),
-         ("/bot/channels/", "bot/channels"), ("/bot/", "bot (other)"), ("/bench/", "bench hooks"),
-         ("/telegram/", "python-telegram-bot"), ("aiohttp", "aiohttp"), ("yarl", "aiohttp"),
-         ("multidict", "aiohttp"), ("aiosqlite", "aiosqlite (loop side)"),
-         ("/asyncio/", "asyncio"), ("selectors", "asyncio"), ("/json/", "json"),
-         ("gettext", "gettext/Babel"), ("babel", "gettext/Babel"), ("/logging/", "logging"),
-         ("dataclasses", "dataclasses"), ("/datetime", "datetime"))
-
-
-ENTRY_POINTS = {
-    ("telegram/_update.py", "de_json"): "PTB: parse an incoming Update",
-    ("telegram/_bot.py", "_post"): "PTB: one Bot API call, all included",
-    ("telegram/request/_baserequest.py", "post"): "PTB: the HTTP request and its JSON answer",
-    ("telegram/_message.py", "de_json"): "PTB: parse a returned Message",
-    ("telegram/_utils/argumentparsing.py", "parse_sequence_arg"): "PTB: argument parsing",
-    ("telegram/request/_requestdata.py", "json_parameters"): "PTB: encode parameters",
-    ("telegram/ext/_extbot.py", "_insert_defaults"): "PTB: insert defaults",
-    ("aiohttp/client.py", "_request"): "aiohttp: a client request",
-    ("telegram/ext/_application.py", "process_update"): "PTB: dispatch to handlers",
-    ("telegram/ext/_updater.py", "polling_action_cb"): "PTB: getUpdates round",
-}
-
-
-def print_profile(path: Path, counters: dict[str, int], updates: int, seconds: float) -> None:
-    """Where our bot's loop thread spends its CPU, and what each update asks of SQLite."""
-    if path.exists():
-        print_cpu_profile(path, updates)
-    per = max(updates, 1)
-    print("\n| database, per update | value |")
-    print("|---|---|")
-    for key in sorted(k for k in counters if k.startswith("sql ")):
-        print(f"| statements {key[4:]} | {counters[key] / per:.2f} |")
-    taken = max(counters.get("lock taken", 0), 1)
-    print(f"| Database lock taken | {counters.get('lock taken', 0) / per:.2f} times |")
-    held = counters.get("lock held ns", 0) / 1e9
-    print(f"| lock held, share of the window | {held / seconds:.0%} |")
-    print(f"| lock held per taking | {counters.get('lock held ns', 0) / 1e6 / taken:.2f} ms |")
-    print(f"| lock wait per update | {counters.get('lock wait ns', 0) / 1e6 / per:.2f} ms |")
-    holders = sorted(((v, k[len("held by "):]) for k, v in counters.items()
-                      if k.startswith("held by ")), reverse=True)
-    print("\n| Database lock held by | ms/update | takings/update | ms per taking |")
-    print("|---|---|---|---|")
-    for held, holder in holders[:10]:
-        times = max(counters.get("taken by " + holder, 0), 1)
-        print(f"| {holder} | {held / 1e6 / per:.2f} | {times / per:.2f} | "
-              f"{held / 1e6 / times:.2f} |")
-
-
-def print_cpu_profile(path: Path, updates: int) -> None:
-    """cProfile's own time grouped by library, our functions, the costliest functions."""
-    import pstats
-    stats: dict[Any, Any] = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
-    total = sum(row[2] for row in stats.values()) or 1.0
-    by_area: collections.Counter[str] = collections.Counter()
-    for (filename, _line, name), row in stats.items():
-        place = next((label for part, label in AREAS if part in filename),
-                     f"builtins: {name}" if filename == "~" else "python stdlib/other")
-        by_area[place if not place.startswith("builtins") or row[2] > total / 50
-                else "builtins (other)"] += row[2]
-    per = max(updates, 1)
-    print(f"\n### Profile of our bot's loop thread ({updates} updates; cProfile slows it)\n")
-    print("| where (own time) | share | ms/update under cProfile |")
-    print("|---|---|---|")
-    for place, spent in by_area.most_common(14):
-        print(f"| {place} | {spent / total:.0%} | {spent * 1000 / per:.2f} |")
-    print("\n| function of bot/ (cumulative, on-CPU) | ms/update | calls/update |")
-    print("|---|---|---|")
-    ours = sorted(((row[3], row[1], f"{filename.split('/bot/', 1)[1]}:{name}")
-                   for (filename, _line, name), row in stats.items() if "/bot/" in filename),
-                  reverse=True)
-    for cumulative, calls, where in ours[:18]:
-        print(f"| {where} | {cumulative * 1000 / per:.2f} | {calls / per:.2f} |")
-    print("\n| library entry point (cumulative) | ms/update | calls/update |")
-    print("|---|---|---|")
-    for (filename, _line, name), row in stats.items():
-        label = ENTRY_POINTS.get((filename.split("site-packages/")[-1], name))
-        if label:
-            print(f"| {label} | {row[3] * 1000 / per:.2f} | {row[1] / per:.2f} |")
-    print("\n| function (own time) | ms/update | calls/update |")
-    print("|---|---|---|")
-    for (filename, line, name), row in sorted(stats.items(), key=lambda kv: -kv[1][2])[:15]:
-        where = filename.split("site-packages/")[-1].split("/lib/python3")[-1]
-        print(f"| {where}:{line} {name} | {row[2] * 1000 / per:.2f} | {row[1] / per:.2f} |")
 
 
 def print_tables(results: list[Result], args: argparse.Namespace) -> None:
