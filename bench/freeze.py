@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import CAMPAIGN, CONFIG, Sizes, generate  # noqa: E402
+from bench.generate import CAMPAIGN, CONFIG, province  # noqa: E402
 from bot.core.campaigns import days_bounds  # noqa: E402
 from bot.storage import campaigns, dialogs  # noqa: E402
 from bot.storage.db import Database, open_database  # noqa: E402
@@ -107,12 +107,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=campaigns.CHUNK)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.db
-        if path is None:
-            path = Path(tmp) / "province.db"
-            scale = 10 if args.quick else 1
-            generate(path, Sizes(300_000 // scale, 1_000_000 // scale, 300_000 // scale,
-                                 0.0, 0, False), seed=1)
+        path = province(args.db, tmp, args.quick)
         rows = asyncio.run(bench(path, args.chunk))
         size = path.stat().st_size
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

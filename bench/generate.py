@@ -405,6 +405,19 @@ def generate(path: Path, sizes: Sizes, seed: int) -> dict[str, object]:
     return found
 
 
+def province(given: Path | None, tmp: str, quick: bool) -> Path:
+    """The database at given, or a province generated in tmp (quick: a tenth of one)."""
+    if given is not None:
+        return given
+    path = Path(tmp) / "province.db"
+    scale = 10 if quick else 1
+    started = time.perf_counter()
+    generate(path, Sizes(300_000 // scale, 1_000_000 // scale, 3_000_000 // scale, 0.0, 2, True),
+             seed=1)
+    print(f"generated in {time.perf_counter() - started:.0f} s")
+    return path
+
+
 def main() -> None:
     """Parse the sizes, generate, print a summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

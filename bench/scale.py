@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import Sizes, generate  # noqa: E402
+from bench.generate import province  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.core import reports as core_reports  # noqa: E402
@@ -427,14 +427,7 @@ def main() -> None:
                         help="skip running python -m bot against the fake Bot API")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.db
-        if path is None:
-            path = Path(tmp) / "province.db"
-            scale = 10 if args.quick else 1
-            started = time.perf_counter()
-            generate(path, Sizes(300_000 // scale, 1_000_000 // scale, 3_000_000 // scale,
-                                 0.0, 2, True), seed=1)
-            print(f"generated in {time.perf_counter() - started:.0f} s")
+        path = province(args.db, tmp, args.quick)
         rows = asyncio.run(bench(path, args.rounds, not args.no_process, Path(tmp)))
         database = describe(path)
     print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores, "
