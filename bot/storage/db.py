@@ -72,9 +72,6 @@ class Database:
             else:
                 await self._conn.commit()
 
-    # Each call below is one trip to the connection's thread (execute and fetch together):
-    # the lock is held for one trip, not three, and every update makes several of them.
-
     # Short reads (an indexed lookup: tens of microseconds) run on the event loop itself: a trip
     # to a connection's thread and back costs several times more CPU than the query, and every
     # update makes a few. They see every committed write (each update commits before it
@@ -132,8 +129,12 @@ class Database:
                 statements = [(sql, params) for sql, params, _ in batch]
                 try:
                     outcomes = await _in_thread(self._conn, _commit_together, statements)
-                except BaseException as exc:  # the commit itself failed: nothing was kept
+                except Exception as exc:  # the transaction itself failed: nothing was kept
                     outcomes = [exc] * len(batch)
+                except BaseException:  # cancelled (shutting down): nobody is told "saved"
+                    for _, _, done in batch:
+                        done.cancel()
+                    raise
             for (_, _, done), outcome in zip(batch, outcomes, strict=True):
                 if done.cancelled():
                     continue
