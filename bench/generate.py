@@ -323,12 +323,13 @@ class Generator:
         """Freeze the campaign as the bot does once it has ended (the same SQL)."""
         start, end = days_bounds(CAMPAIGN.first_day, CAMPAIGN.last_day, CONFIG.timezone)
         self.conn.execute(campaign_store.CLAIM_SQL,
-                          (CAMPAIGN.key, stamp(SEASON_END.timestamp())))
-        # All chunks at once (nobody else is writing): the range up to the last visit's id.
-        last = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM visits").fetchone()[0]
+                          (CAMPAIGN.key, stamp(SEASON_END.timestamp()), start, end))
+        # All chunks at once (nobody else is writing): from where the claim says to its end.
+        first, last = self.conn.execute(campaign_store.PROGRESS_SQL,
+                                        (CAMPAIGN.key,)).fetchone()[:2]
         copied = self.conn.execute(campaign_store.COPY_CHUNK_SQL,
-                                   (CAMPAIGN.key, 0, last, start, end)).rowcount
-        self.conn.execute(campaign_store.ADVANCE_SQL, (last, CAMPAIGN.key, 0))
+                                   (CAMPAIGN.key, first, last, start, end)).rowcount
+        self.conn.execute(campaign_store.ADVANCE_SQL, (last, CAMPAIGN.key, first))
         self.conn.execute(campaign_store.COMPLETE_SQL,
                           (stamp(SEASON_END.timestamp()), CAMPAIGN.key))
         return copied

@@ -345,7 +345,8 @@ async def test_every_query_uses_an_index(app: App, analysed: bool) -> None:
         ("ALL_TEAMS_SQL", figures.ALL_TEAMS_SQL, (), set()),  # teams only: hundreds of rows
         ("COMPLETE_AMONG_SQL", campaign_store.COMPLETE_AMONG_SQL.format(marks="?,?"),
          ("oct", "x"), {"sqlite_autoindex_campaign_freezes_1"}),
-        ("CLAIM_SQL", campaign_store.CLAIM_SQL, ("new", SETUP.isoformat()), set()),
+        ("CLAIM_SQL", campaign_store.CLAIM_SQL, ("new", SETUP.isoformat(), *camp),
+         {"visits_by_time"}),
         ("PROGRESS_SQL", campaign_store.PROGRESS_SQL, ("oct",),
          {"sqlite_autoindex_campaign_freezes_1"}),
         ("COPY_CHUNK_SQL", campaign_store.COPY_CHUNK_SQL, ("new", 0, 5000, *camp),

@@ -93,6 +93,17 @@ async def test_other_writes_go_between_the_chunks(app: App,
     assert await _complete(app) and await _frozen(app) == expected
 
 
+async def test_the_copy_starts_at_the_campaigns_first_visit(app: App) -> None:
+    expected = await _visits(app, 5)
+    (due,) = ended_campaigns(app.services.config, AFTER)
+    await store.claim(app.services.db, due, AFTER)
+    row = await app.services.db.fetchone(store.PROGRESS_SQL, (due.key,))
+    assert row is not None
+    copied_to, last = row[0], row[1]
+    assert 1 <= copied_to < min(expected)  # past the visit before the campaign, none missed
+    assert last == max(expected)
+
+
 async def test_visits_logged_after_the_freeze_began_are_not_in_it(app: App) -> None:
     expected = await _visits(app, 5)
     db = app.services.db

@@ -23,9 +23,13 @@ _FROZEN_COLUMNS = (
 COMPLETE_AMONG_SQL = ("SELECT campaign FROM campaign_freezes WHERE campaign IN ({marks}) "
                       "AND completed_at IS NOT NULL")
 
-# Claims the campaign and notes the last visit logged by then; a second claim does nothing.
-CLAIM_SQL = ("INSERT INTO campaign_freezes (campaign, frozen_at, last_visit_id) "
-             "VALUES (?, ?, (SELECT COALESCE(MAX(id), 0) FROM visits)) "
+# Claims the campaign and notes the last visit logged by then; the copy starts at the first
+# visit of its days (earlier campaigns' visits are not walked again). A second claim does
+# nothing. Parameters: key, now, the days' UTC bounds [start, end).
+CLAIM_SQL = ("INSERT INTO campaign_freezes (campaign, frozen_at, last_visit_id, copied_to) "
+             "VALUES (?1, ?2, (SELECT COALESCE(MAX(id), 0) FROM visits), "
+             "(SELECT COALESCE(MIN(id), 1) - 1 FROM visits "
+             "WHERE visited_at >= ?3 AND visited_at < ?4)) "
              "ON CONFLICT (campaign) DO NOTHING")
 
 # Where a claimed campaign's copy stands: (copied_to, last_visit_id, completed_at).
@@ -66,7 +70,7 @@ async def complete_among(db: Database, keys: list[str]) -> set[str]:
 
 async def claim(db: Database, campaign: Due, now: datetime) -> None:
     """Start freezing the campaign (nothing happens if it was started before)."""
-    await db.execute(CLAIM_SQL, (campaign.key, now.isoformat()))
+    await db.execute(CLAIM_SQL, (campaign.key, now.isoformat(), campaign.start, campaign.end))
 
 
 async def copy_chunk(db: Database, campaign: Due, now: datetime, size: int | None = None
