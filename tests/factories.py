@@ -22,6 +22,16 @@ TOKEN = "123456789:" + "A" * 10 + "b" * 10 + "C" * 10 + "_-0a9"
 _ids = itertools.count(1)
 
 
+class Clock:
+    """The time the core sees (pass it as Core's clock); a test moves it by setting now."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def make_config(tmp_path: Path, **env: str) -> Config:
     """The shipped config.yaml with the database in tmp_path."""
     environ = {"BOT_DATABASE": str(tmp_path / "bot.db"), **env}

@@ -29,7 +29,7 @@ from bot.core.router import Services
 from bot.core.service import Core
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database
-from tests.factories import Chat, add_visit, make_config
+from tests.factories import Chat, Clock, add_visit, make_config
 
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, day 3 of the campaign
 NIGHT = datetime(2026, 10, 3, 15, 0, tzinfo=UTC)  # 22:00 in Vietnam: within the quiet hours
@@ -74,15 +74,6 @@ _OWN: Mapping[str, set[str]] = {
 }
 SECRETS = {role: tuple(m for m in MARKERS if m not in own) for role, own in _OWN.items()}
 
-
-class Clock:
-    """The time the core sees; a test may move it (to the night, for quiet hours)."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass(frozen=True)
@@ -149,7 +140,7 @@ class Template:
         target = directory / name
         shutil.copyfile(self.path, target)
         db = await open_database(target)
-        clock = Clock()
+        clock = Clock(NOW)
         services = dataclasses.replace(self.services, db=db)
         return World(Core(services, clock=clock), db, clock, self.seeds)
 
@@ -261,7 +252,7 @@ async def build_template(directory: Path) -> Template:
     config = make_config(directory, BOT_ADMINS=ADMIN)
     app = await open_app(config)
     services = app.services
-    clock = Clock()
+    clock = Clock(NOW)
     world = World(Core(services, clock=clock), services.db, clock, Seeds())
     db = world.db
     await world.chat(ADMIN).say("/start")

@@ -24,7 +24,7 @@ from bot.storage import broadcasts as store
 from bot.storage import teams, users
 from bot.storage.broadcasts import Audience
 from bot.storage.db import Database
-from tests.factories import Chat, make_config
+from tests.factories import Chat, Clock, make_config
 
 ADMIN = "42"
 DAY = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
@@ -32,15 +32,6 @@ NIGHT = datetime(2026, 10, 3, 15, 0, tzinfo=UTC)  # 22:00 in Vietnam
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 QUIET = BroadcastConfig().quiet_hours  # 21:00-07:00
 
-
-class Clock:
-    """The time the core sees; tests move it."""
-
-    def __init__(self) -> None:
-        self.now = DAY
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -52,7 +43,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(DAY)
 
 
 @pytest.fixture

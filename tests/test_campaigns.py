@@ -15,13 +15,12 @@ from bot.config import Campaign
 from bot.core.campaigns import days_bounds
 from bot.storage import campaigns as campaign_store
 from bot.storage import teams
-from tests.factories import add_visit
+from tests.factories import Clock, add_visit
 from tests.test_figures import (
     ANH_SON,
     CAMPAIGN,
     SETUP,
     TZ,
-    Clock,
     block,
     chat,
     local,

@@ -20,7 +20,7 @@ from bot.core.service import Core
 from bot.storage import campaigns as campaign_store
 from bot.storage import figures, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, add_many_visits, add_visit, make_config
+from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,15 +33,6 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
     """A moment in Vietnam, as the aware UTC datetime the core works with."""
     return datetime(year, month, day, hour, minute, tzinfo=TZ).astimezone(UTC)
 
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def open_test_app(tmp_path: Path, campaigns: tuple[Campaign, ...] = (CAMPAIGN,)) -> App:

@@ -31,7 +31,7 @@ from bot.storage import (
     visits,
 )
 from bot.storage.broadcasts import Audience
-from tests.factories import Chat, add_visit, make_config
+from tests.factories import Chat, Clock, add_visit, make_config
 
 ADMIN, LEADER, VOLUNTEER, CITIZEN = "4242", "4243", "4244", "4245"
 OCT = Campaign("oct", "Đi từng ngõ", date(2026, 10, 1), date(2026, 10, 10), 50)
@@ -75,15 +75,6 @@ _KEYWORDS = {"where", "on", "join", "left", "inner", "cross", "group", "order", 
 _SKIP = re.compile(r"^\s*(--|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|EXPLAIN|CREATE|DROP)",
                    re.IGNORECASE)
 
-
-class Clock:
-    """A clock the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

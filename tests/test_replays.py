@@ -14,17 +14,7 @@ from bot.app import App, open_app
 from bot.channels.base import TELEGRAM
 from bot.core.events import Incoming, Reply
 from bot.core.service import Core
-from tests.factories import make_config, press, text
-
-
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 10, 3, 2, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.factories import Clock, make_config, press, text
 
 
 @pytest.fixture
@@ -82,7 +72,7 @@ async def test_a_press_delivered_twice_is_answered_once(app: App) -> None:
 
 async def test_numbers_are_trusted_for_a_day_only(app: App) -> None:
     # After a week without updates Telegram numbers the next ones afresh, maybe lower.
-    clock = Clock()
+    clock = Clock(datetime(2026, 10, 3, 2, tzinfo=UTC))
     citizen = Numbered(Core(app.services, clock))
     await citizen.say("/start")
     clock.now += timedelta(days=8)

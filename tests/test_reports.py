@@ -26,7 +26,7 @@ from bot.core.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, add_many_visits, add_visit, make_config
+from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -40,15 +40,6 @@ def local(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     """A moment of 2026 in Vietnam, as an aware UTC datetime."""
     return datetime(2026, month, day, hour, minute, tzinfo=TZ).astimezone(UTC)
 
-
-class Clock:
-    """A clock the test sets."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
