@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_config  # noqa: E402
-from bot.core.catalog import load_catalog  # noqa: E402
-from bot.core.communes import Communes  # noqa: E402
-from bot.export import report  # noqa: E402
-from bot.export.dates import DayRange  # noqa: E402
-from bot.export.tables import Setting  # noqa: E402
+from bot.core.exports import run as report  # noqa: E402
+from bot.core.exports.tables import Setting  # noqa: E402
+from bot.core.lessons.catalog import load_catalog  # noqa: E402
+from bot.core.shared.communes import Communes  # noqa: E402
+from bot.core.shared.dates import DayRange  # noqa: E402
 from bot.i18n import Translations  # noqa: E402
 from bot.storage.db import Database, open_database  # noqa: E402
 

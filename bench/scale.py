@@ -40,14 +40,14 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import province  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
-from bot.core import reports as core_reports  # noqa: E402
-from bot.core.report_learning import Learning, skill_lessons  # noqa: E402
+from bot.core.exports import run as report  # noqa: E402
+from bot.core.exports.tables import Setting  # noqa: E402
+from bot.core.reports import stats as core_reports  # noqa: E402
+from bot.core.reports.learning import Learning, skill_lessons  # noqa: E402
 from bot.core.router import Context  # noqa: E402
 from bot.core.service import Core  # noqa: E402
-from bot.core.skills import SKILLS  # noqa: E402
-from bot.export import report  # noqa: E402
-from bot.export.dates import DayRange  # noqa: E402
-from bot.export.tables import Setting  # noqa: E402
+from bot.core.shared.dates import DayRange  # noqa: E402
+from bot.core.shared.skills import SKILLS  # noqa: E402
 from bot.storage import exports as export_store  # noqa: E402
 from bot.storage import privacy, progress, reports, summaries, users, visits  # noqa: E402
 from bot.storage.db import Database, open_database  # noqa: E402
@@ -132,7 +132,7 @@ async def timed(rounds: int, make: Callable[[], Awaitable[Any]]) -> list[float]:
 
 def proposed_learning() -> Callable[[], None]:
     """Route the province's learning side through the summaries (the change proposed for
-    bot/core/report_learning.py); returns the undo."""
+    bot/core/reports/learning.py); returns the undo."""
     # bot.core.reports imported learning by name: the name there is the one to replace.
     names = vars(core_reports)
     original: Callable[[Context, Span, int | None], Awaitable[Learning]] = names["learning"]

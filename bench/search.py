@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import build_search  # noqa: E402
-from bot.core.catalog import load_catalog  # noqa: E402
+from bot.core.lessons.catalog import load_catalog  # noqa: E402
 from bot.i18n import Translations  # noqa: E402
 
 QUERIES = [

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
-from bot.core.catalog import CatalogError, check_catalog
+from bot.core.lessons.catalog import CatalogError, check_catalog
 from bot.i18n import MissingCatalogError
 from bot.storage.db import DatabaseError
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "teams":
         return import_teams(config, args.file)
     if args.command == "export":
-        from bot.export.command import run_export
+        from bot.core.exports.cli import run_export
 
         return run_export(config, args.first, args.last, args.out, args.csv, args.locale)
     if args.command == "backup":
@@ -114,8 +114,8 @@ def import_teams(config: Config, path: Path) -> int:
     """Import teams from a CSV file; print each bad row with its line number."""
     from datetime import UTC, datetime
 
-    from bot.core.communes import Communes
-    from bot.core.team_import import import_teams as run_import
+    from bot.core.shared.communes import Communes
+    from bot.core.teams.importer import import_teams as run_import
     from bot.storage.db import open_database
 
     try:

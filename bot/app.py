@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.core.catalog import Catalog, load_catalog
-from bot.core.communes import Communes
+from bot.core.lessons.catalog import Catalog, load_catalog
+from bot.core.lessons.search import SearchIndex
 from bot.core.router import Services
-from bot.core.search import SearchIndex
 from bot.core.service import Core, build_router
-from bot.core.skills import SKILLS, TRACKS
+from bot.core.shared.communes import Communes
+from bot.core.shared.skills import SKILLS, TRACKS
 from bot.i18n import Translations
 from bot.storage import summaries
 from bot.storage.db import open_database

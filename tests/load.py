@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.channels.telegram.request import AiohttpRequest
-from bot.core.catalog import Lesson, load_catalog
+from bot.core.lessons.catalog import Lesson, load_catalog
 from bot.storage import progress, teams, users
 from bot.storage.db import open_database
 from tests.factories import ROOT

@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
-from bot.core.catalog import Lesson
+from bot.core.lessons.catalog import Lesson
 from tests.factories import TOKEN, make_config
 from tests.fakes import FakeBotApi
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.__main__ import main
-from bot.core.catalog import load_catalog
+from bot.core.lessons.catalog import load_catalog
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database
 from tests.factories import ROOT, TOKEN

@@ -18,10 +18,10 @@ from bot.app import App, open_app
 from bot.channels.telegram.broadcaster import BroadcastWorker
 from bot.channels.telegram.outbox import OutboxWorker
 from bot.config import BroadcastConfig, Config
-from bot.core import outbox
-from bot.core.broadcast_pacing import Pacer
+from bot.core.broadcasts.pacing import Pacer
 from bot.core.events import Reply
 from bot.core.service import Core
+from bot.core.shared import outbox
 from bot.storage import broadcasts as store
 from bot.storage.broadcasts import Audience
 from bot.storage.db import Database

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from bot.app import App, open_app
 from bot.channels.base import TELEGRAM
 from bot.config import BroadcastConfig, ConfigError, load_config
-from bot.core.broadcast_time import in_quiet_hours, parse_when, quiet_end
-from bot.core.broadcast_views import progress_text
+from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end
+from bot.core.broadcasts.views import progress_text
 from bot.core.events import EventKind, Incoming
 from bot.core.service import Core
 from bot.storage import broadcasts as store

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.catalog import CatalogError, check_catalog, load_catalog
-from bot.core.skills import SKILLS
+from bot.core.lessons.catalog import CatalogError, check_catalog, load_catalog
+from bot.core.shared.skills import SKILLS
 from tests.factories import ROOT
 
 LOCALES = ("vi", "en")

@@ -18,12 +18,12 @@ from PIL import Image
 
 from bot.app import App, open_app
 from bot.channels.base import TELEGRAM
-from bot.core import charts
 from bot.core.actions import action
-from bot.core.charts import ChartLabels, DailySeries, daily_series
 from bot.core.events import EventKind, Incoming
-from bot.core.report_chart import series
-from bot.core.report_scope import days_scope
+from bot.core.reports import charts
+from bot.core.reports.chart import series
+from bot.core.reports.charts import ChartLabels, DailySeries, daily_series
+from bot.core.reports.scope import days_scope
 from bot.core.router import Context
 from bot.storage import teams, users
 from tests.factories import add_visit, make_config

@@ -10,7 +10,7 @@ from bot.channels.base import TEXT_ONLY
 from bot.config import Config
 from bot.core.actions import action
 from bot.core.events import EventKind, Incoming
-from bot.core.skills import SKILLS
+from bot.core.shared.skills import SKILLS
 from tests.factories import Chat
 
 LESSON = "vneid-level2"

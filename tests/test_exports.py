@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from bot.app import App, open_app
 from bot.core.actions import action
-from bot.core.communes import Communes
+from bot.core.exports import run as report
+from bot.core.exports.table import Column, Kind
+from bot.core.exports.tables import Setting
+from bot.core.exports.xlsx import XlsxWriter
 from bot.core.service import Core
-from bot.export import report
-from bot.export.dates import DateRangeError, DayRange, Problem, parse_range
-from bot.export.table import Column, Kind
-from bot.export.tables import Setting
-from bot.export.xlsx import XlsxWriter
+from bot.core.shared.communes import Communes
+from bot.core.shared.dates import DateRangeError, DayRange, Problem, parse_range
 from bot.storage import audit, teams, users
 from bot.storage import exports as store
 from bot.storage.db import Database, open_database

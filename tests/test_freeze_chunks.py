@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.core.campaigns import ended_campaigns, start_freezing
+from bot.core.campaigns.calendar import ended_campaigns, start_freezing
 from bot.storage import campaigns as store
 from bot.storage import dialogs, teams
 from bot.storage.db import migrations, open_database

@@ -14,11 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import App, open_app
-from bot.core import help_notify, visits
 from bot.core.events import Reply
-from bot.core.help_input import check_first_name, check_hamlet, normalize_phone
+from bot.core.help import notify as help_notify
+from bot.core.help.rules import check_first_name, check_hamlet, normalize_phone
 from bot.core.router import Context
 from bot.core.service import Core
+from bot.core.visits import commands as visits
 from bot.storage import help_requests, teams, users
 from bot.storage.teams import Team
 from tests.factories import Chat, make_config

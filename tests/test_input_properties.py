@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.app import open_app
 from bot.core.actions import SHAPES, action, parse
-from bot.core.text import fold, normalize
+from bot.core.shared.text import fold, normalize
 from tests.factories import Chat, make_config
 
 VIETNAMESE = ("aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệ"

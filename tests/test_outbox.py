@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.core import outbox
 from bot.core.events import Button, Reply
+from bot.core.shared import outbox
 from bot.storage import outbox as store
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database

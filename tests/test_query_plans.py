@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.config import Campaign
-from bot.core import privacy as privacy_flow
+from bot.core.privacy import commands as privacy_flow
 from bot.core.service import Core
 from bot.storage import (
     audit,
@@ -79,7 +79,7 @@ _SKIP = re.compile(r"^\s*(--|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|EXPL
 
 @pytest.fixture
 async def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
-    monkeypatch.setattr("bot.export.report.EXPORT_DIR", tmp_path / "exports")
+    monkeypatch.setattr("bot.core.exports.run.EXPORT_DIR", tmp_path / "exports")
     config = dataclasses.replace(make_config(tmp_path, BOT_ADMINS=ADMIN), campaigns=(OCT, NOV))
     opened = await open_app(config)
     yield opened

@@ -167,7 +167,7 @@ async def _export(admin: Chat) -> Reply:
 async def test_another_user_is_answered_while_a_report_reads(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         feature: Callable[[Chat], Coroutine[Any, Any, Reply]]) -> None:
-    monkeypatch.setattr("bot.export.report.EXPORT_DIR", tmp_path / "exports")
+    monkeypatch.setattr("bot.core.exports.run.EXPORT_DIR", tmp_path / "exports")
     app = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
     try:
         db = app.services.db

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from bot.app import App, open_app
 from bot.config import Campaign
-from bot.core import campaigns
 from bot.core.actions import action
+from bot.core.campaigns import calendar as campaigns
 from bot.core.events import Reply
-from bot.core.report_learning import Mastery
-from bot.core.report_scope import parse_typed
+from bot.core.reports.learning import Mastery
+from bot.core.reports.scope import parse_typed
 from bot.core.service import Core
-from bot.core.skills import SKILLS
+from bot.core.shared.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
 from bot.storage.teams import Team

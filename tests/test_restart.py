@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.core.catalog import load_catalog
+from bot.core.lessons.catalog import load_catalog
 from tests.factories import ROOT, TOKEN
 from tests.fakes import FakeBotApi
 from tests.telegram_harness import finish_lesson, tap

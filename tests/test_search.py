@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from bot.app import App, build_search
-from bot.core.catalog import load_catalog
-from bot.core.search import tokens
-from bot.core.skills import SKILLS
+from bot.core.lessons.catalog import load_catalog
+from bot.core.lessons.search import tokens
+from bot.core.shared.skills import SKILLS
 from bot.i18n import Translations
 from tests.factories import ROOT, Chat
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.core.report_learning import Mastery
-from bot.core.skills import SKILLS
+from bot.core.reports.learning import Mastery
+from bot.core.shared.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import privacy, progress, reports, summaries, teams, users, visits
 from bot.storage.db import Database, migrations, open_database

@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import App, open_app
 from bot.core.actions import action
-from bot.core.communes import Communes
 from bot.core.service import Core
-from bot.core.team_import import import_teams
+from bot.core.shared.communes import Communes
+from bot.core.teams.importer import import_teams
 from bot.storage import audit, teams
 from tests.factories import ROOT, Chat, make_config
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.catalog import load_catalog
+from bot.core.lessons.catalog import load_catalog
 from tests.factories import ROOT
 from tests.fakes import FakeBotApi
 from tests.telegram_harness import data_of, running_bot, tap

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from bot.app import App, open_app
 from bot.core.events import Reply
-from bot.core.text import fold, normalize
-from bot.core.visit_draft import STEPS, Draft
-from bot.core.visit_rules import (
+from bot.core.shared.text import fold, normalize
+from bot.core.visits.draft import STEPS, Draft
+from bot.core.visits.rules import (
     MAX_NOTE,
     household_key,
     looks_like_id_number,

@@ -9,11 +9,11 @@ from typing import Any
 
 from bot.config import Config
 from bot.core.actions import Action
-from bot.core.campaign_freezer import Freezer
-from bot.core.catalog import Catalog
-from bot.core.communes import Communes
+from bot.core.campaigns.freezer import Freezer
 from bot.core.events import Incoming, Reply
-from bot.core.search import SearchIndex
+from bot.core.lessons.catalog import Catalog
+from bot.core.lessons.search import SearchIndex
+from bot.core.shared.communes import Communes
 from bot.i18n import Translations, Translator
 from bot.storage.db import Database
 from bot.storage.teams import Membership

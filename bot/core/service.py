@@ -8,24 +8,22 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.core import (
-    actions,
-    broadcasts,
-    exports,
-    figures,
-    finder,
-    help_requests,
-    lessons,
-    menus,
-    my_progress,
-    privacy,
-    reports,
-    team_admin,
-    visits,
-)
+from bot.core import actions
+from bot.core.broadcasts import commands as broadcasts
 from bot.core.events import EventKind, Incoming, Reply
+from bot.core.exports import form as exports
+from bot.core.help import requests as help_requests
+from bot.core.lessons import finder
+from bot.core.lessons import journey as lessons
+from bot.core.lessons import progress as my_progress
+from bot.core.privacy import commands as privacy
+from bot.core.reports import figures
+from bot.core.reports import stats as reports
 from bot.core.router import Context, Router, Services
-from bot.core.text import fold, is_number, normalize
+from bot.core.shared import menus
+from bot.core.shared.text import fold, is_number, normalize
+from bot.core.teams import admin as team_admin
+from bot.core.visits import commands as visits
 from bot.i18n import N_
 from bot.storage import dialogs
 from bot.storage.dialogs import Option

@@ -16,7 +16,7 @@ from bot.channels.telegram.outbox import OutboxWorker
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.request import AiohttpRequest
 from bot.config import Config, check_token
-from bot.core.broadcast_pacing import Pacer
+from bot.core.broadcasts.pacing import Pacer
 from bot.i18n import Translations
 
 log = logging.getLogger(__name__)

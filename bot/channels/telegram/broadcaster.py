@@ -27,10 +27,10 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import call, keyboard, message_id_of, telegram_file
-from bot.core.broadcast_pacing import Pacer, Window, wait_or_halt
-from bot.core.broadcast_record import OutcomeRecorder
-from bot.core.broadcast_time import in_quiet_hours
-from bot.core.broadcast_views import final_text, progress_text, stop_button
+from bot.core.broadcasts.pacing import Pacer, Window, wait_or_halt
+from bot.core.broadcasts.record import OutcomeRecorder
+from bot.core.broadcasts.schedule import in_quiet_hours
+from bot.core.broadcasts.views import final_text, progress_text, stop_button
 from bot.core.events import Reply
 from bot.core.router import Services
 from bot.core.service import utc_now

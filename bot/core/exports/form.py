@@ -1,0 +1,194 @@
+"""/export (admins): visits, teams and learning progress for a period, as an XLSX workbook and
+CSV files sent as documents. The same export runs from the command line (python -m bot export).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core import dialogs as flows
+from bot.core.actions import Action, action
+from bot.core.campaigns import calendar as campaigns
+from bot.core.events import Button, Reply
+from bot.core.exports.tables import Setting
+from bot.core.router import ADMINS, Context, Router
+from bot.core.shared import audit
+from bot.core.shared.dates import (
+    DateRangeError,
+    DayRange,
+    Problem,
+    checked,
+    compact,
+    from_compact,
+    parse_range,
+)
+from bot.core.shared.menus import menu_button
+from bot.core.shared.roles import is_admin
+from bot.i18n import N_
+
+log = logging.getLogger(__name__)
+
+EXPORT = "export"  # the flow: choosing the period
+PICK = "exd"  # a period button: (first day, last day) as YYYYMMDD
+LAST_WEEK = "exw"  # the last 7 days, counted when pressed
+CANCEL = "exx"
+WEEK = 7
+# Telegram refuses documents over 50 MB from a bot; a larger file is named, not sent.
+MAX_DOCUMENT = 50 * 1000 * 1000
+
+
+def _refused(ctx: Context) -> Reply:
+    return Reply(ctx.t._("Only admins can export data."), ((menu_button(ctx.t),),),
+                 edit=ctx.pressed)
+
+
+def _ask(ctx: Context, text: str) -> Reply:
+    """The choice of period: the campaign shown in the figures, the last 7 days, or typed."""
+    t = ctx.t
+    rows: list[tuple[Button, ...]] = []
+    shown = campaigns.shown(ctx)
+    if shown is not None:
+        first, last = shown.campaign.first_day, shown.campaign.last_day
+        label = t._("📅 {campaign}: {first} – {last}").format(
+            campaign=shown.campaign.name, first=t.date(first), last=t.date(last))
+        rows.append((Button(label, action(PICK, compact(first), compact(last))),))
+    rows.append((Button(t._("🗓 Last 7 days"), action(LAST_WEEK)),))
+    rows.append((Button(t._("✖ Cancel"), action(CANCEL)),))
+    return Reply(text, tuple(rows), edit=ctx.pressed)
+
+
+def _prompt(ctx: Context) -> str:
+    return ctx.t._("Export visits, teams and learning progress as a spreadsheet (XLSX) and CSV "
+                   "files. Choose the period, or type its first and last day, for example: "
+                   "01/10/2026 10/10/2026")
+
+
+def _problem(ctx: Context, exc: DateRangeError) -> str:
+    t = ctx.t
+    if exc.problem is Problem.END_BEFORE_START:
+        return t._("The last day is before the first day. Type the first day, then the last "
+                   "day, for example: 01/10/2026 10/10/2026")
+    if exc.problem is Problem.TOO_MANY:
+        return t._("Type just two dates, the first and the last day, for example: "
+                   "01/10/2026 10/10/2026")
+    if exc.problem is Problem.NOT_A_DATE and exc.text:
+        return t._("“{text}” is not a date. Type the first and last day, for example: "
+                   "01/10/2026 10/10/2026").format(text=exc.text)
+    return t._("I found no dates in that. Type the first and last day, for example: "
+               "01/10/2026 10/10/2026 (or 2026-10-01 2026-10-10)")
+
+
+async def start(ctx: Context, args: str) -> list[Reply]:
+    """/export: ask for the period; /export 01/10/2026 10/10/2026 exports at once."""
+    if not is_admin(ctx):
+        return [_refused(ctx)]
+    await flows.save(ctx, {"flow": EXPORT, "free_text": False})
+    if args.strip():
+        return await typed(ctx, args)
+    return [_ask(ctx, _prompt(ctx))]
+
+
+async def typed(ctx: Context, text: str) -> list[Reply]:
+    """Dates typed while the period is asked for."""
+    if not is_admin(ctx):
+        await flows.close(ctx)
+        return [_refused(ctx)]
+    try:
+        period = parse_range(text)
+    except DateRangeError as exc:
+        return [_ask(ctx, _problem(ctx, exc))]
+    return await _export(ctx, period)
+
+
+async def pressed(ctx: Context, act: Action) -> list[Reply]:
+    """The period's buttons, and Cancel. Re-checked: admin, form open, dates valid."""
+    t = ctx.t
+    if not is_admin(ctx):
+        return [_refused(ctx)]
+    if flows.current(ctx, EXPORT) is None:
+        return [Reply(t._("This export form is already closed. Type /export to start again."),
+                      ((menu_button(t),),), edit=ctx.pressed)]
+    if act.verb == CANCEL:
+        await flows.close(ctx)
+        return [Reply(t._("Nothing was exported."), ((menu_button(t),),), edit=ctx.pressed)]
+    try:
+        if act.verb == LAST_WEEK:
+            today = campaigns.today(ctx)
+            period = checked(today - timedelta(days=WEEK - 1), today)
+        else:
+            period = checked(from_compact(act.args[0]), from_compact(act.args[1]))
+    except DateRangeError as exc:
+        return [_ask(ctx, _problem(ctx, exc))]
+    return await _export(ctx, period)
+
+
+async def _export(ctx: Context, period: DayRange) -> list[Reply]:
+    # Imported here: openpyxl (with numpy) takes a third of a second to import at start.
+    from bot.core.exports import run as report
+
+    t = ctx.t
+    setting = Setting(t, ctx.services.config.timezone, ctx.services.communes,
+                      report.skill_lessons(ctx.catalog))
+    shown = t._("{first} – {last}").format(first=t.date(period.first), last=t.date(period.last))
+    if not await report.has_data(ctx.db, setting, period):
+        return [_ask(ctx, t._("Nothing to export: no visits and no lessons completed from "
+                              "{first} to {last}. Choose other dates, or type them:").format(
+            first=t.date(period.first), last=t.date(period.last)))]
+    await flows.close(ctx)
+    directory: Path | None = None
+    try:
+        await asyncio.to_thread(report.remove_old_exports)
+        directory = await asyncio.to_thread(report.new_export_dir)
+        written = await report.write_export(ctx.db, setting, period,
+                                            directory / f"cnscd_{period.label()}.xlsx",
+                                            directory)
+    except Exception as exc:
+        if directory is not None:  # no half-written personal data left behind
+            await asyncio.to_thread(shutil.rmtree, directory, True)
+        if not isinstance(exc, OSError):
+            raise
+        log.exception("export %s by user %s failed", period.label(), ctx.user.id)
+        return [Reply(t._("I could not write the export files (the server's disk may be "
+                          "full). Nothing was exported; please try again later."),
+                      ((menu_button(t),),), edit=ctx.pressed)]
+    await audit.record(ctx, "export", f"chat: {period.first}..{period.last}: "
+                                      f"{written.counts.describe()}")
+    counts = written.counts
+    lines = [
+        t._("📊 Export for {period}: {visits}, {teams}, {learners}.").format(
+            period=shown,
+            visits=t.ngettext("{count} visit", "{count} visits", counts.visits).format(
+                count=t.number(counts.visits)),
+            teams=t.ngettext("{count} team", "{count} teams", counts.teams).format(
+                count=t.number(counts.teams)),
+            learners=t.ngettext("{count} learner", "{count} learners", counts.learners).format(
+                count=t.number(counts.learners))),
+        t._("The workbook has one sheet each for visits, teams and learning progress; the CSV "
+            "files hold the same tables. They contain personal data (households, volunteers' "
+            "names): keep them safe and share them only with those who need them."),
+    ]
+    sizes = await asyncio.to_thread(lambda: [(path, path.stat().st_size)
+                                             for path in written.files])
+    for path, size in sizes:
+        if size > MAX_DOCUMENT:
+            lines.append(t._("{file} is too large to send here ({size} MB). On the server, "
+                             "run: python -m bot export --from {first} --to {last} "
+                             "--out report.xlsx").format(
+                file=path.name, size=t.number(round(size / 1e6)),
+                first=period.first.isoformat(), last=period.last.isoformat()))
+    documents = tuple(str(path) for path, size in sizes if size <= MAX_DOCUMENT)
+    return [Reply("\n\n".join(lines), ((menu_button(t),),), edit=ctx.pressed,
+                  documents=documents)]
+
+
+def register(router: Router) -> None:
+    """Add this feature's commands, buttons and flows."""
+    router.command(EXPORT, N_("Export visits, teams and learning progress (XLSX and CSV)"),
+                   start, audience=ADMINS)
+    router.flow(EXPORT, typed)
+    for verb in (PICK, LAST_WEEK, CANCEL):
+        router.action(verb, pressed)

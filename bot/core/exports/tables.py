@@ -1,0 +1,148 @@
+"""The three exported tables: their columns, headed in the admin's language, and their rows.
+
+Only what the reports need goes out (Law 91/2025: the minimum). Visits carry the household
+label and the volunteer's team name as the visit form recorded them, never a Telegram id or
+a phone number; learners appear under the bot's internal user number, a pseudonym.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.exports.table import Column, Kind, Row
+from bot.core.shared.communes import Communes
+from bot.core.shared.outcomes import OUTCOMES
+from bot.core.shared.skills import SKILLS
+from bot.i18n import N_, Translator
+from bot.storage.exports import LearnerRecord, TeamRecord, VisitRecord
+from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
+
+# The flag columns follow the stored visit's order.
+assert tuple(SKILLS) == SKILL_KEYS and tuple(OUTCOMES) == OUTCOME_KEYS
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its file name (no extension), its sheet's title and its columns."""
+
+    name: str
+    title: str
+    columns: list[Column]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What turns stored rows into exported ones: the language, the time zone, the names."""
+
+    t: Translator
+    tz: ZoneInfo
+    communes: Communes
+    skill_lessons: Mapping[str, frozenset[str]]  # each of the five skills -> its lesson ids
+
+    def local(self, stamp: str | None) -> datetime | None:
+        """A stored UTC time as local time to the second, without a zone (spreadsheets have
+        none)."""
+        if not stamp:
+            return None
+        moment = datetime.fromisoformat(stamp).astimezone(self.tz)
+        return moment.replace(tzinfo=None, microsecond=0)
+
+    def commune(self, code: str) -> str:
+        """The commune's name ("" if the province list no longer has the code)."""
+        found = self.communes.get(code)
+        return found.name if found else ""
+
+
+def _col(t: Translator, header: str, kind: Kind, width: float) -> Column:
+    return Column(t._(header), kind, width)
+
+
+def visits_table(t: Translator) -> Table:
+    """Columns of the visits sheet."""
+    skill = t._("Guided: {skill}")
+    outcome = t._("Result: {outcome}")
+    return Table("visits", t._("Visits"), [
+        _col(t, N_("Visit no."), Kind.NUMBER, 9),
+        _col(t, N_("Date and time"), Kind.DATETIME, 17),
+        _col(t, N_("Commune code"), Kind.TEXT, 10),
+        _col(t, N_("Commune"), Kind.TEXT, 22),
+        _col(t, N_("Hamlet"), Kind.TEXT, 18),
+        _col(t, N_("Household"), Kind.TEXT, 22),
+        _col(t, N_("People"), Kind.NUMBER, 8),
+        *(Column(skill.format(skill=t._(name)), Kind.NUMBER, 13)
+          for _emoji, name in SKILLS.values()),
+        *(Column(outcome.format(outcome=t._(name)), Kind.NUMBER, 15)
+          for name in OUTCOMES.values()),
+        _col(t, N_("Follow-up of visit no."), Kind.NUMBER, 10),
+        _col(t, N_("Team code"), Kind.TEXT, 10),
+        _col(t, N_("Team"), Kind.TEXT, 24),
+        _col(t, N_("Volunteer"), Kind.TEXT, 20),
+        _col(t, N_("Deleted"), Kind.TEXT, 8),
+        _col(t, N_("Deleted at"), Kind.DATETIME, 17),
+    ])
+
+
+def visit_row(s: Setting, v: VisitRecord) -> Row:
+    """One visit's cells, in the visits table's order."""
+    return (v.id, s.local(v.visited_at), v.commune_code, s.commune(v.commune_code), v.hamlet,
+            v.household, v.people, *v.skills, *v.outcomes, v.follow_up_of, v.team_code,
+            v.team_name, v.volunteer_name,
+            s.t._("yes") if v.deleted_at else s.t._("no"), s.local(v.deleted_at))
+
+
+def teams_table(t: Translator) -> Table:
+    """Columns of the teams sheet."""
+    return Table("teams", t._("Teams"), [
+        _col(t, N_("Team code"), Kind.TEXT, 10),
+        _col(t, N_("Team"), Kind.TEXT, 28),
+        _col(t, N_("Commune code"), Kind.TEXT, 10),
+        _col(t, N_("Commune"), Kind.TEXT, 22),
+        _col(t, N_("Created on"), Kind.DATE, 12),
+        _col(t, N_("Members"), Kind.NUMBER, 10),
+        _col(t, N_("Leaders"), Kind.NUMBER, 10),
+        _col(t, N_("Visits in the period"), Kind.NUMBER, 12),
+        _col(t, N_("Households in the period"), Kind.NUMBER, 14),
+    ])
+
+
+def team_row(s: Setting, r: TeamRecord) -> Row:
+    """One team's cells, in the teams table's order."""
+    created = s.local(r.created_at)
+    return (r.join_code, r.name, r.commune_code, s.commune(r.commune_code),
+            created.date() if created else None, r.members, r.leaders, r.visits, r.households)
+
+
+def learners_table(t: Translator) -> Table:
+    """Columns of the learning progress sheet."""
+    mastered = t._("Mastered: {skill}")
+    return Table("learning-progress", t._("Learning progress"), [
+        _col(t, N_("Learner (pseudonymous no.)"), Kind.NUMBER, 14),
+        _col(t, N_("Language"), Kind.TEXT, 10),
+        _col(t, N_("Lessons completed in the period"), Kind.NUMBER, 14),
+        _col(t, N_("Lessons completed by the end of the period"), Kind.NUMBER, 16),
+        _col(t, N_("Last lesson completed"), Kind.DATETIME, 17),
+        _col(t, N_("Skills mastered in the period"), Kind.NUMBER, 14),
+        *(Column(mastered.format(skill=t._(name)), Kind.NUMBER, 14)
+          for _emoji, name in SKILLS.values()),
+        _col(t, N_("All five skills mastered"), Kind.NUMBER, 12),
+    ])
+
+
+def learner_row(s: Setting, start: str, r: LearnerRecord) -> Row:
+    """One learner's cells; start is the period's first moment (UTC ISO).
+
+    A skill is mastered when all its lessons are completed, at the latest of those
+    completions (as /progress counts it).
+    """
+    done = dict(r.completed)
+    mastered_at = {skill: max(done[x] for x in lessons)
+                   for skill, lessons in s.skill_lessons.items()
+                   if lessons and lessons <= done.keys()}
+    flags = [int(skill in mastered_at) for skill in SKILLS]
+    return (r.user_id, r.locale, sum(1 for _, at in r.completed if at >= start),
+            len(r.completed), s.local(max(done.values())),
+            sum(1 for at in mastered_at.values() if at >= start), *flags,
+            int(all(flags)))

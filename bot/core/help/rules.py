@@ -1,0 +1,86 @@
+"""Checking what a citizen types into the help request form: name, hamlet, phone number."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.shared.text import normalize
+from bot.i18n import N_
+
+MAX_NAME = 40
+MAX_HAMLET = 60
+# Citizen identity numbers have 12 digits, old identity cards 9: never stored.
+_ID_LIKE = re.compile(r"\d{9,}")
+_DIGIT = re.compile(r"\d")
+# Separators people type inside phone numbers: "0912 345 678", "0912.345.678", "(+84) 912-…".
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_LOCAL_MOBILE = re.compile(r"^0[0-9]{9}$")
+_INTERNATIONAL_MOBILE = re.compile(r"^\+84([0-9]{9})$")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A typed answer: its clean value, or why it was refused (a msgid to translate)."""
+
+    value: str | None = None
+    problem: str | None = None
+
+
+def _has_letter(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def check_first_name(typed: str) -> Checked:
+    """A first name: 1-40 characters with letters, no digits (never an ID number)."""
+    name = normalize(typed)
+    if _ID_LIKE.search(name.replace(" ", "")):
+        return Checked(problem=N_("That looks like an ID number. I never store ID numbers: "
+                                  "please type only your first name, for example: Lan."))
+    if _DIGIT.search(name):
+        return Checked(problem=N_("A first name has no digits. Please type only your first "
+                                  "name, for example: Lan."))
+    if not _has_letter(name):
+        return Checked(problem=N_("Please type your first name in letters, for example: Lan."))
+    if len(name) > MAX_NAME:
+        return Checked(problem=N_("That is too long for a first name (at most 40 characters). "
+                                  "Please type only your first name."))
+    return Checked(value=name)
+
+
+def check_hamlet(typed: str) -> Checked:
+    """A hamlet, village or residential group: 1-60 characters, letters included."""
+    hamlet = normalize(typed)
+    if _ID_LIKE.search(hamlet.replace(" ", "")):
+        return Checked(problem=N_("That looks like an ID number, not a hamlet. Please type "
+                                  "the name of your hamlet, village or residential group, for "
+                                  "example: Xóm 3."))
+    if not _has_letter(hamlet):
+        return Checked(problem=N_("Please type the name of your hamlet, village or residential "
+                                  "group in words, for example: Xóm 3."))
+    if len(hamlet) > MAX_HAMLET:
+        return Checked(problem=N_("That is too long (at most 60 characters). Please type only "
+                                  "the name of your hamlet, village or residential group."))
+    return Checked(value=hamlet)
+
+
+def normalize_phone(typed: str) -> str | None:
+    """A Vietnamese mobile number as 0xxxxxxxxx: typed as 10 digits starting with 0, or +84
+    and 9 digits, spaces, dots, dashes and brackets allowed; None for anything else."""
+    compact = _PHONE_SEPARATORS.sub("", normalize(typed))
+    if _LOCAL_MOBILE.match(compact):
+        return compact
+    international = _INTERNATIONAL_MOBILE.match(compact)
+    if international:
+        return "0" + international.group(1)
+    return None
+
+
+def check_phone(typed: str) -> Checked:
+    """A mobile number, or the format expected."""
+    phone = normalize_phone(typed)
+    if phone is None:
+        return Checked(problem=N_("That is not a Vietnamese mobile number. Please type 10 "
+                                  "digits starting with 0 (for example 0912 345 678) or +84 and "
+                                  "9 digits (for example +84 912 345 678), or press Skip."))
+    return Checked(value=phone)

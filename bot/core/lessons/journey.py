@@ -1,0 +1,266 @@
+"""The citizen's journey through a lesson: skill lists, steps, quiz, completion."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.core import actions
+from bot.core.actions import Action, action
+from bot.core.events import Button, Reply
+from bot.core.help.requests import ask_button
+from bot.core.lessons.catalog import Lesson
+from bot.core.router import Context, Router
+from bot.core.shared.menus import main_menu, menu_button
+from bot.core.shared.roles import may_open_track
+from bot.core.shared.skills import HANDBOOK, SKILLS, TRACKS, skill_label
+from bot.i18n import N_
+from bot.storage import progress
+from bot.storage.progress import LessonProgress
+
+
+async def show_skill(ctx: Context, act: Action) -> list[Reply]:
+    """The lessons of one skill, ✓ on the finished ones."""
+    skill = act.args[0]
+    if skill not in TRACKS:
+        return [main_menu(ctx, ctx.t._("I don't know that skill. Choose one below:"))]
+    if not may_open_track(ctx, skill):
+        return [_volunteers_only(ctx)]
+    t = ctx.t
+    lessons = ctx.catalog.by_skill(skill)
+    done = {p.lesson_id: p for p in await progress.all_for(ctx.db, ctx.user.id)}
+    finished = sum(1 for x in lessons if done.get(x.id) and done[x.id].completed_at)
+    text = "\n\n".join([
+        skill_label(skill, t),
+        t.ngettext("{finished} of {count} lesson finished.",
+                   "{finished} of {count} lessons finished.", len(lessons)).format(
+            finished=t.number(finished), count=t.number(len(lessons))),
+        t._("Choose a lesson:"),
+    ])
+    rows = [(Button(_lesson_label(ctx, lesson, done.get(lesson.id)), action("open", lesson.id)),)
+            for lesson in lessons]
+    rows.append((menu_button(t),))
+    return [Reply(text, tuple(rows), edit=ctx.pressed)]
+
+
+def _lesson_label(ctx: Context, lesson: Lesson, row: LessonProgress | None) -> str:
+    title = lesson.title[ctx.t.locale]
+    if row and row.status == progress.IN_PROGRESS and row.position > 0:
+        return f"▶ {title}"
+    return f"✓ {title}" if row and row.completed_at else title
+
+
+async def open_lesson(ctx: Context, act: Action) -> list[Reply]:
+    """Resume a lesson where the user left it, or start it from the first step."""
+    lesson = ctx.catalog.lessons.get(act.args[0])
+    if lesson is None:
+        return [_gone(ctx)]
+    if not may_open_track(ctx, lesson.skill):
+        return [_volunteers_only(ctx)]
+    row = await progress.get(ctx.db, ctx.user.id, lesson.id)
+    if row and row.status == progress.IN_PROGRESS and row.position < lesson.end:
+        await progress.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
+        return [await _view(ctx, lesson, row.position)]
+    await progress.start(ctx.db, ctx.user.id, lesson.id, ctx.now)
+    return [await _view(ctx, lesson, 0)]
+
+
+async def go(ctx: Context, act: Action) -> list[Reply]:
+    """Move within a lesson from one position to the next, previous, or the same."""
+    lesson = ctx.catalog.lessons.get(act.args[0])
+    if lesson is None:
+        return [_gone(ctx)]
+    if not may_open_track(ctx, lesson.skill):
+        return [_volunteers_only(ctx)]
+    origin, target = act.number(1), act.number(2)
+    row = await progress.get(ctx.db, ctx.user.id, lesson.id)
+    if row is None or row.status != progress.IN_PROGRESS:
+        return [_not_open(ctx, lesson)]
+    if abs(target - origin) > 1 or target > lesson.end or origin >= lesson.end:
+        return [_stale(ctx, await _view(ctx, lesson, row.position))]
+    if row.position != origin:
+        current = await _view(ctx, lesson, row.position)
+        # A double tap lands here with the move already made: show it again, quietly.
+        return [current] if row.position == target else [_stale(ctx, current)]
+    steps = len(lesson.steps)
+    if origin >= steps and target > origin and not await progress.answered(
+            ctx.db, ctx.user.id, lesson.id, origin - steps):
+        return [await _view(ctx, lesson, origin)]
+    if target == lesson.end:
+        if not await progress.complete(ctx.db, ctx.user.id, lesson.id, origin, target, ctx.now):
+            return await go(ctx, act)  # another update moved first: answer as for it
+        return await _finished(ctx, lesson)
+    if not await progress.move(ctx.db, ctx.user.id, lesson.id, origin, target, ctx.now):
+        return await go(ctx, act)
+    return [await _view(ctx, lesson, target)]
+
+
+async def answer(ctx: Context, act: Action) -> list[Reply]:
+    """Check a quiz answer, keep the first one, and explain."""
+    lesson = ctx.catalog.lessons.get(act.args[0])
+    if lesson is None:
+        return [_gone(ctx)]
+    if not may_open_track(ctx, lesson.skill):
+        return [_volunteers_only(ctx)]
+    index, choice = act.number(1), act.number(2)
+    row = await progress.get(ctx.db, ctx.user.id, lesson.id)
+    if row is None or row.status != progress.IN_PROGRESS:
+        return [_not_open(ctx, lesson)]
+    position = len(lesson.steps) + index
+    if index >= len(lesson.quiz) or row.position != position:
+        return [_stale(ctx, await _view(ctx, lesson, row.position))]
+    question = lesson.quiz[index]
+    if choice >= len(question.answers):
+        return [_stale(ctx, await _view(ctx, lesson, row.position))]
+    chosen = question.answers[choice]
+    await progress.record_answer(ctx.db, ctx.user.id, lesson.id, index, choice, chosen.correct,
+                                 ctx.now)
+    t, loc = ctx.t, ctx.t.locale
+    verdict = t._("✅ Correct!") if chosen.correct else t._("❌ Not quite.")
+    text = "\n\n".join([
+        question.question[loc],
+        t._("Your answer: {answer}").format(answer=chosen.text[loc]),
+        f"{verdict} {chosen.explanation[loc]}",
+    ])
+    last = index == len(lesson.quiz) - 1
+    onward = Button(t._("Finish ✔") if last else t._("Next question ▶"),
+                    action("go", lesson.id, position, position + 1))
+    rows: list[tuple[Button, ...]] = []
+    if not chosen.correct:
+        rows.append((Button(t._("↻ Try again"), action("go", lesson.id, position, position)),))
+    rows += [(onward,), (menu_button(t),)]
+    return [Reply(text, tuple(rows), edit=ctx.pressed)]
+
+
+async def _view(ctx: Context, lesson: Lesson, position: int) -> Reply:
+    """What the user sees at position: a step, or a quiz question."""
+    steps = len(lesson.steps)
+    if position < steps:
+        return _step_view(ctx, lesson, position)
+    return _question_view(ctx, lesson, min(position - steps, len(lesson.quiz) - 1))
+
+
+def _step_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
+    t, loc = ctx.t, ctx.t.locale
+    step = lesson.steps[index]
+    count = len(lesson.steps)
+    head = f"📘 {lesson.title[loc]}"
+    if index == 0:
+        head += f"\n{lesson.summary[loc]}"
+    parts = [head, t._("Step {number} of {count}").format(number=index + 1, count=count),
+             step.text[loc]]
+    if step.tip:
+        parts.append(f"💡 {step.tip[loc]}")
+    if step.warning:
+        parts.append(f"⚠️ {step.warning[loc]}")
+    back = (Button(t._("◀ Back"), action("go", lesson.id, index, index - 1)) if index > 0
+            else Button(t._("◀ Lessons"), action("skill", lesson.skill)))
+    forward_label = t._("Quiz ▶") if index == count - 1 else t._("Next ▶")
+    forward = Button(forward_label, action("go", lesson.id, index, index + 1))
+    image = str(step.image) if step.image else None
+    return Reply("\n\n".join(parts),
+                 ((back, forward), (ask_button(ctx, lesson.id),), (menu_button(t),)),
+                 image=image, edit=ctx.pressed and image is None)
+
+
+def _question_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
+    t, loc = ctx.t, ctx.t.locale
+    question = lesson.quiz[index]
+    text = "\n\n".join([
+        f"📝 {lesson.title[loc]}",
+        t._("Question {number} of {count}").format(number=index + 1, count=len(lesson.quiz)),
+        question.question[loc],
+    ])
+    rows = tuple((Button(a.text[loc], action("ans", lesson.id, index, i)),)
+                 for i, a in enumerate(question.answers))
+    return Reply(text, (*rows, (ask_button(ctx, lesson.id),)), edit=ctx.pressed)
+
+
+async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:
+    t, loc = ctx.t, ctx.t.locale
+    right, total = await progress.first_try_score(ctx.db, ctx.user.id, lesson.id)
+    parts = [
+        t._("🎉 You finished the lesson “{title}”.").format(title=lesson.title[loc]),
+        t.ngettext("First try: {right} of {total} answer right.",
+                   "First try: {right} of {total} answers right.", total).format(
+            right=t.number(right), total=t.number(total)),
+    ]
+    completed = {p.lesson_id for p in await progress.all_for(ctx.db, ctx.user.id)
+                 if p.completed_at}
+    skill_lessons = ctx.catalog.by_skill(lesson.skill)
+    if all(x.id in completed for x in skill_lessons):
+        parts.append(t._("🏅 You have mastered the skill: {skill}.").format(
+            skill=skill_label(lesson.skill, t)))
+        if mastered_all(ctx, completed):
+            parts.append(t._("🌟 Congratulations! You have mastered the 5 basic digital skills."))
+    rows: list[tuple[Button, ...]] = []
+    following = next((x for x in skill_lessons if x.id not in completed), None)
+    if following:
+        rows.append((Button(t._("Next lesson: {title}").format(title=following.title[loc]),
+                            action("open", following.id)),))
+    rows.append((Button(skill_label(lesson.skill, t), action("skill", lesson.skill)),))
+    rows.append((menu_button(t),))
+    return [Reply("\n\n".join(parts), tuple(rows), edit=ctx.pressed)]
+
+
+def mastered_all(ctx: Context, completed: set[str]) -> bool:
+    """True when every skill's lessons are all completed."""
+    return all(all(x.id in completed for x in ctx.catalog.by_skill(s)) for s in SKILLS)
+
+
+def _volunteers_only(ctx: Context) -> Reply:
+    return main_menu(ctx, ctx.t._("That part is for the volunteers of the digital technology "
+                                  "teams. Choose a skill below:"))
+
+
+def _gone(ctx: Context) -> Reply:
+    return main_menu(ctx, ctx.t._("That lesson is no longer available. Choose another one:"))
+
+
+def _not_open(ctx: Context, lesson: Lesson) -> Reply:
+    t = ctx.t
+    text = t._("That button belongs to a lesson you are not in now (“{title}”).").format(
+        title=lesson.title[t.locale])
+    return Reply(text, ((Button(t._("Open the lesson"), action("open", lesson.id)),),
+                        (menu_button(t),)), edit=ctx.pressed)
+
+
+def _stale(ctx: Context, current: Reply) -> Reply:
+    note = ctx.t._("That button is from an older message. Here is where you are now:")
+    return dataclasses.replace(current, text=f"{note}\n\n{current.text}")
+
+
+async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:
+    """Resume the last unfinished lesson at the exact step."""
+    # The handbook is left out for someone no longer in a team, though it was begun.
+    hidden = [] if may_open_track(ctx, HANDBOOK) else [
+        lesson.id for lesson in ctx.catalog.by_skill(HANDBOOK)]
+    row = await progress.latest_unfinished(ctx.db, ctx.user.id, hidden)
+    lesson = ctx.catalog.lessons.get(row.lesson_id) if row else None
+    if row is None or lesson is None:
+        return [await _nothing_to_continue(ctx)]
+    await progress.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
+    return [await _view(ctx, lesson, row.position)]
+
+
+async def _nothing_to_continue(ctx: Context) -> Reply:
+    t = ctx.t
+    completed = {p.lesson_id for p in await progress.all_for(ctx.db, ctx.user.id)
+                 if p.completed_at}
+    following = next((x for s in SKILLS for x in ctx.catalog.by_skill(s)
+                      if x.id not in completed), None)
+    if following is None:
+        return main_menu(ctx, t._("You have finished every lesson. Well done! You can take "
+                                  "any of them again:"))
+    text = t._("You have no lesson in progress. A good one to start:")
+    return Reply(text, ((Button(following.title[t.locale], action("open", following.id)),),
+                        (menu_button(t),)), edit=ctx.pressed)
+
+
+def register(router: Router) -> None:
+    """Add this feature's commands and buttons."""
+    router.command("continue", N_("Continue the lesson where you stopped"), resume)
+    router.action(actions.CONTINUE, resume)
+    router.action("skill", show_skill)
+    router.action("open", open_lesson)
+    router.action("go", go)
+    router.action("ans", answer)

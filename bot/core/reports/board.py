@@ -1,0 +1,142 @@
+"""/leaderboard: teams and volunteers ranked for the campaign's rewards, the rule stated.
+
+Admins see the province's teams and volunteers by name (the names volunteers agreed to show
+admins); a team leader sees the teams of their commune, never volunteers' names.
+"""
+
+from __future__ import annotations
+
+from bot.core.actions import Action
+from bot.core.events import Reply
+from bot.core.reports.scope import Scope, default_scope, from_token, heading
+from bot.core.reports.views import (
+    PROVINCE,
+    clip,
+    commune_name,
+    no_campaign,
+    pack,
+    ranks,
+    reach,
+    refusal,
+    scope_buttons,
+    stale,
+    within,
+)
+from bot.core.router import Context
+from bot.core.shared.text import fold
+from bot.storage import figures, reports, teams
+
+TOP = 20  # places shown for teams and for volunteers (ties with the 20th are shown too)
+
+
+async def leaderboard(ctx: Context, args: str) -> list[Reply]:
+    """The current (or last) campaign's leaderboard."""
+    t = ctx.t
+    if not reach(ctx):
+        return refusal(ctx)
+    scope = await default_scope(ctx)
+    if scope is None:
+        return no_campaign(ctx, None)
+    replies = await show(ctx, scope)
+    if args.strip():  # days or a name typed after it: the ranking is per campaign all the same
+        note = t._("The leaderboard is for a whole campaign: press “Other campaigns” to "
+                   "choose another one.")
+        replies.insert(0, Reply(note))
+    return replies
+
+
+async def pressed(ctx: Context, act: Action) -> list[Reply]:
+    """The leaderboard of the campaign a button carries."""
+    if not reach(ctx):
+        return refusal(ctx)
+    scope = await from_token(ctx, act.args[0])
+    if scope is None or scope.campaign is None:  # forged: a range of days has no leaderboard
+        return stale(ctx)
+    return await show(ctx, scope)
+
+
+def _rule(ctx: Context) -> str:
+    return ctx.t._("Rule: households helped during the campaign, each household counted once, "
+                   "first visits only; follow-ups and deleted visits are not counted. Equal "
+                   "numbers share a rank.")
+
+
+async def show(ctx: Context, scope: Scope) -> list[Reply]:
+    """Admins: the province's teams and volunteers; a leader: the teams of their commune."""
+    t = ctx.t
+    head = "\n".join([t._("🏆 Leaderboard"), *heading(ctx, scope), _rule(ctx)])
+    if reach(ctx) == PROVINCE:
+        blocks = [head, await _province_teams(ctx, scope), await _volunteers(ctx, scope)]
+    else:
+        blocks = [head, await _commune_teams(ctx, scope)]
+    return pack(ctx, blocks, (scope_buttons(ctx, scope.token, "l"),), edit=False)
+
+
+async def _province_teams(ctx: Context, scope: Scope) -> str:
+    t = ctx.t
+    everyone = {str(team.id): team for team in await figures.all_teams(ctx.db)}
+    found = await reports.by_team(ctx.db, scope.span)
+    helped = sorted(((f.households, everyone[key]) for key, f in found.items()
+                     if f.households and key in everyone),
+                    key=lambda pair: (-pair[0], fold(commune_name(ctx, pair[1].commune_code)),
+                                      fold(pair[1].name)))
+    lines = [t._("👥 Teams")]
+    if not helped:
+        return "\n".join([*lines, t._("No team has helped a household yet.")])
+    ranked = ranks([h for h, _ in helped])
+    shown = within(ranked, TOP)
+    for rank, (households, team) in zip(ranked[:shown], helped[:shown], strict=True):
+        lines.append(t._("{rank}. {team} · {commune}: 🏠 {households}").format(
+            rank=rank, team=clip(team.name), commune=commune_name(ctx, team.commune_code),
+            households=t.number(households)))
+    if len(helped) > shown:
+        lines.append(t.ngettext("…and {count} more team.", "…and {count} more teams.",
+                                len(helped) - shown).format(count=t.number(len(helped) - shown)))
+    return "\n".join(lines)
+
+
+async def _volunteers(ctx: Context, scope: Scope) -> str:
+    t = ctx.t
+    helped = [r for r in await reports.volunteers(ctx.db, scope.span) if r.households]
+    lines = [t._("🙋 Volunteers")]
+    if not helped:
+        return "\n".join([*lines, t._("No volunteer has helped a household yet.")])
+    ranked = ranks([r.households for r in helped])
+    shown = within(ranked, TOP)
+    for rank, person in zip(ranked, await reports.named(ctx.db, helped[:shown]), strict=False):
+        name = clip(person.name) if person.name else t._("(no name given)")
+        team = t._("no longer in a team")
+        if person.team:
+            team = t._("{team}, {commune}").format(
+                team=clip(person.team), commune=commune_name(ctx, person.commune_code or ""))
+        lines.append(t._("{rank}. {name} · {team}: 🏠 {households}").format(
+            rank=rank, name=name, team=team, households=t.number(person.households)))
+    if len(helped) > shown:
+        lines.append(t.ngettext("…and {count} more volunteer.", "…and {count} more volunteers.",
+                                len(helped) - shown).format(count=t.number(len(helped) - shown)))
+    return "\n".join(lines)
+
+
+async def _commune_teams(ctx: Context, scope: Scope) -> str:
+    t = ctx.t
+    assert ctx.membership is not None  # reach() said TEAM: a leader
+    mine = ctx.membership.team
+    span = scope.span
+    if span.frozen:
+        counts = await figures.frozen_commune_households(ctx.db, span.frozen, mine.commune_code,
+                                                         span.end)
+    else:
+        counts = await figures.commune_households(ctx.db, mine.commune_code, span.start,
+                                                  span.end)
+    names = {team.id: team.name for team in await teams.in_commune(ctx.db, mine.commune_code)}
+    order = sorted(((households, team_id) for team_id, households in counts.items()
+                    if team_id in names),
+                   key=lambda pair: (-pair[0], fold(names[pair[1]])))
+    lines = [t._("👥 Teams of {commune}").format(commune=commune_name(ctx, mine.commune_code))]
+    if not order:
+        return "\n".join([*lines, t._("Your team took no part in this campaign.")])
+    for rank, (households, team_id) in zip(ranks([h for h, _ in order]), order, strict=True):
+        line = t._("{rank}. {team}: 🏠 {households}").format(
+            rank=rank, team=clip(names[team_id]), households=t.number(households))
+        lines.append(line + (" " + t._("← your team") if team_id == mine.id else ""))
+    return "\n".join(lines)

@@ -1,0 +1,303 @@
+"""/mystats and /teamstats: a volunteer's and a team's figures today, this campaign, all time.
+
+A volunteer sees only their own figures and their team's totals, never other people's names
+or households. Admins see any team's totals. Each message stays short enough for a phone and
+for Zalo's 2,000 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from babel import Locale
+
+from bot.core.actions import Action, action
+from bot.core.campaigns import calendar as campaigns
+from bot.core.events import Button, Reply
+from bot.core.router import Context, Router
+from bot.core.shared.menus import menu_button
+from bot.core.shared.outcomes import OUTCOMES
+from bot.core.shared.roles import is_admin, is_volunteer
+from bot.core.shared.skills import SKILLS
+from bot.core.shared.text import fold
+from bot.i18n import N_, Translator
+from bot.storage import figures, teams
+from bot.storage.figures import EVER, Figures
+from bot.storage.teams import Team
+
+MY_STATS = "fig_me"  # my figures
+TEAM_STATS = "fig_team"  # my team's figures (admins outside a team: the pick list)
+ONE_TEAM = "fig_t"  # a team's figures by id: (team id,)
+TEAM_LIST = "fig_list"  # a page of the admins' pick list: (page,)
+
+MAX_MESSAGE = 2000  # Zalo's limit; a phone screen is happier with less anyway
+PAGE_SIZE = 8
+
+
+# English says 1st, 2nd, 3rd, 4th; CLDR tells which form a number takes in each language.
+_ORDINALS = {"one": N_("{n}st"), "two": N_("{n}nd"), "few": N_("{n}rd"), "other": N_("{n}th")}
+
+LiveFigures = Callable[[str, str], Awaitable[Figures]]  # (start, end) -> figures
+FrozenFigures = Callable[[str], Awaitable[Figures]]  # campaign key -> figures
+
+
+def ordinal(t: Translator, n: int) -> str:
+    """n as a rank in the user's language: 2nd, 3rd..."""
+    form = Locale.parse(t.locale).ordinal_form(n)
+    return t._(_ORDINALS.get(form, _ORDINALS["other"])).format(n=t.number(n))
+
+
+def figure_lines(t: Translator, found: Figures) -> list[str]:
+    """Households, people and visits, then each skill and outcome that is not zero."""
+    if found.visits == 0:
+        return [t._("No visits logged.")]
+    lines = [" · ".join([
+        t.ngettext("🏠 {count} household", "🏠 {count} households", found.households)
+        .format(count=t.number(found.households)),
+        t.ngettext("👥 {count} person", "👥 {count} people", found.people)
+        .format(count=t.number(found.people)),
+        t.ngettext("{count} visit", "{count} visits", found.visits)
+        .format(count=t.number(found.visits)),
+    ])]
+    for skill, (emoji, name) in SKILLS.items():
+        if found.skills[skill]:
+            lines.append(f"{emoji} {t._(name)}: {t.number(found.skills[skill])}")
+    for outcome, name in OUTCOMES.items():
+        if found.outcomes[outcome]:
+            lines.append(f"✅ {t._(name)}: {t.number(found.outcomes[outcome])}")
+    return lines
+
+
+def _campaign_heading(ctx: Context, shown: campaigns.Shown) -> list[str]:
+    t, campaign = ctx.t, shown.campaign
+    days = t._("{first} – {last}").format(first=t.date(campaign.first_day),
+                                          last=t.date(campaign.last_day))
+    if shown.ended:
+        state = t._("ended, figures frozen")
+    else:
+        day = (campaigns.today(ctx) - campaign.first_day).days + 1
+        total = (campaign.last_day - campaign.first_day).days + 1
+        state = t._("day {day} of {days}").format(day=t.number(day), days=t.number(total))
+    return [f"🚩 {campaign.name}", f"{days} · {state}"]
+
+
+async def _blocks(ctx: Context, heading: list[str], live: LiveFigures, frozen: FrozenFigures,
+                  campaign_extra: Callable[[campaigns.Shown, Figures], Awaitable[list[str]]]
+                  | None = None) -> list[str]:
+    """The heading, then today, the shown campaign and all time, one block each."""
+    t, tz = ctx.t, ctx.services.config.timezone
+    day = campaigns.today(ctx)
+    counted = t._("Households, people: first visits only. Skills, outcomes: every visit.")
+    blocks = ["\n".join([*heading, counted])]
+    today = await live(*campaigns.days_bounds(day, day, tz))
+    blocks.append("\n".join([t._("📅 Today, {date}").format(date=t.date(day)),
+                             *figure_lines(t, today)]))
+    shown = campaigns.shown(ctx)
+    if shown is not None:
+        found = await (frozen(shown.campaign.key) if shown.ended
+                       else live(shown.start, shown.end))
+        extra = await campaign_extra(shown, found) if campaign_extra else []
+        blocks.append("\n".join([*_campaign_heading(ctx, shown), *figure_lines(t, found),
+                                 *extra]))
+    else:
+        coming = campaigns.upcoming(ctx)
+        if coming is not None:
+            blocks.append(t._("🚩 Next campaign: {name}, from {date}.").format(
+                name=coming.name, date=t.date(coming.first_day)))
+    blocks.append("\n".join([t._("🗂 All time"), *figure_lines(t, await live(*EVER))]))
+    return blocks
+
+
+def _pack(ctx: Context, blocks: list[str], buttons: tuple[tuple[Button, ...], ...]
+          ) -> list[Reply]:
+    """As few messages as fit the limit, blocks kept whole; the buttons under the last."""
+    limit = min(MAX_MESSAGE, ctx.event.capabilities.max_text)
+    texts: list[str] = []
+    for block in blocks:
+        if texts and len(texts[-1]) + 2 + len(block) <= limit:
+            texts[-1] += "\n\n" + block
+        else:
+            texts.append(block)
+    return [Reply(text, buttons if i == len(texts) - 1 else (), edit=ctx.pressed and i == 0)
+            for i, text in enumerate(texts)]
+
+
+def _not_a_volunteer(ctx: Context) -> list[Reply]:
+    t = ctx.t
+    text = t._("Figures are for volunteers of a Community Digital Technology Team. If you are "
+               "one, join your team with /join and the code your team leader gave you.")
+    if is_admin(ctx):
+        text = t._("You are not in a team, so you have no figures of your own. Type "
+                   "/teamstats to see any team's figures.")
+    return [Reply(text, ((menu_button(t),),), edit=ctx.pressed)]
+
+
+async def my_stats(ctx: Context, _arg: str | Action) -> list[Reply]:
+    """The volunteer's own figures: today, this campaign, all time."""
+    if not is_volunteer(ctx):
+        return _not_a_volunteer(ctx)
+    await campaigns.ensure_frozen(ctx)
+    t = ctx.t
+    blocks = await _blocks(ctx, [t._("📊 Your figures")],
+                           partial(figures.of_volunteer, ctx.db, ctx.user.id),
+                           partial(_frozen_of_volunteer, ctx, ctx.user.id))
+    buttons = ((Button(t._("👥 My team's figures"), TEAM_STATS), menu_button(t)),)
+    return _pack(ctx, blocks, buttons)
+
+
+async def _frozen_of_volunteer(ctx: Context, volunteer_id: int, campaign: str) -> Figures:
+    return await figures.frozen_of_volunteer(ctx.db, campaign, volunteer_id)
+
+
+async def _frozen_of_team(ctx: Context, team_id: int, campaign: str) -> Figures:
+    return await figures.frozen_of_team(ctx.db, campaign, team_id)
+
+
+def _commune_name(ctx: Context, code: str) -> str:
+    commune = ctx.services.communes.get(code)
+    return commune.name if commune else code
+
+
+async def _target_and_rank(ctx: Context, team: Team, shown: campaigns.Shown, found: Figures
+                           ) -> list[str]:
+    """Progress against the campaign's target, and the team's rank in its commune."""
+    t, lines = ctx.t, []
+    target = shown.campaign.household_target
+    if target:
+        line = t.ngettext("🎯 {done} / {target} household", "🎯 {done} / {target} households",
+                          target).format(done=t.number(found.households),
+                                         target=t.number(target))
+        lines.append(line + (" ✓" if found.households >= target else ""))
+    if shown.ended:
+        counts = await figures.frozen_commune_households(
+            ctx.db, shown.campaign.key, team.commune_code, shown.end)
+    else:
+        counts = await figures.commune_households(ctx.db, team.commune_code, shown.start,
+                                                  shown.end)
+    if team.id in counts:  # a team created after the campaign ended took no part in it
+        mine = counts[team.id]
+        rank = 1 + sum(1 for households in counts.values() if households > mine)
+        lines.append(t.ngettext("🏆 {rank} of {count} team in {commune}",
+                                "🏆 {rank} of {count} teams in {commune}", len(counts)).format(
+            rank=ordinal(t, rank), count=t.number(len(counts)),
+            commune=_commune_name(ctx, team.commune_code)))
+    return lines
+
+
+async def show_team(ctx: Context, team: Team) -> list[Reply]:
+    """A team's totals (no names, no households): today, this campaign, all time, its rank."""
+    await campaigns.ensure_frozen(ctx)
+    t = ctx.t
+    heading = [t._("👥 Team “{team}”, {commune}").format(
+        team=team.name, commune=_commune_name(ctx, team.commune_code))]
+    blocks = await _blocks(ctx, heading, partial(figures.of_team, ctx.db, team.id),
+                           partial(_frozen_of_team, ctx, team.id),
+                           partial(_target_and_rank, ctx, team))
+    row: list[Button] = []
+    if is_volunteer(ctx):
+        row.append(Button(t._("📊 My figures"), MY_STATS))
+    if is_admin(ctx):
+        row.append(Button(t._("👥 Other teams"), action(TEAM_LIST, 1)))
+    return _pack(ctx, blocks, (tuple(row), (menu_button(t),)) if row else ((menu_button(t),),))
+
+
+async def team_stats(ctx: Context, args: str) -> list[Reply]:
+    """/teamstats: the user's team; admins: /teamstats CODE, or a list of teams to pick."""
+    t, code = ctx.t, args.strip()
+    own = ctx.membership.team if ctx.membership else None
+    if code and own and code.upper() == own.join_code:
+        return await show_team(ctx, own)
+    if not is_admin(ctx):
+        if own is None:
+            return _not_a_volunteer(ctx)
+        if code:
+            return [Reply(t._("You can see your own team's figures only. Type /teamstats "
+                              "alone to see them."), ((menu_button(t),),))]
+        return await show_team(ctx, own)
+    if not code:
+        return await show_team(ctx, own) if own else await team_list(ctx, 1)
+    team = await teams.by_code(ctx.db, code)
+    if team is not None:
+        return await show_team(ctx, team)
+    found = ctx.services.communes.find(code)
+    if len(found) == 1:
+        return await _commune_teams(ctx, found[0].code)
+    return [Reply(t._("No team has the join code {code}. Type /teamstats alone to choose a team "
+                      "from the list.").format(code=code[:40]), ((menu_button(t),),))]
+
+
+def _team_button(ctx: Context, team: Team) -> tuple[Button, ...]:
+    label = f"{team.name} · {_commune_name(ctx, team.commune_code)}"
+    return (Button(label, action(ONE_TEAM, team.id)),)
+
+
+async def _commune_teams(ctx: Context, commune_code: str) -> list[Reply]:
+    t, commune = ctx.t, _commune_name(ctx, commune_code)
+    found = sorted(await teams.in_commune(ctx.db, commune_code), key=lambda x: fold(x.name))
+    if not found:
+        return [Reply(t._("{commune} has no team yet.").format(commune=commune),
+                      ((menu_button(t),),))]
+    # A commune has a handful of teams; more than a screenful is cut rather than paged.
+    rows = [_team_button(ctx, team) for team in found[:PAGE_SIZE * 3]]
+    return [Reply(t._("Teams of {commune}: choose one.").format(commune=commune),
+                  (*rows, (menu_button(t),)))]
+
+
+async def team_list(ctx: Context, page: int) -> list[Reply]:
+    """One page of every team, by commune, for an admin to pick."""
+    t = ctx.t
+    found = await figures.all_teams(ctx.db)
+    if not found:
+        return [Reply(t._("No team has been created yet."), ((menu_button(t),),),
+                      edit=ctx.pressed)]
+    found.sort(key=lambda x: (fold(_commune_name(ctx, x.commune_code)), fold(x.name)))
+    pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 1), pages)
+    rows = [_team_button(ctx, team) for team in found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+    nav: list[Button] = []
+    if page > 1:
+        nav.append(Button(t._("◀ Previous"), action(TEAM_LIST, page - 1)))
+    if page < pages:
+        nav.append(Button(t._("Next ▶"), action(TEAM_LIST, page + 1)))
+    text = t._("Choose a team (page {page} of {pages}), or type /teamstats and its join "
+               "code:").format(page=t.number(page), pages=t.number(pages))
+    return [Reply(text, (*rows, *((tuple(nav),) if nav else ()), (menu_button(t),)),
+                  edit=ctx.pressed)]
+
+
+async def _pressed_team(ctx: Context, act: Action) -> list[Reply]:
+    """A team's figures from a button: re-checked, as buttons can be forged or forwarded."""
+    t, wanted = ctx.t, act.args[0]
+    own = ctx.membership.team if ctx.membership else None
+    if own is None and not is_admin(ctx):
+        return _not_a_volunteer(ctx)
+    # A database id: a forged 24-digit "id" would not fit SQLite's integers.
+    team = await teams.by_id(ctx.db, int(wanted)) if wanted.isdigit() and len(wanted) <= 12 \
+        else None
+    if team is not None and (is_admin(ctx) or (own is not None and own.id == team.id)):
+        return await show_team(ctx, team)
+    text = (t._("That team no longer exists.") if is_admin(ctx) else
+            t._("You can see your own team's figures only. Type /teamstats alone to see them."))
+    return [Reply(text, ((menu_button(t),),), edit=ctx.pressed)]
+
+
+async def _pressed_list(ctx: Context, act: Action) -> list[Reply]:
+    if not is_admin(ctx):
+        return await team_stats(ctx, "")
+    return await team_list(ctx, act.number(0))
+
+
+async def _pressed_team_stats(ctx: Context, _act: Action) -> list[Reply]:
+    return await team_stats(ctx, "")
+
+
+def register(router: Router) -> None:
+    """Add this feature's commands and buttons."""
+    router.command("mystats", N_("Your visit figures: today, this campaign, all time"), my_stats)
+    router.command("teamstats", N_("Your team's figures and its rank in the commune"),
+                   team_stats)
+    router.action(MY_STATS, my_stats)
+    router.action(TEAM_STATS, _pressed_team_stats)
+    router.action(ONE_TEAM, _pressed_team)
+    router.action(TEAM_LIST, _pressed_list)

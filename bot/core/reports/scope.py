@@ -1,0 +1,191 @@
+"""What a report covers: a campaign or a range of days, typed by the user or carried by a button.
+
+A button carries its scope as a short token, "c<n>" (the n-th campaign of the configuration)
+or "d<YYYYMMDD>-<YYYYMMDD>" (days, inclusive), which is parsed again like typed text: buttons
+can be forged, forwarded or pressed on an old message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.config import Campaign
+from bot.core.campaigns import calendar as campaigns
+from bot.core.router import Context
+from bot.core.shared.text import fold
+from bot.i18n import Translator
+from bot.storage.reports import Span
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond these a typed year is a typo, not a report
+
+# 2026-10-01, 2026/10/01, or the way Vietnamese write it: 01/10/2026, 1.10.2026, 01-10-2026.
+_DATE = re.compile(r"(?<!\d)(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+                   r"|(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}))(?!\d)")
+# What people put between two dates: "1/10/2026 - 10/10/2026", "từ ... đến ...".
+_LINKS = re.compile(r"^(?:[-–—~:,.]|to|from|until|den|tu|toi|ngay)$")
+_CAMPAIGN_TOKEN = re.compile(r"^c(\d{1,3})$")
+_DAYS_TOKEN = re.compile(r"^d(\d{8})-(\d{8})$")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The days a report covers and where their visits are read."""
+
+    token: str  # what a button carries to show the same scope again
+    first: date
+    last: date  # inclusive
+    span: Span
+    campaign: Campaign | None = None  # None for a range of days
+    ended: bool = False  # a campaign that has ended (its figures are frozen)
+
+    @property
+    def days(self) -> int:
+        """How many days the scope covers."""
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the user typed after a report command: days, and any other words (a commune)."""
+
+    first: date | None = None
+    last: date | None = None
+    rest: str = ""
+    problem: str = ""  # "" when it reads well; else why not (see problem_text)
+    culprit: str = ""  # the text at fault, shown back to the user
+
+
+def _to_date(match: re.Match[str]) -> date | None:
+    year, month, day = ((match.group(1), match.group(2), match.group(3)) if match.group(1)
+                        else (match.group(6), match.group(5), match.group(4)))
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def parse_typed(text: str) -> Typed:
+    """Dates and other words in text: one date is that day, two a range; at most two."""
+    found = list(_DATE.finditer(text))
+    rest = _DATE.sub(" ", text)
+    words = [w for w in rest.split() if not _LINKS.match(fold(w))]
+    rest = " ".join(words)
+    if not found:
+        return Typed(rest=rest)
+    if len(found) > 2:
+        return Typed(problem="too_many", culprit=text)
+    days = []
+    for match in found:
+        day = _to_date(match)
+        if day is None:
+            return Typed(problem="not_a_date", culprit=match.group(0))
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            return Typed(problem="years", culprit=match.group(0))
+        days.append(day)
+    first, last = days[0], days[-1]
+    if last < first:
+        return Typed(problem="order", culprit=text)
+    return Typed(first, last, rest)
+
+
+def problem_text(t: Translator, typed: Typed, command: str = "/stats") -> str:
+    """Why the typed days can't be used, and how to write them after command."""
+    example = t._("For example: {command} 2026-10-01 2026-10-10 (or 01/10/2026 "
+                  "10/10/2026).").format(command=command)
+    if not typed.problem:  # words where days were expected: how to write days
+        return example
+    if typed.problem == "order":
+        text = t._("The end of the range comes before its start. Put the first day first.")
+    elif typed.problem == "years":
+        text = t._("{date} is too far away: I report on days from {first} to {last}.").format(
+            date=typed.culprit[:40], first=FIRST_YEAR, last=LAST_YEAR)
+    elif typed.problem == "too_many":
+        text = t._("Please give one day, or two days: the first and the last.")
+    else:
+        text = t._("{date} is not a date I can read.").format(date=typed.culprit[:40])
+    return f"{text} {example}"
+
+
+def _span(first: date, last: date, ctx: Context, frozen: str | None = None) -> Span:
+    start, end = campaigns.days_bounds(first, last, ctx.services.config.timezone)
+    return Span(start, end, frozen)
+
+
+def days_scope(ctx: Context, first: date, last: date) -> Scope:
+    """A range of days, read from the live visits."""
+    return Scope(f"d{first:%Y%m%d}-{last:%Y%m%d}", first, last, _span(first, last, ctx))
+
+
+async def campaign_scope(ctx: Context, index: int) -> Scope:
+    """The configuration's index-th campaign; an ended one is read from its frozen copy."""
+    campaign = ctx.services.config.campaigns[index]
+    ended = campaign.last_day < campaigns.today(ctx)
+    if ended:
+        await campaigns.ensure_frozen(ctx)
+    return Scope(f"c{index}", campaign.first_day, campaign.last_day,
+                 _span(campaign.first_day, campaign.last_day, ctx,
+                       campaign.key if ended else None), campaign, ended)
+
+
+async def default_scope(ctx: Context) -> Scope | None:
+    """The running campaign, else the last one that ended; None before any has started."""
+    shown = campaigns.shown(ctx)
+    if shown is None:
+        return None
+    return await campaign_scope(ctx, ctx.services.config.campaigns.index(shown.campaign))
+
+
+async def from_token(ctx: Context, token: str) -> Scope | None:
+    """The scope a button carries, or None when it is malformed or no longer configured."""
+    match = _CAMPAIGN_TOKEN.match(token)
+    if match:
+        index = int(match.group(1))
+        if index < len(ctx.services.config.campaigns):
+            return await campaign_scope(ctx, index)
+        return None
+    match = _DAYS_TOKEN.match(token)
+    if not match:
+        return None
+    typed = parse_typed(f"{match.group(1)[:4]}-{match.group(1)[4:6]}-{match.group(1)[6:]} "
+                        f"{match.group(2)[:4]}-{match.group(2)[4:6]}-{match.group(2)[6:]}")
+    if typed.problem or typed.first is None or typed.last is None:
+        return None
+    return days_scope(ctx, typed.first, typed.last)
+
+
+def started_campaigns(ctx: Context) -> list[tuple[int, Campaign]]:
+    """Campaigns that have started, the most recent first, with their index."""
+    day = campaigns.today(ctx)
+    started = [(i, c) for i, c in enumerate(ctx.services.config.campaigns) if c.first_day <= day]
+    return sorted(started, key=lambda pair: (pair[1].first_day, pair[0]), reverse=True)
+
+
+def heading(ctx: Context, scope: Scope) -> list[str]:
+    """The campaign's name, days and state, or the range of days."""
+    t = ctx.t
+    days = t._("{first} – {last}").format(first=t.date(scope.first), last=t.date(scope.last))
+    if scope.campaign is None:
+        if scope.first == scope.last:
+            return [t._("📅 {date}").format(date=t.date(scope.first))]
+        return [t._("📅 {days}").format(days=days)]
+    today = campaigns.today(ctx)
+    if scope.ended:
+        state = t._("ended, figures frozen")
+    elif scope.first > today:
+        state = t._("not started yet")
+    else:
+        state = t._("day {day} of {days}").format(
+            day=t.number((today - scope.first).days + 1), days=t.number(scope.days))
+    return [f"🚩 {scope.campaign.name}", f"{days} · {state}"]
+
+
+def short_name(ctx: Context, scope: Scope) -> str:
+    """The campaign's name or the days, on one line (chart titles, captions)."""
+    t = ctx.t
+    if scope.campaign is not None:
+        return scope.campaign.name
+    if scope.first == scope.last:
+        return t.date(scope.first)
+    return t._("{first} – {last}").format(first=t.date(scope.first), last=t.date(scope.last))

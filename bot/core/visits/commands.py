@@ -1,0 +1,158 @@
+"""Logging a household visit: /visit (a guided form) and /myvisits (edit or delete them).
+
+The form's parts: visit_draft (the draft kept in the dialog state), visit_rules (what may be
+typed), visit_views (each step's question and buttons), visit_nav (moving between steps and
+the warning about earlier visits), visit_form (answers and buttons), visit_save (Confirm).
+"""
+
+from __future__ import annotations
+
+from bot.core.actions import Action, action
+from bot.core.campaigns import calendar as campaigns
+from bot.core.events import Button, Reply
+from bot.core.router import VOLUNTEERS, Context, Router
+from bot.core.shared.roles import is_volunteer
+from bot.core.visits.draft import FLOW, QUESTIONS, SUMMARY, Draft, new_token, open_draft, save
+from bot.core.visits.form import not_volunteer, on_button, on_text
+from bot.core.visits.nav import go
+from bot.core.visits.rules import EDIT_WINDOW, local_day, place_problem, tidy_place
+from bot.core.visits.save import MY_VISITS, NEW_VISIT, after_buttons, edit_refusal
+from bot.core.visits.views import VERB, press, view
+from bot.i18n import N_
+from bot.storage import visits
+from bot.storage.visits import Visit
+
+LATEST = 10
+
+
+async def start(ctx: Context, _arg: str | Action) -> list[Reply]:
+    """/visit: open the form, or offer to resume the one already open."""
+    if not is_volunteer(ctx):
+        return [not_volunteer(ctx)]
+    draft = open_draft(ctx)
+    if draft is not None:
+        return [_resume_offer(ctx, draft)]
+    return await go(ctx, Draft(token=new_token()), QUESTIONS[0])
+
+
+def _resume_offer(ctx: Context, draft: Draft) -> Reply:
+    t = ctx.t
+    text = t._("You have a visit form open. Continue where you stopped, or start over?")
+    rows = ((Button(t._("▶ Continue it"), press(draft, "resume")),),
+            (Button(t._("🔄 Start over"), press(draft, "restart")),))
+    return Reply(text, rows, edit=ctx.pressed)
+
+
+async def start_prefilled(ctx: Context, commune_code: str, hamlet: str, household: str
+                          ) -> list[Reply]:
+    """Open the /visit form with these fields filled in (from a finished help request)."""
+    if not is_volunteer(ctx):
+        return [not_volunteer(ctx)]
+    replaced = open_draft(ctx) is not None
+    draft = Draft(token=new_token())
+    commune = ctx.services.communes.get(commune_code)
+    draft.commune = commune.code if commune else None
+    # Only what passes the form's own checks is kept; the rest is asked for.
+    hamlet, household = tidy_place(hamlet), tidy_place(household)
+    draft.hamlet = hamlet if place_problem(hamlet) is None else None
+    draft.household = household if place_problem(household) is None else None
+    notice = ctx.t._("The visit form you had open was replaced by this one.") if replaced \
+        else None
+    return await go(ctx, draft, draft.first_missing() or SUMMARY, notice)
+
+
+async def my_visits(ctx: Context, _arg: str | Action) -> list[Reply]:
+    """/myvisits: the last ten visits, each with Edit (48 hours) and Delete."""
+    if not is_volunteer(ctx):
+        return [not_volunteer(ctx)]
+    t = ctx.t
+    latest = await visits.latest_of(ctx.db, ctx.user.id, LATEST)
+    if not latest:
+        return [Reply(t._("You have not logged any visits yet. Log one with /visit."),
+                      after_buttons(ctx), edit=ctx.pressed)]
+    lines = [t._("📋 Your last visits:"), ""]
+    rows: list[tuple[Button, ...]] = []
+    for visit in latest:
+        lines.append(_line(ctx, visit))
+        editable = ctx.now - visit.created_at <= EDIT_WINDOW
+        edit = Button(t._("✏️ Edit #{number}").format(number=visit.id) if editable
+                      else t._("🔒 #{number}: over 48 h").format(number=visit.id),
+                      action(MY_VISITS, "edit", visit.id))
+        rows.append((edit, Button(t._("🗑 Delete #{number}").format(number=visit.id),
+                                  action(MY_VISITS, "del", visit.id))))
+    rows += after_buttons(ctx)[1:]
+    return [Reply("\n".join(lines), tuple(rows), edit=ctx.pressed)]
+
+
+def _line(ctx: Context, visit: Visit) -> str:
+    t, record = ctx.t, visit.record
+    people = t.ngettext("{count} person", "{count} people", record.people).format(
+        count=t.number(record.people))
+    day = t.date(local_day(record.visited_at, ctx.services.config.timezone))
+    return f"#{visit.id} · {day} · {record.hamlet} · {record.household} · {people}"
+
+
+async def on_my_visit(ctx: Context, act: Action) -> list[Reply]:
+    """The buttons of /myvisits: list, edit, delete (asked first), delete confirmed."""
+    op, arg = act.args
+    if not is_volunteer(ctx):
+        return [not_volunteer(ctx)]
+    if op == "list":
+        return await my_visits(ctx, act)
+    visit = await visits.get(ctx.db, int(arg)) if arg.isdigit() and len(arg) <= 12 else None
+    if op == "edit":
+        return await _edit(ctx, visit)
+    if op in ("del", "delok"):
+        return await _delete(ctx, visit, op == "delok")
+    return await my_visits(ctx, act)
+
+
+async def _edit(ctx: Context, visit: Visit | None) -> list[Reply]:
+    t = ctx.t
+    refusal = edit_refusal(ctx, visit)
+    if refusal is not None or visit is None:
+        return [Reply(refusal or "", after_buttons(ctx), edit=ctx.pressed)]
+    draft = open_draft(ctx)
+    if draft is not None and draft.visit_id == visit.id:
+        return [await view(ctx, draft)]
+    if draft is not None:
+        text = t._("You have a visit form open. Finish it or cancel it first.")
+        rows = ((Button(t._("▶ Continue it"), press(draft, "resume")),),
+                (Button(t._("✖ Cancel it"), press(draft, "cancel")),))
+        return [Reply(text, rows, edit=ctx.pressed)]
+    draft = Draft.from_visit(visit)
+    await save(ctx, draft)
+    return [await view(ctx, draft)]
+
+
+async def _delete(ctx: Context, visit: Visit | None, confirmed: bool) -> list[Reply]:
+    t = ctx.t
+    if visit is None or visit.volunteer_id != ctx.user.id:
+        return [Reply(t._("I can't find that visit among yours."), after_buttons(ctx),
+                      edit=ctx.pressed)]
+    if visit.deleted_at is not None:
+        return [Reply(t._("Visit #{number} was deleted.").format(number=visit.id),
+                      after_buttons(ctx), edit=ctx.pressed)]
+    if not confirmed:
+        text = t._("Delete this visit? It will no longer count in the figures.") + "\n\n" \
+            + _line(ctx, visit)
+        rows = ((Button(t._("🗑 Yes, delete it"), action(MY_VISITS, "delok", visit.id)),
+                 Button(t._("Keep it"), action(MY_VISITS, "list", 0))),)
+        return [Reply(text, rows, edit=ctx.pressed)]
+    await campaigns.ensure_frozen(ctx)  # an ended campaign's figures keep this visit
+    if await visits.soft_delete(ctx.db, visit.id, ctx.user.id, ctx.now):
+        text = t._("Visit #{number} deleted.").format(number=visit.id)
+    else:
+        text = t._("Visit #{number} was deleted.").format(number=visit.id)
+    return [Reply(text, after_buttons(ctx), edit=ctx.pressed)]
+
+
+def register(router: Router) -> None:
+    """Add this feature's commands, buttons and flows."""
+    router.command("visit", N_("Log a household visit"), start, audience=VOLUNTEERS)
+    router.command("myvisits", N_("Your last visits, to edit or delete"), my_visits,
+                   audience=VOLUNTEERS)
+    router.action(VERB, on_button)
+    router.action(NEW_VISIT, start)
+    router.action(MY_VISITS, on_my_visit)
+    router.flow(FLOW, on_text)

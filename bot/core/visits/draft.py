@@ -1,0 +1,133 @@
+"""The /visit form's draft: what is filled in so far and which step is open, kept as JSON."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.core import dialogs as flows
+from bot.core.router import Context
+from bot.core.visits.rules import MAX_PEOPLE, household_key
+from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS, Visit
+
+FLOW = "visit"
+
+COMMUNE, HAMLET, HOUSEHOLD, PEOPLE = "commune", "hamlet", "household", "people"
+SKILLS, OUTCOMES, CONSENT, NOTE = "skills", "outcomes", "consent", "note"
+SUMMARY, DUPLICATE, DATE, EDIT = "summary", "duplicate", "date", "edit"
+# The questions, in order; the summary follows them. Back goes one question up.
+QUESTIONS = (COMMUNE, HAMLET, HOUSEHOLD, PEOPLE, SKILLS, OUTCOMES, CONSENT, NOTE)
+STEPS = (*QUESTIONS, SUMMARY, DUPLICATE, DATE, EDIT)
+# Steps answered by typing: typed numbers go to the form, not to the numbered options.
+TYPED = frozenset({HAMLET, HOUSEHOLD, PEOPLE, NOTE})
+# Steps that ask for the household; once they are answered, duplicates are looked for.
+PLACE = (COMMUNE, HAMLET, HOUSEHOLD)
+
+_TOKEN_CHARS = string.ascii_lowercase + string.digits
+
+
+def new_token() -> str:
+    """A random draft id: 12 characters, about 62 bits, safe in a button payload."""
+    return "".join(secrets.choice(_TOKEN_CHARS) for _ in range(12))
+
+
+@dataclass
+class Draft:
+    """One visit being logged (or a saved one being edited)."""
+
+    token: str  # the draft id: in every button of this form, and saved with the visit
+    step: str = COMMUNE
+    visit_id: int | None = None  # the saved visit being edited, if any
+    commune: str | None = None
+    hamlet: str | None = None
+    household: str | None = None
+    people: int | None = None
+    skills: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    consent: bool = False
+    note: str | None = None
+    day: str | None = None  # an ISO day chosen with "Change date"; None: the day of Confirm
+    visited_at: str | None = None  # an edited visit's saved time, kept unless the day changes
+    follow_up_of: int | None = None
+    checked_key: str | None = None  # the household last checked for earlier visits
+    duplicate_of: int | None = None  # the earlier visit the warning is about
+    after_duplicate: str = PEOPLE  # where the form goes once the warning is answered
+    to_summary: bool = False  # a field picked from the summary's Edit: go back there after
+    choices: list[str] = field(default_factory=list)  # commune codes offered
+    recent: list[str] = field(default_factory=list)  # hamlets offered as buttons
+
+    @property
+    def key(self) -> str | None:
+        """The household key, once commune, hamlet and household are all filled in."""
+        if self.commune and self.hamlet and self.household:
+            return household_key(self.commune, self.hamlet, self.household)
+        return None
+
+    def first_missing(self) -> str | None:
+        """The first question without a usable answer, if any."""
+        answered = {
+            COMMUNE: bool(self.commune), HAMLET: bool(self.hamlet),
+            HOUSEHOLD: bool(self.household), PEOPLE: self.people is not None,
+            SKILLS: bool(self.skills), OUTCOMES: True, CONSENT: self.consent, NOTE: True,
+        }
+        return next((step for step in QUESTIONS if not answered[step]), None)
+
+    def to_state(self) -> dict[str, Any]:
+        """The dialog state storing this draft."""
+        return {"flow": FLOW, "free_text": self.step in TYPED, "draft": asdict(self)}
+
+    @classmethod
+    def from_visit(cls, visit: Visit) -> Draft:
+        """A draft holding a saved visit, opened at its summary for editing."""
+        record = visit.record
+        return cls(
+            token=new_token(), step=SUMMARY, visit_id=visit.id, commune=record.commune_code,
+            hamlet=record.hamlet, household=record.household, people=record.people,
+            skills=[k for k in SKILL_KEYS if k in record.skills],
+            outcomes=[k for k in OUTCOME_KEYS if k in record.outcomes], consent=True,
+            note=record.note, visited_at=record.visited_at.isoformat(),
+            follow_up_of=record.follow_up_of, checked_key=record.household_key)
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Draft | None:
+        """The draft in a dialog state; None when it holds no well-formed visit draft."""
+        raw = state.get("draft") if state.get("flow") == FLOW else None
+        if not isinstance(raw, dict) or not isinstance(raw.get("token"), str):
+            return None
+        draft = cls(token=raw["token"])
+        for name, default in asdict(draft).items():
+            value = raw.get(name, default)
+            if name != "token" and _fits(value, default, name):
+                setattr(draft, name, value)
+        draft.skills = [k for k in SKILL_KEYS if k in draft.skills]
+        draft.outcomes = [k for k in OUTCOME_KEYS if k in draft.outcomes]
+        if draft.step not in STEPS:
+            draft.step = draft.first_missing() or SUMMARY
+        if draft.after_duplicate not in STEPS or draft.after_duplicate == DUPLICATE:
+            draft.after_duplicate = PEOPLE
+        if draft.people is not None and not 1 <= draft.people <= MAX_PEOPLE:
+            draft.people = None
+        return draft
+
+
+def _fits(value: Any, default: Any, name: str) -> bool:
+    """Whether a stored value has the type its field expects (state may be old or damaged)."""
+    if name in {"visit_id", "people", "follow_up_of", "duplicate_of"}:
+        return value is None or (isinstance(value, int) and not isinstance(value, bool))
+    if name in {"commune", "hamlet", "household", "note", "day", "visited_at", "checked_key"}:
+        return value is None or isinstance(value, str)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, type(default))
+
+
+def open_draft(ctx: Context) -> Draft | None:
+    """The user's open visit draft, if any."""
+    return Draft.from_state(ctx.state)
+
+
+async def save(ctx: Context, draft: Draft) -> None:
+    """Store the draft in the database (it survives restarts)."""
+    await flows.save(ctx, draft.to_state())

@@ -1,0 +1,262 @@
+"""Answers to the /visit form: typed text and the buttons of each step, checked every time."""
+
+from __future__ import annotations
+
+from bot.core import dialogs as flows
+from bot.core.actions import Action
+from bot.core.events import Button, Reply
+from bot.core.router import Context
+from bot.core.shared.outcomes import OUTCOMES as OUTCOME_LABELS
+from bot.core.shared.roles import is_volunteer
+from bot.core.shared.text import normalize
+from bot.core.visits.draft import (
+    COMMUNE,
+    CONSENT,
+    DATE,
+    DUPLICATE,
+    EDIT,
+    HAMLET,
+    HOUSEHOLD,
+    NOTE,
+    OUTCOMES,
+    PEOPLE,
+    SKILLS,
+    STEPS,
+    SUMMARY,
+    Draft,
+    new_token,
+    open_draft,
+)
+from bot.core.visits.nav import answered, back, follow_up, go
+from bot.core.visits.rules import (
+    MAX_NOTE,
+    MAX_PEOPLE,
+    MAX_PLACE,
+    Problem,
+    allowed_days,
+    note_problem,
+    parse_people,
+    place_problem,
+    tidy_place,
+)
+from bot.core.visits.save import NEW_VISIT, already_saved, confirm
+from bot.core.visits.views import FIELDS, view
+from bot.storage import visits
+from bot.storage.visits import SKILL_KEYS
+
+# Which step each button operation belongs to; from any other step it is out of date.
+_OPERATION_STEPS: dict[str, tuple[str, ...]] = {
+    "com": (COMMUNE,), "ham": (HAMLET,), "keep": (HAMLET, HOUSEHOLD, NOTE),
+    "ppl": (PEOPLE,), "sk": (SKILLS,), "sdone": (SKILLS,), "oc": (OUTCOMES,),
+    "odone": (OUTCOMES,), "yes": (CONSENT,), "no": (CONSENT,), "skip": (NOTE,),
+    "follow": (DUPLICATE,), "confirm": (SUMMARY,), "edit": (SUMMARY,), "date": (SUMMARY,),
+    "field": (EDIT,), "day": (DATE,), "resume": STEPS, "restart": STEPS,
+}
+
+
+def not_volunteer(ctx: Context) -> Reply:
+    """The answer to someone outside the teams trying to log a visit."""
+    return Reply(ctx.t._("Only volunteers of a community digital technology team log visits. "
+                         "Join your team with /join and its code."))
+
+
+def closed(ctx: Context, saved: int | None = None) -> Reply:
+    """The answer to a button of a form that is no longer open."""
+    t = ctx.t
+    if saved is not None:
+        text = t._("This form is already closed: the visit was saved as #{number}.").format(
+            number=saved)
+    else:
+        text = t._("This form is already closed, so that button changes nothing. Type /visit "
+                   "to log a visit.")
+    return Reply(text, ((Button(t._("➕ Log a visit"), NEW_VISIT),),), edit=ctx.pressed)
+
+
+async def cancel(ctx: Context, draft: Draft) -> list[Reply]:
+    """Drop the draft: nothing is saved."""
+    await flows.close(ctx)
+    text = (ctx.t._("Cancelled. Visit #{number} was not changed.").format(number=draft.visit_id)
+            if draft.visit_id else ctx.t._("Cancelled. Nothing was saved."))
+    return [Reply(text, ((Button(ctx.t._("➕ Log a visit"), NEW_VISIT),),), edit=ctx.pressed)]
+
+
+async def on_text(ctx: Context, text: str) -> list[Reply]:
+    """Typed text while the form is open: the answer to its open step."""
+    draft = open_draft(ctx)
+    if draft is None:
+        await flows.close(ctx)
+        return [closed(ctx)]
+    if not is_volunteer(ctx):
+        await flows.close(ctx)
+        return [not_volunteer(ctx)]
+    text = normalize(text)
+    t = ctx.t
+    if draft.step == COMMUNE:
+        return await _commune_typed(ctx, draft, text)
+    if draft.step in (HAMLET, HOUSEHOLD):
+        value = tidy_place(text)
+        problem = place_problem(value)
+        if problem is not None:
+            return [await view(ctx, draft, _refusal(ctx, problem, MAX_PLACE, len(value)))]
+        if draft.step == HAMLET:
+            draft.hamlet = value
+        else:
+            draft.household = value
+        return await answered(ctx, draft)
+    if draft.step == PEOPLE:
+        return await _people(ctx, draft, parse_people(text))
+    if draft.step == NOTE:
+        problem = note_problem(text)
+        if problem is not None:
+            return [await view(ctx, draft, _refusal(ctx, problem, MAX_NOTE, len(text)))]
+        draft.note = text
+        return await answered(ctx, draft)
+    return [await view(ctx, draft, t._("Please answer with the buttons below."))]
+
+
+def _refusal(ctx: Context, problem: Problem, limit: int, length: int) -> str:
+    t = ctx.t
+    if problem is Problem.ID_NUMBER:
+        return t._("That looks like an ID number (9 or 12 digits). We never store ID numbers: "
+                   "the law on personal data protection (Law 91/2025) asks us to keep only what "
+                   "is needed. Please type something else.")
+    if problem is Problem.TOO_LONG:
+        return t._("That is {length} characters; the limit is {limit}. Please make it "
+                   "shorter.").format(length=t.number(length), limit=t.number(limit))
+    if problem is Problem.NO_WORDS:
+        return t._("Please use words or numbers, not only emoji or signs.")
+    return t._("That was empty. Please type an answer.")
+
+
+async def _commune_typed(ctx: Context, draft: Draft, text: str) -> list[Reply]:
+    t = ctx.t
+    found = ctx.services.communes.find(text)
+    if not found:
+        draft.choices = []
+        await flows.save(ctx, draft.to_state())
+        return [await view(ctx, draft, t._("No commune of {province} matches “{text}”. Type "
+                                           "the name again, or press a button.").format(
+            province=ctx.services.communes.province, text=text[:60]))]
+    if len(found) > 1:
+        draft.choices = [c.code for c in found[:6]]
+        await flows.save(ctx, draft.to_state())
+        return [await view(ctx, draft, t._("Several communes match “{text}”. Choose one, or "
+                                           "type the name again:").format(text=text[:60]))]
+    return await _set_commune(ctx, draft, found[0].code)
+
+
+async def _set_commune(ctx: Context, draft: Draft, code: str) -> list[Reply]:
+    if ctx.services.communes.get(code) is None:
+        return [await view(ctx, draft)]
+    draft.commune, draft.choices = code, []
+    return await answered(ctx, draft)
+
+
+async def _people(ctx: Context, draft: Draft, count: int | None) -> list[Reply]:
+    t = ctx.t
+    if count is None:
+        notice = t._("Please type a number, for example 3.")
+    elif count < 1:
+        notice = t._("At least one person must have been guided. Please type the number.")
+    elif count > MAX_PEOPLE:
+        notice = t._("{count} is more than {limit}: a household visit rarely guides that many "
+                     "people, so this is probably a typing slip. Please check the number; for "
+                     "a larger group, log each household on its own.").format(
+            count=t.number(count), limit=t.number(MAX_PEOPLE))
+    else:
+        draft.people = count
+        return await answered(ctx, draft)
+    return [await view(ctx, draft, notice)]
+
+
+async def on_button(ctx: Context, act: Action) -> list[Reply]:
+    """A button of the form: valid only for the form it was shown in, at its step."""
+    token, op, arg = act.args
+    draft = open_draft(ctx)
+    if draft is None or draft.token != token:
+        saved = await visits.saved_from(ctx.db, token)
+        return [already_saved(ctx, saved) if saved and op == "confirm" else closed(ctx, saved)]
+    if not is_volunteer(ctx):
+        await flows.close(ctx)
+        return [not_volunteer(ctx)]
+    if op == "cancel":
+        return await cancel(ctx, draft)
+    if op == "back":
+        return await back(ctx, draft) if arg == draft.step else [await view(ctx, draft)]
+    if draft.step not in _OPERATION_STEPS.get(op, ()):
+        return [await view(ctx, draft)]  # a button of an earlier step: show where we are
+    if op == "resume":
+        return [await view(ctx, draft)]
+    if op == "restart":
+        return await go(ctx, Draft(token=new_token()), COMMUNE)
+    return await _choose(ctx, draft, op, arg)
+
+
+async def _choose(ctx: Context, draft: Draft, op: str, arg: str) -> list[Reply]:
+    t = ctx.t
+    if op == "com":
+        return await _set_commune(ctx, draft, arg)
+    if op == "keep":
+        return await answered(ctx, draft) if _filled(draft) else [await view(ctx, draft)]
+    if op == "ham":
+        if arg.isdigit() and int(arg) < len(draft.recent):
+            draft.hamlet = draft.recent[int(arg)]
+            return await answered(ctx, draft)
+        return [await view(ctx, draft)]
+    if op == "ppl":
+        return await _people(ctx, draft, int(arg) if arg.isdigit() and len(arg) < 4 else None)
+    if op in ("sk", "oc"):
+        return await _toggle(ctx, draft, op, arg)
+    if op == "sdone":
+        if not draft.skills:
+            return [await view(ctx, draft, t._("Choose at least one skill, then press Done."))]
+        return await answered(ctx, draft)
+    if op in ("odone", "skip"):
+        if op == "skip":
+            draft.note = None
+        return await answered(ctx, draft)
+    if op == "yes":
+        draft.consent = True
+        return await answered(ctx, draft)
+    if op == "no":
+        await flows.close(ctx)
+        if draft.visit_id is not None:
+            return [Reply(t._("Nothing was changed. If the household no longer agrees to be "
+                              "recorded, delete visit #{number} in /myvisits.").format(
+                number=draft.visit_id), edit=ctx.pressed)]
+        return [Reply(t._("Thank you for asking them. Without the household's agreement nothing "
+                          "is recorded: the form is closed and nothing was saved."),
+                      edit=ctx.pressed)]
+    if op == "follow":
+        return await follow_up(ctx, draft)
+    if op == "confirm":
+        return await confirm(ctx, draft)
+    if op in ("edit", "date"):
+        return await go(ctx, draft, EDIT if op == "edit" else DATE)
+    if op == "field" and arg in FIELDS:
+        draft.to_summary = True
+        return await go(ctx, draft, arg)
+    if op == "day" and arg.isdigit() and int(arg) < len(
+            days := allowed_days(ctx.event.sent_at, ctx.services.config.timezone)):
+        keep_confirm_time = int(arg) == 0 and draft.visit_id is None
+        draft.day = None if keep_confirm_time else days[int(arg)].isoformat()
+        return await go(ctx, draft, SUMMARY)
+    return [await view(ctx, draft)]
+
+
+def _filled(draft: Draft) -> bool:
+    return bool({HAMLET: draft.hamlet, HOUSEHOLD: draft.household, NOTE: draft.note}.get(
+        draft.step))
+
+
+async def _toggle(ctx: Context, draft: Draft, op: str, key: str) -> list[Reply]:
+    chosen, known = (draft.skills, SKILL_KEYS) if op == "sk" else (draft.outcomes,
+                                                                 tuple(OUTCOME_LABELS))
+    if key in known:
+        if key in chosen:
+            chosen.remove(key)
+        else:
+            chosen.append(key)
+        chosen.sort(key=known.index)
+        await flows.save(ctx, draft.to_state())
+    return [await view(ctx, draft)]
