@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes import FakeBotApi
+from tests.fakes.telegram import FakeBotApi
 
 Buttons = list[tuple[str, str]]  # (label, callback data)
 ANSWER_TIMEOUT = 30.0  # s; an update not reported by then counts as a timeout

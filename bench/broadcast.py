@@ -16,7 +16,7 @@ Three measures, printed as one table (nothing is asserted):
 
 The engine is the real one: BroadcastWorker (bot/channels/telegram/broadcaster.py) with a real
 PTB Bot on the aiohttp transport, a real SQLite database on disk (synchronous=FULL). The fake
-Bot API (tests/fakes.py) runs in a process of its own so its CPU never counts against the
+Bot API (tests/fakes/telegram.py) runs in a process of its own so its CPU never counts against the
 engine. --profile adds a cProfile of the paid run's event loop thread: its time by component
 (PTB, aiohttp, asyncio, aiosqlite, the bot, idle), then its top functions (the profiler slows
 the run down by about a third).
@@ -76,7 +76,7 @@ def busiest_second(times: list[float]) -> int:
 async def serve_fake(limit: int | None) -> None:
     """Child process: run the fake Bot API; print its port; answer each "report" line with what
     it saw of the broadcast's sends since the last report (JSON), until stdin closes."""
-    from tests.fakes import FakeBotApi
+    from tests.fakes.telegram import FakeBotApi
 
     async with FakeBotApi(send_rate_limit=limit) as api:
         print(api.port, flush=True)

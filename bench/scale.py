@@ -53,8 +53,8 @@ from bot.storage import privacy, progress, reports, summaries, users, visits  # 
 from bot.storage.db import Database, open_database  # noqa: E402
 from bot.storage.reports import Span  # noqa: E402
 from tests.factories import TOKEN, Chat  # noqa: E402
-from tests.fakes import FakeBotApi  # noqa: E402
-from tests.telegram_harness import tap  # noqa: E402
+from tests.fakes.harness import tap  # noqa: E402
+from tests.fakes.telegram import FakeBotApi  # noqa: E402
 
 ADMIN = 990_000_001  # a Telegram user id made admin for the benchmark
 DURING = datetime(2026, 10, 8, 5, tzinfo=UTC)  # day 8 of the campaign: most visits are in

@@ -17,7 +17,7 @@ from bot.core.lessons.catalog import Lesson, load_catalog
 from bot.storage import progress, teams, users
 from bot.storage.db import open_database
 from tests.factories import ROOT
-from tests.fakes import FakeBotApi
+from tests.fakes.telegram import FakeBotApi
 
 CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
 LESSON: Lesson = CATALOG.lessons["vneid-level2"]  # a citizens' lesson with 8 steps

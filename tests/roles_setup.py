@@ -1,7 +1,7 @@
 """A small province with one user of every role, built once and copied for each test.
 
-The authorization matrix (tests/test_authorization.py) and the role fuzzer
-(tests/test_fuzz_roles.py) both need a database where every action has something to act on:
+The authorization matrix (tests/core/test_authorization.py) and the role fuzzer
+(tests/core/test_fuzz_roles.py) both need a database where every action has something to act on:
 two teams, a leader and volunteers, visits, help requests (open and taken), a scheduled
 broadcast with its deliveries, audit entries, and a volunteer who has deleted their data.
 Building it through the core takes about a second, so it is built once into a template file;

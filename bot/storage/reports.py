@@ -7,7 +7,8 @@ visits never. At a province's scale (a million visits) summing the visits takes 
 periods of whole UTC hours (local days in Vietnam are) are read from the summaries v006's
 triggers keep exact (bot/storage/summaries.py), and an ended campaign's figures are summed
 once from its frozen visits; other periods read the visits through their indexes (*_SQL;
-tests/test_reports.py and tests/test_query_plans.py check that every query walks one).
+tests/core/reports/test_reports.py and tests/storage/test_query_plans.py check that every
+query walks one).
 Every read goes through the database's read-only connection, so a report never holds up
 anyone's writes.
 """
