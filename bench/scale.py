@@ -40,11 +40,11 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import province  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
+from bot.core.context import Context  # noqa: E402
 from bot.core.exports import run as report  # noqa: E402
 from bot.core.exports.tables import Setting  # noqa: E402
 from bot.core.reports import stats as core_reports  # noqa: E402
 from bot.core.reports.learning import Learning, skill_lessons  # noqa: E402
-from bot.core.router import Context  # noqa: E402
 from bot.core.service import Core  # noqa: E402
 from bot.core.shared.dates import DayRange  # noqa: E402
 from bot.core.shared.skills import SKILLS  # noqa: E402

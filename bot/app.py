@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.core.context import Services
 from bot.core.lessons.catalog import Catalog, load_catalog
 from bot.core.lessons.search import SearchIndex
-from bot.core.router import Services
 from bot.core.service import Core, build_router
 from bot.core.shared.communes import Communes
 from bot.core.shared.skills import SKILLS, TRACKS

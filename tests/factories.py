@@ -133,3 +133,8 @@ def write_config(tmp_path: Path, rate: int, paid: bool) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def payload_of(verb: str, *args: str | int) -> str:
+    """A button payload as a client sends it back: the verb's wire name and its arguments."""
+    return ":".join((verb, *(str(a) for a in args)))

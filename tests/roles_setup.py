@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import open_app
+from bot.core.context import Services
 from bot.core.events import Reply
-from bot.core.router import Services
 from bot.core.service import Core
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database

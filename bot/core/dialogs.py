@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.router import Context
+from bot.core.context import Context
 from bot.storage import dialogs
 
 

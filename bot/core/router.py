@@ -1,73 +1,34 @@
-"""Routing inside the core: commands and button verbs, registered by feature modules."""
+"""Routing inside the core: commands, button verbs and form steps, registered by features."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 
-from bot.config import Config
-from bot.core.actions import Action
-from bot.core.campaigns.freezer import Freezer
-from bot.core.events import Incoming, Reply
-from bot.core.lessons.catalog import Catalog
-from bot.core.lessons.search import SearchIndex
-from bot.core.shared.communes import Communes
-from bot.i18n import Translations, Translator
-from bot.storage.db import Database
-from bot.storage.teams import Membership
-from bot.storage.users import User
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.payloads import Action, Verb, parse
 
 
-@dataclass(frozen=True)
-class Services:
-    """What the core's features work with; built once by the composition root."""
+class Audience(StrEnum):
+    """Who sees a command listed in /help and the client's menu."""
 
-    config: Config
-    db: Database
-    catalog: Catalog
-    translations: Translations
-    router: Router
-    search: SearchIndex
-    communes: Communes
-    freezer: Freezer = field(default_factory=Freezer)  # ended campaigns' copies, one at a time
+    EVERYONE = "everyone"
+    VOLUNTEERS = "volunteers"
+    ADMINS = "admins"
 
 
-@dataclass(frozen=True)
-class Context:
-    """One event being handled: who sent it, in which language, and the services."""
-
-    event: Incoming
-    user: User
-    t: Translator
-    now: datetime
-    services: Services
-    membership: Membership | None = None  # the user's team and role, if they joined one
-    state: dict[str, Any] = field(default_factory=dict)  # the open flow and its draft
-
-    @property
-    def db(self) -> Database:
-        """The database."""
-        return self.services.db
-
-    @property
-    def catalog(self) -> Catalog:
-        """The lesson catalog."""
-        return self.services.catalog
-
-    @property
-    def pressed(self) -> bool:
-        """True when the user pressed a button (so the view can replace that message)."""
-        return self.event.kind.value == "action"
-
-
-EVERYONE, VOLUNTEERS, ADMINS = "everyone", "volunteers", "admins"
+EVERYONE, VOLUNTEERS, ADMINS = Audience.EVERYONE, Audience.VOLUNTEERS, Audience.ADMINS
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
 FlowHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 PhotoHandler = Callable[[Context], Awaitable[list[Reply]]]
+
+
+class RegistrationError(ValueError):
+    """Two features claimed the same name: a programming error found at start."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +39,7 @@ class Command:
     description: str
     handler: CommandHandler
     listed: bool = True  # shown in /help and the client's command menu
-    audience: str = EVERYONE  # who sees it listed: everyone, volunteers, or admins
+    audience: Audience = EVERYONE  # who sees it listed
 
 
 class Router:
@@ -86,31 +47,44 @@ class Router:
 
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
-        self.actions: dict[str, ActionHandler] = {}
+        self.verbs: dict[str, Verb] = {}
+        self.actions: dict[Verb, ActionHandler] = {}
         self.flows: dict[str, FlowHandler] = {}
         self.photo_flows: dict[str, PhotoHandler] = {}
 
     def command(self, name: str, description: str, handler: CommandHandler,
-                listed: bool = True, audience: str = EVERYONE) -> None:
+                listed: bool = True, audience: Audience = EVERYONE) -> None:
         """Register /name; audience only decides where it is listed, handlers check roles."""
-        assert name not in self.commands, name
-        assert audience in (EVERYONE, VOLUNTEERS, ADMINS), audience
-        self.commands[name] = Command(name, description, handler, listed, audience)
+        _claim(self.commands, name)
+        self.commands[name] = Command(name, description, handler, listed, Audience(audience))
 
-    def action(self, verb: str, handler: ActionHandler) -> None:
-        """Register the handler of button payloads starting with verb."""
-        assert verb not in self.actions, verb
+    def action(self, verb: Verb | str, handler: ActionHandler) -> None:
+        """Register the handler of the buttons of verb."""
+        if isinstance(verb, str):  # TEMPORARY: a verb still in bot/core/actions.py
+            from bot.core.actions import legacy_verb
+            verb = legacy_verb(verb)
+        _claim(self.verbs, verb.name)
+        self.verbs[verb.name] = verb
         self.actions[verb] = handler
 
     def flow(self, name: str, handler: FlowHandler, on_photo: PhotoHandler | None = None
              ) -> None:
         """Register the handler of text typed while the dialog state's "flow" is name (and of
         photos sent then, for the flows that take one)."""
-        assert name not in self.flows, name
+        _claim(self.flows, name)
         self.flows[name] = handler
         if on_photo is not None:
             self.photo_flows[name] = on_photo
 
+    def parse(self, payload: str) -> Action | None:
+        """The registered action in payload, or None when it is malformed or unknown."""
+        return parse(payload, self.verbs)
+
     def listed_commands(self, audiences: tuple[str, ...] = (EVERYONE,)) -> list[Command]:
         """Commands to show these audiences in /help and the client's menu, in order."""
         return [c for c in self.commands.values() if c.listed and c.audience in audiences]
+
+
+def _claim(taken: Mapping[str, object], name: str) -> None:
+    if name in taken:
+        raise RegistrationError(f"{name!r} is registered twice")

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.core import actions
 from bot.core.broadcasts import commands as broadcasts
+from bot.core.context import Context, Services
 from bot.core.events import EventKind, Incoming, Reply
 from bot.core.exports import form as exports
 from bot.core.help import requests as help_requests
@@ -19,7 +19,7 @@ from bot.core.lessons import progress as my_progress
 from bot.core.privacy import commands as privacy
 from bot.core.reports import figures
 from bot.core.reports import stats as reports
-from bot.core.router import Context, Router, Services
+from bot.core.router import Router
 from bot.core.shared import menus
 from bot.core.shared.text import fold, is_number, normalize
 from bot.core.teams import admin as team_admin
@@ -145,7 +145,7 @@ class Core:
         return await command.handler(ctx, args)
 
     async def _run_action(self, ctx: Context, payload: str) -> list[Reply]:
-        act = actions.parse(payload)
+        act = self.router.parse(payload)
         handler = self.router.actions.get(act.verb) if act else None
         if act is None or handler is None:
             log.info("unknown button payload %r from user %s", payload[:80], ctx.user.id)

@@ -31,7 +31,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.base import TELEGRAM, TEXT_ONLY
-from bot.core.actions import SHAPES
 from bot.core.events import Reply
 from bot.core.service import build_router
 from bot.storage import teams
@@ -76,8 +75,9 @@ _ARG_OF_KIND = {
     "i": st.one_of(st.integers(0, 12).map(str), st.sampled_from(["17329", "17254",
                                                                  "999999999999"])),
 }
-_VERB_WITH_ARGS = st.sampled_from(sorted(SHAPES)).flatmap(
-    lambda verb: st.tuples(*(_ARG_OF_KIND[kind] for kind in SHAPES[verb])).map(
+_VERBS = build_router().verbs
+_VERB_WITH_ARGS = st.sampled_from(sorted(_VERBS)).flatmap(
+    lambda verb: st.tuples(*(_ARG_OF_KIND[kind] for kind in _VERBS[verb].shape)).map(
         lambda args: ":".join((verb, *args))))
 
 

@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import open_app
-from bot.core.actions import SHAPES, action, parse
+from bot.core.service import build_router
 from bot.core.shared.text import fold, normalize
 from tests.factories import Chat, make_config
 
+ROUTER = build_router()
+VERBS = ROUTER.verbs
 VIETNAMESE = ("aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệ"
               "ìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
 
@@ -36,17 +38,17 @@ def test_normalize_is_idempotent_and_never_grows_white_space(text: str) -> None:
 
 @given(st.text(max_size=100))
 def test_any_payload_parses_or_is_refused_without_raising(payload: str) -> None:
-    parsed = parse(payload)
+    parsed = ROUTER.parse(payload)
     if parsed is not None:
-        assert parsed.verb in SHAPES and parse(parsed.encode()) == parsed
+        assert parsed.verb.name in VERBS and ROUTER.parse(parsed.encode()) == parsed
 
 
-@given(st.sampled_from(sorted(SHAPES)), st.integers(0, 999), st.integers(0, 999))
+@given(st.sampled_from(sorted(VERBS)), st.integers(0, 999), st.integers(0, 999))
 def test_well_formed_payloads_round_trip(verb: str, first: int, second: int) -> None:
     args = [("lesson-id" if kind == "id" else first if i == 1 else second)
-            for i, kind in enumerate(SHAPES[verb])]
-    parsed = parse(action(verb, *args))
-    assert parsed is not None and parsed.verb == verb
+            for i, kind in enumerate(VERBS[verb].shape)]
+    parsed = ROUTER.parse(VERBS[verb](*args))
+    assert parsed is not None and parsed.verb.name == verb
 
 
 hostile_text = st.one_of(

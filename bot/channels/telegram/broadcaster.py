@@ -31,8 +31,8 @@ from bot.core.broadcasts.pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcasts.record import OutcomeRecorder
 from bot.core.broadcasts.schedule import in_quiet_hours
 from bot.core.broadcasts.views import final_text, progress_text, stop_button
+from bot.core.context import Services
 from bot.core.events import Reply
-from bot.core.router import Services
 from bot.core.service import utc_now
 from bot.storage import broadcasts as store
 from bot.storage.broadcasts import Broadcast, Counts, Outcome, Recipient

@@ -23,8 +23,8 @@ from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import call, keyboard
 from bot.core.broadcasts.pacing import Pacer
 from bot.core.campaigns.calendar import start_freezing
+from bot.core.context import Services
 from bot.core.help.notify import escalate_overdue
-from bot.core.router import Services
 from bot.core.service import utc_now
 from bot.core.shared import outbox
 from bot.storage import outbox as store

@@ -7,8 +7,9 @@ from __future__ import annotations
 from bot.core.actions import Action, action
 from bot.core.broadcasts import form as broadcast_flow
 from bot.core.broadcasts.views import STOP, counts_line, list_entry, stop_button
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import ADMINS, Context, Router
+from bot.core.router import ADMINS, Router
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import is_number

@@ -14,8 +14,8 @@ from bot.core.actions import Action, action
 from bot.core.broadcasts.photo import MAX_CAPTION, photo_problem
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end, quiet_label
 from bot.core.broadcasts.views import AUDIENCE_NAMES, audience_label, local_time
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context
 from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.roles import is_admin
 from bot.storage import broadcasts as store

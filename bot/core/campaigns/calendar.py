@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Campaign, Config
-from bot.core.router import Context, Services
+from bot.core.context import Context, Services
 from bot.storage import campaigns as store
 
 

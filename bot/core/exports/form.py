@@ -13,9 +13,10 @@ from pathlib import Path
 from bot.core import dialogs as flows
 from bot.core.actions import Action, action
 from bot.core.campaigns import calendar as campaigns
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.exports.tables import Setting
-from bot.core.router import ADMINS, Context, Router
+from bot.core.router import ADMINS, Router
 from bot.core.shared import audit
 from bot.core.shared.dates import (
     DateRangeError,

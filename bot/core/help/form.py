@@ -11,10 +11,10 @@ from typing import Any
 from bot.core import actions
 from bot.core import dialogs as flows
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import notify as help_notify
 from bot.core.help.rules import Checked, check_first_name, check_hamlet, check_phone
-from bot.core.router import Context
 from bot.core.shared import outbox
 from bot.core.shared.menus import main_menu, menu_button
 from bot.storage import help_requests as store

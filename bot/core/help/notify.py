@@ -6,8 +6,8 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.core.actions import action
+from bot.core.context import Services
 from bot.core.events import Button, Reply
-from bot.core.router import Services
 from bot.core.shared import outbox
 from bot.i18n import Translator
 from bot.storage import help_requests as store

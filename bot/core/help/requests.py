@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import form as help_flow
 from bot.core.help import notify as help_notify
 from bot.core.help import volunteer as help_volunteer
-from bot.core.router import VOLUNTEERS, Context, Router
+from bot.core.router import VOLUNTEERS, Router
 from bot.core.shared import outbox
 from bot.core.shared.menus import main_menu, menu_button
 from bot.i18n import N_

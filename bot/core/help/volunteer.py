@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import notify as help_notify
 from bot.core.help.notify import TAKE
-from bot.core.router import Context
 from bot.core.shared import outbox
 from bot.core.shared.menus import main_menu, menu_button
 from bot.core.shared.roles import is_admin

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.core.actions import action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context, Router
+from bot.core.router import Router
 from bot.core.shared.menus import main_menu, menu_button, start
 from bot.core.shared.roles import sees_handbook
 from bot.core.shared.skills import HANDBOOK, SKILLS

@@ -6,10 +6,11 @@ import dataclasses
 
 from bot.core import actions
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help.requests import ask_button
 from bot.core.lessons.catalog import Lesson
-from bot.core.router import Context, Router
+from bot.core.router import Router
 from bot.core.shared.menus import main_menu, menu_button
 from bot.core.shared.roles import may_open_track
 from bot.core.shared.skills import HANDBOOK, SKILLS, TRACKS, skill_label

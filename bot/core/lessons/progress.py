@@ -6,9 +6,10 @@ from datetime import datetime
 
 from bot.core import actions
 from bot.core.actions import Action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.lessons.journey import mastered_all
-from bot.core.router import Context, Router
+from bot.core.router import Router
 from bot.core.shared.menus import menu_button
 from bot.core.shared.skills import SKILLS, skill_label
 from bot.i18n import N_

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from bot.core import dialogs as flows
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import notify as help_notify
-from bot.core.router import ADMINS, Context, Router
+from bot.core.router import ADMINS, Router
 from bot.core.shared import outbox
 from bot.core.shared.menus import LANGUAGE_NAMES, main_menu, menu_button
 from bot.core.shared.roles import is_admin

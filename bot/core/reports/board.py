@@ -7,6 +7,7 @@ admins); a team leader sees the teams of their commune, never volunteers' names.
 from __future__ import annotations
 
 from bot.core.actions import Action
+from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.reports.scope import Scope, default_scope, from_token, heading
 from bot.core.reports.views import (
@@ -22,7 +23,6 @@ from bot.core.reports.views import (
     stale,
     within,
 )
-from bot.core.router import Context
 from bot.core.shared.text import fold
 from bot.storage import figures, reports, teams
 

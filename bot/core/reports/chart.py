@@ -12,6 +12,7 @@ from babel.dates import format_skeleton
 
 from bot.core.actions import Action, action
 from bot.core.campaigns import calendar as campaigns
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.reports import charts
 from bot.core.reports.scope import (
@@ -24,7 +25,6 @@ from bot.core.reports.scope import (
     short_name,
 )
 from bot.core.reports.views import PROVINCE, STATS, commune_name, no_campaign, reach, refusal, stale
-from bot.core.router import Context
 from bot.core.shared.menus import menu_button
 from bot.i18n import Translator
 from bot.storage import reports

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.reports.figures import figure_lines
 from bot.core.reports.scope import Scope, from_token, heading
@@ -19,7 +20,6 @@ from bot.core.reports.views import (
     refusal,
     stale,
 )
-from bot.core.router import Context
 from bot.core.shared.menus import menu_button
 from bot.core.shared.text import fold
 from bot.storage import reports, teams

@@ -14,8 +14,9 @@ from babel import Locale
 
 from bot.core.actions import Action, action
 from bot.core.campaigns import calendar as campaigns
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context, Router
+from bot.core.router import Router
 from bot.core.shared.menus import menu_button
 from bot.core.shared.outcomes import OUTCOMES
 from bot.core.shared.roles import is_admin, is_volunteer

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.router import Context
+from bot.core.context import Context
 from bot.core.shared.skills import SKILLS
 from bot.i18n import Translator
 from bot.storage import reports, summaries

@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.config import Campaign
 from bot.core.campaigns import calendar as campaigns
-from bot.core.router import Context
+from bot.core.context import Context
 from bot.core.shared.text import fold
 from bot.i18n import Translator
 from bot.storage.reports import Span

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.reports import board as report_board
 from bot.core.reports import chart as report_chart
@@ -46,7 +47,7 @@ from bot.core.reports.views import (
     refusal,
     stale,
 )
-from bot.core.router import ADMINS, Context, Router
+from bot.core.router import ADMINS, Router
 from bot.core.shared.menus import menu_button
 from bot.core.shared.text import fold
 from bot.i18n import N_

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.actions import action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin, is_leader
 from bot.i18n import Translator

@@ -54,6 +54,11 @@ class Communes:
         """The commune with this official code."""
         return self._by_code.get(code.strip().zfill(5)) if is_number(code.strip()) else None
 
+    def display_name(self, code: str | None) -> str:
+        """The commune's name; its code if the province list no longer has it; "?" if none."""
+        commune = self.get(code) if code else None
+        return commune.name if commune else code or "?"
+
     def find(self, text: str, limit: int = 6) -> list[Commune]:
         """Communes matching typed text: a code, the exact name, part of it, or a near miss."""
         by_code = self.get(text)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.core import actions
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context, Router
+from bot.core.router import Router
 from bot.core.shared.roles import audiences, is_volunteer, sees_handbook
 from bot.core.shared.skills import HANDBOOK, SKILLS, skill_label
 from bot.i18n import N_, Translator

@@ -14,8 +14,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.context import Services
 from bot.core.events import Button, Reply
-from bot.core.router import Services
 from bot.storage import outbox as store
 from bot.storage import users
 from bot.storage.outbox import Recipient

@@ -3,7 +3,8 @@ channel enforces the same rules."""
 
 from __future__ import annotations
 
-from bot.core.router import ADMINS, EVERYONE, VOLUNTEERS, Context
+from bot.core.context import Context
+from bot.core.router import ADMINS, EVERYONE, VOLUNTEERS
 from bot.core.shared.skills import HANDBOOK
 
 # Channels whose user ids are Telegram ids: the console lets an operator act as one.

@@ -10,8 +10,9 @@ import aiosqlite
 
 from bot.core import dialogs as flows
 from bot.core.actions import Action, action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import ADMINS, VOLUNTEERS, Context, Router
+from bot.core.router import ADMINS, VOLUNTEERS, Router
 from bot.core.shared import audit
 from bot.core.shared.communes import Commune
 from bot.core.shared.menus import menu_button

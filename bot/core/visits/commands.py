@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from bot.core.actions import Action, action
 from bot.core.campaigns import calendar as campaigns
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import VOLUNTEERS, Context, Router
+from bot.core.router import VOLUNTEERS, Router
 from bot.core.shared.roles import is_volunteer
 from bot.core.visits.draft import FLOW, QUESTIONS, SUMMARY, Draft, new_token, open_draft, save
 from bot.core.visits.form import not_volunteer, on_button, on_text

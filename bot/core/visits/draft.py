@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.core import dialogs as flows
-from bot.core.router import Context
+from bot.core.context import Context
 from bot.core.visits.rules import MAX_PEOPLE, household_key
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS, Visit
 

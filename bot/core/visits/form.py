@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core import dialogs as flows
 from bot.core.actions import Action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context
 from bot.core.shared.outcomes import OUTCOMES as OUTCOME_LABELS
 from bot.core.shared.roles import is_volunteer
 from bot.core.shared.text import normalize

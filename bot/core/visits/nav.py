@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.router import Context
 from bot.core.shared.text import fold
 from bot.core.visits.draft import (
     DATE,

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from bot.core import dialogs as flows
 from bot.core.actions import action
 from bot.core.campaigns import calendar as campaigns
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context
 from bot.core.shared.menus import menu_button
 from bot.core.visits.draft import SUMMARY, Draft
 from bot.core.visits.nav import go

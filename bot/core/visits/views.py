@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.core.actions import action
+from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Context
 from bot.core.shared.outcomes import OUTCOMES as OUTCOME_LABELS
 from bot.core.shared.skills import skill_label
 from bot.core.visits.draft import (

@@ -21,7 +21,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import App, open_app
-from bot.core.actions import action
 from bot.core.exports import run as report
 from bot.core.exports.table import Column, Kind
 from bot.core.exports.tables import Setting
@@ -33,7 +32,7 @@ from bot.storage import audit, teams, users
 from bot.storage import exports as store
 from bot.storage.db import Database, open_database
 from bot.storage.teams import LEADER
-from tests.factories import ROOT, Chat, make_config
+from tests.factories import ROOT, Chat, make_config, payload_of
 from tests.fakes.harness import running_bot
 from tests.fakes.telegram import FakeBotApi
 
@@ -220,7 +219,7 @@ async def test_typed_dates_and_their_mistakes(admin_app: App) -> None:
     assert await audit.latest(admin_app.services.db) == []
     reply = await admin.say("2026-10-02 2026-10-03")
     assert "2 visits" in reply.text and len(reply.documents) == 4
-    closed = await admin.press(action("exw"))  # the form closed with the export
+    closed = await admin.press(payload_of("exw"))  # the form closed with the export
     assert "already closed" in closed.text and not closed.documents
 
 
@@ -249,15 +248,15 @@ async def test_only_admins_export_even_with_a_forged_or_forwarded_button(
     await seed(admin_app)
     citizen = chat(admin_app, user=CITIZEN)
     assert "Only admins can export data." in (await citizen.say("/export")).text
-    for payload in (action("exd", "20261001", "20261010"), action("exw"), action("exx")):
+    for payload in (payload_of("exd", "20261001", "20261010"), payload_of("exw"), payload_of("exx")):
         refused = await citizen.press(payload)
         assert "Only admins" in refused.text and not refused.documents
     admin = chat(admin_app)
-    assert "already closed" in (await admin.press(action("exd", "20261001", "20261010"))).text
+    assert "already closed" in (await admin.press(payload_of("exd", "20261001", "20261010"))).text
     await admin.say("/export")
-    assert "before the first day" in (await admin.press(action("exd", "20261010",
+    assert "before the first day" in (await admin.press(payload_of("exd", "20261010",
                                                                "20261001"))).text
-    assert "is not a date" in (await admin.press(action("exd", "20261399", "20261010"))).text
+    assert "is not a date" in (await admin.press(payload_of("exd", "20261399", "20261010"))).text
     assert await audit.latest(admin_app.services.db) == []
 
 

@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import App, open_app
+from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.help import notify as help_notify
 from bot.core.help.rules import check_first_name, check_hamlet, normalize_phone
-from bot.core.router import Context
 from bot.core.service import Core
 from bot.core.visits import commands as visits
 from bot.storage import help_requests, teams, users

@@ -8,17 +8,16 @@ from datetime import UTC, datetime
 from bot.app import App, open_app
 from bot.channels.base import TEXT_ONLY
 from bot.config import Config
-from bot.core.actions import action
 from bot.core.events import EventKind, Incoming
 from bot.core.shared.skills import SKILLS
-from tests.factories import Chat
+from tests.factories import Chat, payload_of
 
 LESSON = "vneid-level2"
 
 
 async def walk_to_quiz(chat: Chat, lesson_id: str, app: App) -> None:
     """Open a lesson and press Next until its first question."""
-    await chat.press(action("open", lesson_id))
+    await chat.press(payload_of("open", lesson_id))
     for _ in app.services.catalog.lessons[lesson_id].steps:
         await chat.tap("▶")
 
@@ -28,7 +27,7 @@ async def answer_all(chat: Chat, lesson_id: str, app: App) -> None:
     lesson = app.services.catalog.lessons[lesson_id]
     for index, question in enumerate(lesson.quiz):
         right = next(i for i, a in enumerate(question.answers) if a.correct)
-        reply = await chat.press(action("ans", lesson_id, index, right))
+        reply = await chat.press(payload_of("ans", lesson_id, index, right))
         assert reply.text.count("✅") == 1
         await chat.tap("✔" if index == len(lesson.quiz) - 1 else "▶")
 
@@ -102,7 +101,7 @@ async def test_a_wrong_answer_explains_and_offers_another_try(app: App) -> None:
     await walk_to_quiz(chat, LESSON, app)
     question = app.services.catalog.lessons[LESSON].quiz[0]
     wrong = next(i for i, a in enumerate(question.answers) if not a.correct)
-    reply = await chat.press(action("ans", LESSON, 0, wrong))
+    reply = await chat.press(payload_of("ans", LESSON, 0, wrong))
     assert "❌ Chưa đúng." in reply.text
     assert question.answers[wrong].explanation["vi"] in reply.text
     reply = await chat.tap("Thử lại")
@@ -123,7 +122,7 @@ async def test_mastering_all_five_skills_is_congratulated(app: App) -> None:
 async def test_continue_resumes_the_exact_step_after_a_restart(config: Config) -> None:
     first = await open_app(config)
     chat = Chat(first.core)
-    await chat.press(action("open", LESSON))
+    await chat.press(payload_of("open", LESSON))
     await chat.tap("Tiếp")
     await chat.tap("Tiếp")
     await first.close()
@@ -145,19 +144,19 @@ async def test_continue_with_nothing_started_suggests_a_lesson(app: App) -> None
 
 async def test_a_double_tap_moves_once(app: App) -> None:
     chat = Chat(app.core)
-    await chat.press(action("open", LESSON))
-    first = await chat.press(action("go", LESSON, 0, 1))
-    again = await chat.press(action("go", LESSON, 0, 1))
+    await chat.press(payload_of("open", LESSON))
+    first = await chat.press(payload_of("go", LESSON, 0, 1))
+    again = await chat.press(payload_of("go", LESSON, 0, 1))
     assert "Bước 2/" in first.text and "Bước 2/" in again.text
     assert "tin nhắn cũ" not in again.text
 
 
 async def test_a_button_from_an_old_message_says_so_and_moves_nothing(app: App) -> None:
     chat = Chat(app.core)
-    await chat.press(action("open", LESSON))
+    await chat.press(payload_of("open", LESSON))
     for position in range(3):
-        await chat.press(action("go", LESSON, position, position + 1))
-    reply = await chat.press(action("go", LESSON, 1, 0))  # Back, from step 2's old message
+        await chat.press(payload_of("go", LESSON, position, position + 1))
+    reply = await chat.press(payload_of("go", LESSON, 1, 0))  # Back, from step 2's old message
     assert "Nút này thuộc một tin nhắn cũ" in reply.text
     assert "Bước 4/" in reply.text
     assert "Bước 4/" in (await chat.say("/continue")).text
@@ -165,7 +164,7 @@ async def test_a_button_from_an_old_message_says_so_and_moves_nothing(app: App) 
 
 async def test_forged_and_unknown_payloads_get_the_menu(app: App) -> None:
     chat = Chat(app.core)
-    await chat.press(action("open", LESSON))
+    await chat.press(payload_of("open", LESSON))
     for payload in ["", "hack", "go:vneid-level2:0:9", "go:../../etc:0:1", "ans:x:1",
                     "go:vneid-level2:0:1:extra", "x" * 300, "open:DROP TABLE"]:
         reply = await chat.press(payload)
@@ -175,17 +174,17 @@ async def test_forged_and_unknown_payloads_get_the_menu(app: App) -> None:
 
 async def test_jumping_ahead_or_skipping_the_quiz_is_refused(app: App) -> None:
     chat = Chat(app.core)
-    await chat.press(action("open", LESSON))
-    reply = await chat.press(action("go", LESSON, 0, 5))
+    await chat.press(payload_of("open", LESSON))
+    reply = await chat.press(payload_of("go", LESSON, 0, 5))
     assert "Bước 1/" in reply.text
     steps = len(app.services.catalog.lessons[LESSON].steps)
     await walk_to_quiz(chat, LESSON, app)
-    reply = await chat.press(action("go", LESSON, steps, steps + 1))  # no answer yet
+    reply = await chat.press(payload_of("go", LESSON, steps, steps + 1))  # no answer yet
     assert "Câu hỏi 1/" in reply.text
 
 
 async def test_an_unknown_lesson_id_gets_a_clear_answer(app: App) -> None:
-    reply = await Chat(app.core).press(action("open", "no-such-lesson"))
+    reply = await Chat(app.core).press(payload_of("open", "no-such-lesson"))
     assert "không còn nữa" in reply.text
 
 

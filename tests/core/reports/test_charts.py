@@ -18,13 +18,12 @@ from PIL import Image
 
 from bot.app import App, open_app
 from bot.channels.base import TELEGRAM
-from bot.core.actions import action
+from bot.core.context import Context
 from bot.core.events import EventKind, Incoming
 from bot.core.reports import charts
 from bot.core.reports.chart import series
 from bot.core.reports.charts import ChartLabels, DailySeries, daily_series
 from bot.core.reports.scope import days_scope
-from bot.core.router import Context
 from bot.storage import teams, users
 from tests.core.reports.test_reports import (
     ADMIN,
@@ -39,7 +38,7 @@ from tests.core.reports.test_reports import (
     member,
     two_communes,
 )
-from tests.factories import add_visit, make_config
+from tests.factories import add_visit, make_config, payload_of
 from tests.fakes.harness import running_bot
 from tests.fakes.telegram import FakeBotApi, Upload
 
@@ -160,7 +159,7 @@ async def test_a_leaders_chart_is_their_team(app: App) -> None:
     found = await series(ctx, days_scope(ctx, date(2026, 10, 1), date(2026, 10, 10)))
     assert found.total == (0, 0, 2, 1, 0, 0, 0) and found.groups == ()
     leader = chat(app, "101", local(10, 7))
-    reply = await leader.press(action("rch", "c1"))
+    reply = await leader.press(payload_of("rch", "c1"))
     assert reply.image is not None
     assert _taken(reply.image).startswith(PNG)
     assert "3 in all" in reply.text

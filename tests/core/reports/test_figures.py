@@ -14,13 +14,12 @@ import pytest
 
 from bot.app import App, open_app
 from bot.config import Campaign
-from bot.core.actions import action
 from bot.core.events import Reply
 from bot.core.service import Core
 from bot.storage import campaigns as campaign_store
 from bot.storage import figures, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config
+from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config, payload_of
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -215,19 +214,19 @@ async def test_citizens_and_forged_buttons_are_refused(app: App) -> None:
     citizen = chat(app, "900", clock)
     for reply in (await citizen.say("/mystats"), await citizen.say("/teamstats"),
                   await citizen.say("/teamstats ANHSON2"),
-                  await citizen.press(action("fig_t", theirs.id)),
-                  await citizen.press(action("fig_list", 1)),
-                  await citizen.press(action("fig_me"))):
+                  await citizen.press(payload_of("fig_t", theirs.id)),
+                  await citizen.press(payload_of("fig_list", 1)),
+                  await citizen.press(payload_of("fig_me"))):
         assert "Figures are for volunteers" in reply.text and "🏠" not in reply.text
 
     member = chat(app, "101", clock)
-    for reply in (await member.press(action("fig_t", theirs.id)),
+    for reply in (await member.press(payload_of("fig_t", theirs.id)),
                   await member.say("/teamstats anhson2")):
         assert "your own team's figures only" in reply.text and "7 people" not in reply.text
     assert "own team's figures only" in (await member.press("fig_t:" + "9" * 24)).text
     for forged in ("fig_t:../1", "fig_t:1:2", "fig_list:x", "fig_me:1"):
         assert "I don't recognise that button" in (await member.press(forged)).text
-    listed = await member.press(action("fig_list", 1))  # not an admin: their own team
+    listed = await member.press(payload_of("fig_list", 1))  # not an admin: their own team
     assert "👥 Team “Tổ 1”, Xã Anh Sơn" in listed.text
     assert "👥 Team “Tổ 1”" in (await member.say("/teamstats ANHSON1")).text
 
@@ -253,7 +252,7 @@ async def test_an_admin_picks_any_team(app: App) -> None:
     by_commune = await admin.say("/teamstats anh son")
     assert "Teams of Xã Anh Sơn" in by_commune.text and len(admin.labels()) == 11
     assert "No team has the join code ZZZ" in (await admin.say("/teamstats ZZZ")).text
-    assert "no longer exists" in (await admin.press(action("fig_t", 99999))).text
+    assert "no longer exists" in (await admin.press(payload_of("fig_t", 99999))).text
 
 
 async def test_every_message_fits_a_text_only_phone(app: App) -> None:

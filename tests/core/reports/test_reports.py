@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from bot.app import App, open_app
 from bot.config import Campaign
-from bot.core.actions import action
 from bot.core.campaigns import calendar as campaigns
 from bot.core.events import Reply
 from bot.core.reports.learning import Mastery
@@ -26,7 +25,7 @@ from bot.core.shared.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config
+from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config, payload_of
 
 ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -239,14 +238,14 @@ async def test_a_leader_sees_their_team_only(app: App) -> None:
     assert "Tổ thôn 2" not in mine and "Vinh" not in mine and "Communes" not in mine
     assert "👤 2 members" in mine
     assert "🏘 All communes" not in leader.labels()
-    for payload in (action("rsa", "c1"), action("rsc", "c1", VINH)):
+    for payload in (payload_of("rsa", "c1"), payload_of("rsc", "c1", VINH)):
         reply = await leader.press(payload)
         assert "That part of the report is for admins" in reply.text and "🏠" not in reply.text
     refused = await leader.say("/stats vinh")
     assert refused.text == ("I couldn't read “vinh” as dates. For example: /stats 2026-10-01 "
                             "2026-10-10 (or 01/10/2026 10/10/2026).")
     # Another campaign from a button: still their own team.
-    await leader.press(action("rs", "c0"))
+    await leader.press(payload_of("rs", "c0"))
     assert text_of(leader.last).startswith("👥 Team “Tổ thôn 1”")
     assert "No visits logged." in text_of(leader.last)
 
@@ -261,8 +260,8 @@ async def test_a_leader_sees_their_team_only(app: App) -> None:
 async def test_citizens_volunteers_and_forged_buttons_are_refused(app: App) -> None:
     await two_communes(app)
     now = local(10, 7)
-    payloads = [action("rs", "c1"), action("rsa", "c1"), action("rsc", "c1", ANH_SON),
-                action("rch", "c1"), action("rlb", "c1"), action("rpk", "s")]
+    payloads = [payload_of("rs", "c1"), payload_of("rsa", "c1"), payload_of("rsc", "c1", ANH_SON),
+                payload_of("rch", "c1"), payload_of("rlb", "c1"), payload_of("rpk", "s")]
     for key in ("900", "102"):  # a citizen, then a volunteer who is not a leader
         someone = chat(app, key, now)
         replies = [await someone.say(c) for c in ("/stats", "/chart", "/leaderboard",
@@ -393,7 +392,7 @@ async def test_a_frozen_campaign_keeps_its_figures(app: App) -> None:
     async with app.services.db.transaction() as conn:  # later changes leave the campaign alone
         await conn.execute("UPDATE visits SET deleted_at = 'x' WHERE team_id = ?",
                            (made["v1"].id,))
-    await admin.press(action("rs", "c1"))
+    await admin.press(payload_of("rs", "c1"))
     assert paragraph(admin.last, "🏠").startswith("🏠 6 households · 👥 12 people")
     assert admin.last[0].edit  # a report picked from a button replaces that message
     await admin.say("/stats 2026-10-01 2026-10-10")  # days are read live
@@ -408,9 +407,9 @@ async def test_before_any_campaign_and_the_campaign_list(tmp_path: Path) -> None
         reply = await admin.say("/stats")
         assert "No campaign has started yet" in reply.text and "/stats 2026-10-01" in reply.text
         assert "No campaign has started yet" in (await admin.say("/leaderboard")).text
-        assert "No campaign has started yet" in (await admin.press(action("rpk", "s"))).text
+        assert "No campaign has started yet" in (await admin.press(payload_of("rpk", "s"))).text
         later = chat(app, ADMIN, local(10, 2))
-        await later.press(action("rpk", "s"))
+        await later.press(payload_of("rpk", "s"))
         assert later.labels() == ["🚩 Đi từng ngõ, gõ từng nhà", "🚩 Tháng Chín số", "☰ Menu"]
     finally:
         await app.close()

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, open_app
-from bot.core.actions import action
-from tests.factories import Chat, make_config
+from tests.factories import Chat, make_config, payload_of
 
 ADMIN = "4242"
 
@@ -29,7 +28,8 @@ async def test_a_citizen_sees_no_handbook_and_cannot_open_it(admin_app: App) -> 
     chat = Chat(admin_app.core, user="1")
     await chat.say("/start")
     assert not any("Cẩm nang" in label for label in chat.labels())
-    for payload in (action("skill", "handbook"), action("open", handbook_lesson(admin_app))):
+    for payload in (payload_of("skill", "handbook"),
+                    payload_of("open", handbook_lesson(admin_app))):
         reply = await chat.press(payload)
         assert "dành cho thành viên Tổ công nghệ số cộng đồng" in reply.text
     assert "chưa có bài nào đang học dở" in (await chat.say("/continue")).text
@@ -39,5 +39,5 @@ async def test_an_admin_from_the_config_reads_the_handbook(admin_app: App) -> No
     chat = Chat(admin_app.core, user=ADMIN)
     await chat.say("/start")
     await chat.tap("Cẩm nang tình nguyện viên")
-    reply = await chat.press(action("open", handbook_lesson(admin_app)))
+    reply = await chat.press(payload_of("open", handbook_lesson(admin_app)))
     assert "Bước 1/" in reply.text

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, open_app
-from bot.core.actions import action
 from bot.core.service import Core
 from bot.core.shared.communes import Communes
 from bot.core.teams.importer import import_teams
 from bot.storage import audit, teams
-from tests.factories import ROOT, Chat, make_config
+from tests.factories import ROOT, Chat, make_config, payload_of
 
 ADMIN = "777"
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)
@@ -70,7 +69,7 @@ async def test_wrong_codes_are_limited_to_five_an_hour(app: App) -> None:
 async def test_only_admins_create_teams(admin_app: App) -> None:
     citizen = Chat(admin_app.core, user="13", locale="en")
     assert "Only admins can create teams." in (await citizen.say("/newteam")).text
-    forged = await citizen.press(action("ntc", "17329"))
+    forged = await citizen.press(payload_of("ntc", "17329"))
     assert "closed" in forged.text
     assert await teams.in_commune(admin_app.services.db, "17329") == []
 
@@ -91,7 +90,7 @@ async def test_newteam_dialog_answers_with_a_join_code(admin_app: App) -> None:
     team = await teams.by_code(admin_app.services.db, code)
     vinh_loc = admin_app.services.communes.find("vinh loc")[0]
     assert team is not None and team.commune_code == vinh_loc.code
-    assert "closed" in (await admin.press(action("ntc", "17329"))).text  # stale button
+    assert "closed" in (await admin.press(payload_of("ntc", "17329"))).text  # stale button
 
 
 async def test_team_views_and_admin_changes(admin_app: App) -> None:
@@ -106,16 +105,16 @@ async def test_team_views_and_admin_changes(admin_app: App) -> None:
     assert "Join code: ANHSON1" in managed.text and "volunteer" in managed.text
     member_id = await _user(admin_app, "21")
     # A volunteer forging the admin's button is refused and nothing changes.
-    forged = await volunteer.press(action("tmr", member_id, team.id))
+    forged = await volunteer.press(payload_of("tmr", member_id, team.id))
     assert "Only admins" in forged.text
-    await admin.press(action("tmr", member_id, team.id))
+    await admin.press(payload_of("tmr", member_id, team.id))
     member = await teams.membership_of(db, member_id)
     assert member is not None and member.is_leader
     assert "Join code: ANHSON1" in (await volunteer.say("/team")).text  # leaders see it
-    ask = await admin.press(action("tmx", member_id, team.id))
+    ask = await admin.press(payload_of("tmx", member_id, team.id))
     assert "Their visits stay counted" in ask.text
     assert await teams.membership_of(db, member_id) is not None  # asked first
-    await admin.press(action("tmy", member_id, team.id))
+    await admin.press(payload_of("tmy", member_id, team.id))
     assert await teams.membership_of(db, member_id) is None
     logged = [(e.action, e.detail) for e in await audit.latest(db)]
     assert logged == [("role", f"removed user {member_id} from team {team.id}"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import App
-from bot.core.actions import action
 from bot.storage import dialogs, teams
 from tests.core.visits.test_visits import (
     ANH_SON,
@@ -15,14 +14,15 @@ from tests.core.visits.test_visits import (
     rows,
     state_of,
 )
-from tests.factories import Chat
+from tests.factories import Chat, payload_of
 
 
 async def test_someone_outside_the_teams_cannot_log_visits(app: App) -> None:
     chat = Chat(app.core, "citizen", locale="en")
     for reply in [await chat.say("/visit"), await chat.say("/myvisits"),
-                  await chat.press(action("vf", "abcdefghijkl", "confirm", 0)),
-                  await chat.press(action("vm", "del", 1)), await chat.press(action("vnew"))]:
+                  await chat.press(payload_of("vf", "abcdefghijkl", "confirm", 0)),
+                  await chat.press(payload_of("vm", "del", 1)),
+                  await chat.press(payload_of("vnew"))]:
         assert "Only volunteers of a community digital technology team" in reply.text \
             or "already closed" in reply.text
         assert "/join" in reply.text or "already closed" in reply.text

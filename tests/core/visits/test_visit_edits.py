@@ -8,9 +8,8 @@ import pytest
 
 from bot.app import App
 from bot.channels.base import TELEGRAM
-from bot.core.actions import action
 from bot.core.campaigns import calendar as campaigns
-from bot.core.router import Context
+from bot.core.context import Context
 from bot.core.service import Core
 from bot.core.visits import commands as visits
 from bot.core.visits.rules import household_key
@@ -18,7 +17,7 @@ from bot.storage import dialogs, teams, users
 from bot.storage import visits as visit_store
 from bot.storage.visits import VisitRecord
 from tests.core.visits.test_visits import ANH_SON, fill_form, make_volunteer, rows, state_of
-from tests.factories import Chat, text
+from tests.factories import Chat, payload_of, text
 
 
 async def saved_visits(app: App, volunteer: int, count: int, hamlet: str = "Thôn 1") -> None:
@@ -109,7 +108,7 @@ async def test_an_edit_confirmed_after_the_48_hours_changes_nothing(app: App) ->
     await saved_visits(app, volunteer, 1)
     await age(app, 1, 47)
     chat = Chat(app.core, "v1", locale="en")
-    await chat.press(action("vm", "edit", 1))
+    await chat.press(payload_of("vm", "edit", 1))
     await chat.tap("Edit")
     await chat.tap("People")
     await chat.tap("4")
@@ -128,7 +127,7 @@ async def test_only_the_visits_own_volunteer_may_edit_or_delete_it(app: App) -> 
     await saved_visits(app, owner, 1)
     other = Chat(app.core, "v2", locale="en")
     for op in ("edit", "del", "delok"):
-        reply = await other.press(action("vm", op, 1))
+        reply = await other.press(payload_of("vm", op, 1))
         assert "I can't find that visit among yours" in reply.text, op
     for forged in ("vm:edit:99999", "vm:del:abc", "vm:frob:1"):
         assert (await other.press(forged)).text
@@ -153,7 +152,7 @@ async def test_a_delete_asks_first_then_keeps_the_visit_marked_deleted(app: App)
     assert second["deleted_at"] is None
     reply = await chat.say("/myvisits")
     assert "#1 ·" not in reply.text and "#2 ·" in reply.text
-    assert "was deleted" in (await chat.press(action("vm", "edit", 1))).text
+    assert "was deleted" in (await chat.press(payload_of("vm", "edit", 1))).text
 
 
 async def test_campaign_figures_are_frozen_before_an_edit_or_delete(
@@ -168,13 +167,13 @@ async def test_campaign_figures_are_frozen_before_an_edit_or_delete(
 
     monkeypatch.setattr(campaigns, "ensure_frozen", record)
     chat = Chat(app.core, "v1", locale="en")
-    await chat.press(action("vm", "edit", 2))
+    await chat.press(payload_of("vm", "edit", 2))
     await chat.tap("Edit")
     await chat.tap("People")
     await chat.tap("5")
     await chat.tap("Confirm")
     assert seen == [(2, None), (2, None)]
-    await chat.press(action("vm", "delok", 1))
+    await chat.press(payload_of("vm", "delok", 1))
     assert seen[2:] == [(2, None), (5, None)]
     assert [(r["people"], r["deleted_at"] is None) for r in await rows(app)] == [(2, False),
                                                                                   (5, True)]
@@ -187,13 +186,13 @@ async def test_an_edit_waits_for_an_open_form(app: App) -> None:
     await chat.say("/visit")
     await chat.tap("✓")
     await chat.say("Thôn 9")
-    reply = await chat.press(action("vm", "edit", 1))
+    reply = await chat.press(payload_of("vm", "edit", 1))
     assert "Finish it or cancel it first" in reply.text
     reply = await chat.tap("Continue")
     assert "Step 3 of 8" in reply.text
-    await chat.press(action("vm", "edit", 1))
+    await chat.press(payload_of("vm", "edit", 1))
     await chat.tap("Cancel it")
-    reply = await chat.press(action("vm", "edit", 1))
+    reply = await chat.press(payload_of("vm", "edit", 1))
     assert "Editing visit #1" in reply.text
     reply = await chat.tap("Cancel")
     assert "Visit #1 was not changed" in reply.text
@@ -203,7 +202,7 @@ async def test_an_edit_to_another_households_label_warns(app: App) -> None:
     volunteer = await make_volunteer(app)
     await saved_visits(app, volunteer, 2)
     chat = Chat(app.core, "v1", locale="en")
-    await chat.press(action("vm", "edit", 2))
+    await chat.press(payload_of("vm", "edit", 2))
     await chat.tap("Edit")
     await chat.tap("Household")
     reply = await chat.say("nhà số 1")

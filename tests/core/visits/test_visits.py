@@ -11,11 +11,10 @@ import aiosqlite
 from bot.app import App, open_app
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config
-from bot.core.actions import action
 from bot.core.events import EventKind, Incoming, Reply
 from bot.storage import dialogs, teams, users
 from bot.storage.visits import OUTCOME_KEYS
-from tests.factories import Chat
+from tests.factories import Chat, payload_of
 
 ANH_SON = "17329"  # Xã Anh Sơn, Nghệ An
 
@@ -220,7 +219,7 @@ async def test_a_deleted_visit_is_not_a_duplicate(app: App) -> None:
     chat = Chat(app.core, "v1", locale="en")
     await fill_form(chat)
     await chat.tap("Confirm")
-    await chat.press(action("vm", "delok", 1))
+    await chat.press(payload_of("vm", "delok", 1))
     await chat.say("/visit")
     await chat.tap("✓")
     await chat.say("Thôn 3")
