@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 from bot.config import Config
 from bot.core.campaigns.freezer import Freezer
 from bot.core.events import EventKind, Incoming
-from bot.core.lessons.catalog import Catalog
-from bot.core.lessons.search import SearchIndex
 from bot.core.shared.communes import Communes
 from bot.i18n import Translations, Translator
 from bot.storage.db import Database
 from bot.storage.teams import Membership
 from bot.storage.users import User
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # features import this module: it imports none of them at run time
+    from bot.core.lessons.catalog import Catalog
+    from bot.core.lessons.search import SearchIndex
     from bot.core.router import Router
 
 

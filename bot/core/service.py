@@ -8,22 +8,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.core.broadcasts import commands as broadcasts
+from bot.core import broadcasts, exports, help, lessons, privacy, reports, teams, visits
 from bot.core.context import Context, Services
 from bot.core.events import EventKind, Incoming, Reply
-from bot.core.exports import form as exports
-from bot.core.help import requests as help_requests
-from bot.core.lessons import finder
-from bot.core.lessons import journey as lessons
-from bot.core.lessons import progress as my_progress
-from bot.core.privacy import commands as privacy
-from bot.core.reports import figures
-from bot.core.reports import stats as reports
 from bot.core.router import Router
 from bot.core.shared import menus
 from bot.core.shared.text import fold, is_number, normalize
-from bot.core.teams import admin as team_admin
-from bot.core.visits import commands as visits
 from bot.i18n import N_
 from bot.storage import dialogs
 from bot.storage.dialogs import Option
@@ -41,16 +31,14 @@ def build_router() -> Router:
     router = Router()
     menus.register(router)
     lessons.register(router)
-    my_progress.register(router)
-    team_admin.register(router)
+    teams.register(router)
     visits.register(router)
-    figures.register(router)
-    help_requests.register(router)
+    help.register(router)
     broadcasts.register(router)
     reports.register(router)
     exports.register(router)
     privacy.register(router)
-    finder.register(router)
+    lessons.register_search(router)
     router.command("cancel", N_("Stop what you are doing"), cancel)
     return router
 
@@ -131,7 +119,7 @@ class Core:
             return [chosen]
         if flow is not None:
             return await flow(ctx, text)
-        return await finder.free_text(ctx, text)
+        return await lessons.free_text(ctx, text)
 
     async def _run_command(self, ctx: Context, text: str) -> list[Reply]:
         match = _COMMAND.match(text)

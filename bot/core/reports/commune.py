@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.core.actions import Action, action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.reports.figures import figure_lines
 from bot.core.reports.scope import Scope, from_token, heading
 from bot.core.reports.views import (
     COMMUNE,
@@ -22,6 +21,7 @@ from bot.core.reports.views import (
 )
 from bot.core.shared.menus import menu_button
 from bot.core.shared.text import fold
+from bot.core.visits.figures import figure_lines
 from bot.storage import reports, teams
 from bot.storage.figures import Figures, figures_of
 from bot.storage.teams import Team

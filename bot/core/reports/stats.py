@@ -16,7 +16,6 @@ from bot.core.events import Button, Reply
 from bot.core.reports import board as report_board
 from bot.core.reports import chart as report_chart
 from bot.core.reports import commune as report_commune
-from bot.core.reports.figures import figure_lines
 from bot.core.reports.learning import learning, learning_lines
 from bot.core.reports.scope import (
     Scope,
@@ -50,6 +49,7 @@ from bot.core.reports.views import (
 from bot.core.router import ADMINS, Router
 from bot.core.shared.menus import menu_button
 from bot.core.shared.text import fold
+from bot.core.visits.figures import figure_lines
 from bot.i18n import N_
 from bot.storage import figures, reports
 

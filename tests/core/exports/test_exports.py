@@ -248,7 +248,8 @@ async def test_only_admins_export_even_with_a_forged_or_forwarded_button(
     await seed(admin_app)
     citizen = chat(admin_app, user=CITIZEN)
     assert "Only admins can export data." in (await citizen.say("/export")).text
-    for payload in (payload_of("exd", "20261001", "20261010"), payload_of("exw"), payload_of("exx")):
+    for payload in (payload_of("exd", "20261001", "20261010"), payload_of("exw"),
+                    payload_of("exx")):
         refused = await citizen.press(payload)
         assert "Only admins" in refused.text and not refused.documents
     admin = chat(admin_app)
