@@ -9,26 +9,10 @@ from bot.core.payloads import Action, Arg, Verb
 __all__ = ["Action", "action", "legacy_verb"]
 
 
-MENU = "menu"
-CONTINUE = "cont"
-PROGRESS = "prog"
-HELP = "help"
-LANGUAGE = "lang"
-
 
 # verb -> the shape of each argument: "id" (a short slug), "n" (a small whole number, 0-999)
 # or "i" (a database id such as a visit, request or user number, up to 12 digits)
 SHAPES: dict[str, tuple[str, ...]] = {
-    MENU: (),
-    CONTINUE: (),
-    PROGRESS: (),
-    HELP: (),
-    LANGUAGE: (),
-    "setlang": ("id",),
-    "skill": ("id",),
-    "open": ("id",),  # open a lesson: resume, or start it
-    "go": ("id", "n", "n"),  # lesson, from position, to position
-    "ans": ("id", "n", "n"),  # lesson, question, choice
     "vf": ("id", "id", "id"),  # /visit form: draft id, operation, argument ("0" if none)
     "vnew": (),  # /visit: log a (new) visit
     "vm": ("id", "id"),  # /myvisits: operation (list, edit, del, delok), visit number

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core import actions
 from bot.core import dialogs as flows
 from bot.core.actions import Action, action
 from bot.core.context import Context
@@ -16,7 +15,7 @@ from bot.core.events import Button, Reply
 from bot.core.help import notify as help_notify
 from bot.core.help.rules import Checked, check_first_name, check_hamlet, check_phone
 from bot.core.shared import outbox
-from bot.core.shared.menus import main_menu, menu_button
+from bot.core.shared.menus import CONTINUE, OPEN_LESSON, main_menu, menu_button
 from bot.storage import help_requests as store
 from bot.storage.help_requests import HelpRequest
 
@@ -190,9 +189,9 @@ def _after(ctx: Context, state: dict[str, Any], text: str) -> Reply:
     rows: list[tuple[Button, ...]] = []
     lesson = state.get("lesson")
     if lesson and lesson in ctx.catalog.lessons:
-        rows.append((Button(t._("▶ Back to the lesson"), action("open", lesson)),))
+        rows.append((Button(t._("▶ Back to the lesson"), OPEN_LESSON(lesson)),))
     else:
-        rows.append((Button(t._("▶ Continue"), actions.CONTINUE),))
+        rows.append((Button(t._("▶ Continue"), CONTINUE()),))
     rows.append((menu_button(t),))
     return Reply(text, tuple(rows), edit=ctx.pressed)
 

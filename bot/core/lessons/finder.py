@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.actions import action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.router import Router
-from bot.core.shared.menus import main_menu, menu_button, start
+from bot.core.shared.menus import OPEN_LESSON, main_menu, menu_button, start
 from bot.core.shared.roles import sees_handbook
 from bot.core.shared.skills import HANDBOOK, SKILLS
 from bot.core.shared.text import fold
@@ -42,7 +41,7 @@ async def find(ctx: Context, query: str) -> list[Reply]:
     if not hits:
         return [main_menu(ctx, t._("I found no lesson about “{query}”. Try other words, or "
                                    "choose a skill:").format(query=shown))]
-    rows = tuple((Button(hit.lesson.title[t.locale], action("open", hit.lesson.id)),)
+    rows = tuple((Button(hit.lesson.title[t.locale], OPEN_LESSON(hit.lesson.id)),)
                  for hit in hits)
     text = t._("Lessons that may help with “{query}”:").format(query=shown)
     return [Reply(text, (*rows, (menu_button(t),)))]

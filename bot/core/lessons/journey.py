@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.core import actions
-from bot.core.actions import Action, action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help.requests import ask_button
 from bot.core.lessons.catalog import Lesson
+from bot.core.lessons.ids import ANSWER, GO
+from bot.core.payloads import Action
 from bot.core.router import Router
-from bot.core.shared.menus import main_menu, menu_button
+from bot.core.shared.menus import CONTINUE, OPEN_LESSON, SKILL, main_menu, menu_button
 from bot.core.shared.roles import may_open_track
 from bot.core.shared.skills import HANDBOOK, SKILLS, TRACKS, skill_label
 from bot.i18n import N_
@@ -37,7 +37,7 @@ async def show_skill(ctx: Context, act: Action) -> list[Reply]:
             finished=t.number(finished), count=t.number(len(lessons))),
         t._("Choose a lesson:"),
     ])
-    rows = [(Button(_lesson_label(ctx, lesson, done.get(lesson.id)), action("open", lesson.id)),)
+    rows = [(Button(_lesson_label(ctx, lesson, done.get(lesson.id)), OPEN_LESSON(lesson.id)),)
             for lesson in lessons]
     rows.append((menu_button(t),))
     return [Reply(text, tuple(rows), edit=ctx.pressed)]
@@ -124,10 +124,10 @@ async def answer(ctx: Context, act: Action) -> list[Reply]:
     ])
     last = index == len(lesson.quiz) - 1
     onward = Button(t._("Finish ✔") if last else t._("Next question ▶"),
-                    action("go", lesson.id, position, position + 1))
+                    GO(lesson.id, position, position + 1))
     rows: list[tuple[Button, ...]] = []
     if not chosen.correct:
-        rows.append((Button(t._("↻ Try again"), action("go", lesson.id, position, position)),))
+        rows.append((Button(t._("↻ Try again"), GO(lesson.id, position, position)),))
     rows += [(onward,), (menu_button(t),)]
     return [Reply(text, tuple(rows), edit=ctx.pressed)]
 
@@ -153,10 +153,10 @@ def _step_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
         parts.append(f"💡 {step.tip[loc]}")
     if step.warning:
         parts.append(f"⚠️ {step.warning[loc]}")
-    back = (Button(t._("◀ Back"), action("go", lesson.id, index, index - 1)) if index > 0
-            else Button(t._("◀ Lessons"), action("skill", lesson.skill)))
+    back = (Button(t._("◀ Back"), GO(lesson.id, index, index - 1)) if index > 0
+            else Button(t._("◀ Lessons"), SKILL(lesson.skill)))
     forward_label = t._("Quiz ▶") if index == count - 1 else t._("Next ▶")
-    forward = Button(forward_label, action("go", lesson.id, index, index + 1))
+    forward = Button(forward_label, GO(lesson.id, index, index + 1))
     image = str(step.image) if step.image else None
     return Reply("\n\n".join(parts),
                  ((back, forward), (ask_button(ctx, lesson.id),), (menu_button(t),)),
@@ -171,7 +171,7 @@ def _question_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
         t._("Question {number} of {count}").format(number=index + 1, count=len(lesson.quiz)),
         question.question[loc],
     ])
-    rows = tuple((Button(a.text[loc], action("ans", lesson.id, index, i)),)
+    rows = tuple((Button(a.text[loc], ANSWER(lesson.id, index, i)),)
                  for i, a in enumerate(question.answers))
     return Reply(text, (*rows, (ask_button(ctx, lesson.id),)), edit=ctx.pressed)
 
@@ -197,8 +197,8 @@ async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:
     following = next((x for x in skill_lessons if x.id not in completed), None)
     if following:
         rows.append((Button(t._("Next lesson: {title}").format(title=following.title[loc]),
-                            action("open", following.id)),))
-    rows.append((Button(skill_label(lesson.skill, t), action("skill", lesson.skill)),))
+                            OPEN_LESSON(following.id)),))
+    rows.append((Button(skill_label(lesson.skill, t), SKILL(lesson.skill)),))
     rows.append((menu_button(t),))
     return [Reply("\n\n".join(parts), tuple(rows), edit=ctx.pressed)]
 
@@ -221,7 +221,7 @@ def _not_open(ctx: Context, lesson: Lesson) -> Reply:
     t = ctx.t
     text = t._("That button belongs to a lesson you are not in now (“{title}”).").format(
         title=lesson.title[t.locale])
-    return Reply(text, ((Button(t._("Open the lesson"), action("open", lesson.id)),),
+    return Reply(text, ((Button(t._("Open the lesson"), OPEN_LESSON(lesson.id)),),
                         (menu_button(t),)), edit=ctx.pressed)
 
 
@@ -253,15 +253,15 @@ async def _nothing_to_continue(ctx: Context) -> Reply:
         return main_menu(ctx, t._("You have finished every lesson. Well done! You can take "
                                   "any of them again:"))
     text = t._("You have no lesson in progress. A good one to start:")
-    return Reply(text, ((Button(following.title[t.locale], action("open", following.id)),),
+    return Reply(text, ((Button(following.title[t.locale], OPEN_LESSON(following.id)),),
                         (menu_button(t),)), edit=ctx.pressed)
 
 
 def register(router: Router) -> None:
     """Add this feature's commands and buttons."""
     router.command("continue", N_("Continue the lesson where you stopped"), resume)
-    router.action(actions.CONTINUE, resume)
-    router.action("skill", show_skill)
-    router.action("open", open_lesson)
-    router.action("go", go)
-    router.action("ans", answer)
+    router.action(CONTINUE, resume)
+    router.action(SKILL, show_skill)
+    router.action(OPEN_LESSON, open_lesson)
+    router.action(GO, go)
+    router.action(ANSWER, answer)

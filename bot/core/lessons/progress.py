@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core import actions
-from bot.core.actions import Action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.lessons.journey import mastered_all
+from bot.core.payloads import Action
 from bot.core.router import Router
-from bot.core.shared.menus import menu_button
+from bot.core.shared.menus import CONTINUE, PROGRESS, menu_button
 from bot.core.shared.skills import SKILLS, skill_label
 from bot.i18n import N_
 from bot.storage import progress
@@ -41,7 +40,7 @@ async def show_progress(ctx: Context, _arg: str | Action) -> list[Reply]:
     lines.append(t._("Skills mastered: {count} of 5.").format(count=t.number(mastered)))
     if mastered_all(ctx, completed):
         lines.append(t._("🌟 Congratulations! You have mastered the 5 basic digital skills."))
-    buttons = ((Button(t._("▶ Continue"), actions.CONTINUE), menu_button(t)),)
+    buttons = ((Button(t._("▶ Continue"), CONTINUE()), menu_button(t)),)
     return [Reply("\n".join(lines), buttons, edit=ctx.pressed)]
 
 
@@ -53,4 +52,4 @@ def _date(ctx: Context, stamp: str) -> str:
 def register(router: Router) -> None:
     """Add this feature's commands and buttons."""
     router.command("progress", N_("Your progress in the five skills"), show_progress)
-    router.action(actions.PROGRESS, show_progress)
+    router.action(PROGRESS, show_progress)

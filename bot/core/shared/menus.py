@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core import actions
-from bot.core.actions import Action, action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.payloads import SLUG, Action, Verb
 from bot.core.router import Router
 from bot.core.shared.roles import audiences, is_volunteer, sees_handbook
 from bot.core.shared.skills import HANDBOOK, SKILLS, skill_label
@@ -14,21 +13,35 @@ from bot.storage import users
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
+# The main menu's buttons, and the ways into a lesson that other features show, declared here
+# so that no feature imports another for a button; the feature that handles each registers it
+# (lessons: SKILL, OPEN_LESSON, CONTINUE, PROGRESS; visits: LOG_VISIT, MY_FIGURES).
+MENU = Verb("menu")
+HELP = Verb("help")
+LANGUAGE = Verb("lang")
+SET_LANGUAGE = Verb("setlang", (SLUG,))  # a locale
+SKILL = Verb("skill", (SLUG,))  # a skill's lessons: the skill (or the handbook)
+OPEN_LESSON = Verb("open", (SLUG,))  # open a lesson: resume, or start it
+CONTINUE = Verb("cont")  # the last unfinished lesson, at its step
+PROGRESS = Verb("prog")  # /progress
+LOG_VISIT = Verb("vnew")  # /visit: log a (new) visit
+MY_FIGURES = Verb("fig_me")  # /mystats
+
 
 def main_menu_buttons(t: Translator, volunteer: bool = False, handbook: bool = False
                       ) -> tuple[tuple[Button, ...], ...]:
     """The five skills, Continue, Progress, Language, Help; volunteers' tools and handbook."""
     rows: list[tuple[Button, ...]] = []
     if volunteer:
-        rows.append((Button(t._("📝 Log a visit"), "vnew"),
-                     Button(t._("📈 My figures"), "fig_me")))
-    rows += [(Button(skill_label(skill, t), action("skill", skill)),) for skill in SKILLS]
+        rows.append((Button(t._("📝 Log a visit"), LOG_VISIT()),
+                     Button(t._("📈 My figures"), MY_FIGURES())))
+    rows += [(Button(skill_label(skill, t), SKILL(skill)),) for skill in SKILLS]
     if handbook:
-        rows.append((Button(skill_label(HANDBOOK, t), action("skill", HANDBOOK)),))
-    rows.append((Button(t._("▶ Continue"), actions.CONTINUE),
-                 Button(t._("📊 My progress"), actions.PROGRESS)))
-    rows.append((Button(t._("🌐 Language"), actions.LANGUAGE),
-                 Button(t._("❓ Help"), actions.HELP)))
+        rows.append((Button(skill_label(HANDBOOK, t), SKILL(HANDBOOK)),))
+    rows.append((Button(t._("▶ Continue"), CONTINUE()),
+                 Button(t._("📊 My progress"), PROGRESS())))
+    rows.append((Button(t._("🌐 Language"), LANGUAGE()),
+                 Button(t._("❓ Help"), HELP())))
     return tuple(rows)
 
 
@@ -44,7 +57,7 @@ def _buttons(ctx: Context, t: Translator) -> tuple[tuple[Button, ...], ...]:
 
 def menu_button(t: Translator) -> Button:
     """A button back to the main menu."""
-    return Button(t._("☰ Menu"), actions.MENU)
+    return Button(t._("☰ Menu"), MENU())
 
 
 async def start(ctx: Context, _args: str) -> list[Reply]:
@@ -87,7 +100,7 @@ async def show_help(ctx: Context, _arg: str | Action) -> list[Reply]:
 
 async def choose_language(ctx: Context, _arg: str | Action) -> list[Reply]:
     """Offer the configured languages."""
-    buttons = tuple((Button(LANGUAGE_NAMES.get(loc, loc), action("setlang", loc)),)
+    buttons = tuple((Button(LANGUAGE_NAMES.get(loc, loc), SET_LANGUAGE(loc)),)
                     for loc in ctx.services.translations.locales)
     return [Reply(ctx.t._("Choose your language:"), buttons, edit=ctx.pressed)]
 
@@ -110,7 +123,7 @@ def register(router: Router) -> None:
     router.command("menu", N_("The main menu"), show_menu)
     router.command("help", N_("What I can do, and the commands"), show_help)
     router.command("language", N_("Change the language"), choose_language)
-    router.action(actions.MENU, show_menu)
-    router.action(actions.HELP, show_help)
-    router.action(actions.LANGUAGE, choose_language)
-    router.action("setlang", set_language)
+    router.action(MENU, show_menu)
+    router.action(HELP, show_help)
+    router.action(LANGUAGE, choose_language)
+    router.action(SET_LANGUAGE, set_language)
