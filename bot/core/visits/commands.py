@@ -1,26 +1,25 @@
-"""Logging a household visit: /visit (a guided form) and /myvisits (edit or delete them).
-
-The form's parts: visit_draft (the draft kept in the dialog state), visit_rules (what may be
-typed), visit_views (each step's question and buttons), visit_nav (moving between steps and
-the warning about earlier visits), visit_form (answers and buttons), visit_save (Confirm).
-"""
+"""The ways into the /visit form (/visit, a finished help request) and /myvisits."""
 
 from __future__ import annotations
 
-from bot.core.actions import Action, action
-from bot.core.campaigns import calendar as campaigns
+from bot.core import campaigns
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import VOLUNTEERS, Router
+from bot.core.payloads import Action
 from bot.core.shared.roles import is_volunteer
-from bot.core.visits.draft import FLOW, QUESTIONS, SUMMARY, Draft, new_token, open_draft, save
-from bot.core.visits.form import not_volunteer, on_button, on_text
+from bot.core.visits.draft import QUESTIONS, SUMMARY, Draft, new_token, open_draft, save
+from bot.core.visits.ids import MY_VISITS, FormOp, MyVisitsOp
 from bot.core.visits.nav import go
-from bot.core.visits.rules import EDIT_WINDOW, local_day, place_problem, tidy_place
-from bot.core.visits.save import MY_VISITS, NEW_VISIT, after_buttons, edit_refusal
-from bot.core.visits.views import VERB, press, view
-from bot.i18n import N_
-from bot.storage import visits
+from bot.core.visits.rules import (
+    EDIT_HOURS,
+    EDIT_WINDOW,
+    local_day,
+    place_problem,
+    tidy_place,
+)
+from bot.core.visits.save import after_buttons, edit_refusal
+from bot.core.visits.views import not_volunteer, press, view
+from bot.storage import visits as visit_store
 from bot.storage.visits import Visit
 
 LATEST = 10
@@ -39,8 +38,8 @@ async def start(ctx: Context, _arg: str | Action) -> list[Reply]:
 def _resume_offer(ctx: Context, draft: Draft) -> Reply:
     t = ctx.t
     text = t._("You have a visit form open. Continue where you stopped, or start over?")
-    rows = ((Button(t._("▶ Continue it"), press(draft, "resume")),),
-            (Button(t._("🔄 Start over"), press(draft, "restart")),))
+    rows = ((Button(t._("▶ Continue it"), press(draft, FormOp.RESUME)),),
+            (Button(t._("🔄 Start over"), press(draft, FormOp.RESTART)),))
     return Reply(text, rows, edit=ctx.pressed)
 
 
@@ -63,11 +62,11 @@ async def start_prefilled(ctx: Context, commune_code: str, hamlet: str, househol
 
 
 async def my_visits(ctx: Context, _arg: str | Action) -> list[Reply]:
-    """/myvisits: the last ten visits, each with Edit (48 hours) and Delete."""
+    """/myvisits: the last ten visits, each with Edit (for EDIT_HOURS) and Delete."""
     if not is_volunteer(ctx):
         return [not_volunteer(ctx)]
     t = ctx.t
-    latest = await visits.latest_of(ctx.db, ctx.user.id, LATEST)
+    latest = await visit_store.latest_of(ctx.db, ctx.user.id, LATEST)
     if not latest:
         return [Reply(t._("You have not logged any visits yet. Log one with /visit."),
                       after_buttons(ctx), edit=ctx.pressed)]
@@ -77,10 +76,11 @@ async def my_visits(ctx: Context, _arg: str | Action) -> list[Reply]:
         lines.append(_line(ctx, visit))
         editable = ctx.now - visit.created_at <= EDIT_WINDOW
         edit = Button(t._("✏️ Edit #{number}").format(number=visit.id) if editable
-                      else t._("🔒 #{number}: over 48 h").format(number=visit.id),
-                      action(MY_VISITS, "edit", visit.id))
+                      else t._("🔒 #{number}: over {hours} h").format(
+                          number=visit.id, hours=t.number(EDIT_HOURS)),
+                      MY_VISITS(MyVisitsOp.EDIT, visit.id))
         rows.append((edit, Button(t._("🗑 Delete #{number}").format(number=visit.id),
-                                  action(MY_VISITS, "del", visit.id))))
+                                  MY_VISITS(MyVisitsOp.DELETE, visit.id))))
     rows += after_buttons(ctx)[1:]
     return [Reply("\n".join(lines), tuple(rows), edit=ctx.pressed)]
 
@@ -98,13 +98,13 @@ async def on_my_visit(ctx: Context, act: Action) -> list[Reply]:
     op, arg = act.args
     if not is_volunteer(ctx):
         return [not_volunteer(ctx)]
-    if op == "list":
+    if op == MyVisitsOp.LIST:
         return await my_visits(ctx, act)
-    visit = await visits.get(ctx.db, int(arg)) if arg.isdigit() and len(arg) <= 12 else None
-    if op == "edit":
+    visit = await visit_store.get(ctx.db, int(arg)) if arg.isdigit() and len(arg) <= 12 else None
+    if op == MyVisitsOp.EDIT:
         return await _edit(ctx, visit)
-    if op in ("del", "delok"):
-        return await _delete(ctx, visit, op == "delok")
+    if op in (MyVisitsOp.DELETE, MyVisitsOp.DELETE_CONFIRMED):
+        return await _delete(ctx, visit, op == MyVisitsOp.DELETE_CONFIRMED)
     return await my_visits(ctx, act)
 
 
@@ -118,8 +118,8 @@ async def _edit(ctx: Context, visit: Visit | None) -> list[Reply]:
         return [await view(ctx, draft)]
     if draft is not None:
         text = t._("You have a visit form open. Finish it or cancel it first.")
-        rows = ((Button(t._("▶ Continue it"), press(draft, "resume")),),
-                (Button(t._("✖ Cancel it"), press(draft, "cancel")),))
+        rows = ((Button(t._("▶ Continue it"), press(draft, FormOp.RESUME)),),
+                (Button(t._("✖ Cancel it"), press(draft, FormOp.CANCEL)),))
         return [Reply(text, rows, edit=ctx.pressed)]
     draft = Draft.from_visit(visit)
     await save(ctx, draft)
@@ -137,23 +137,14 @@ async def _delete(ctx: Context, visit: Visit | None, confirmed: bool) -> list[Re
     if not confirmed:
         text = t._("Delete this visit? It will no longer count in the figures.") + "\n\n" \
             + _line(ctx, visit)
-        rows = ((Button(t._("🗑 Yes, delete it"), action(MY_VISITS, "delok", visit.id)),
-                 Button(t._("Keep it"), action(MY_VISITS, "list", 0))),)
+        rows = ((Button(t._("🗑 Yes, delete it"),
+                        MY_VISITS(MyVisitsOp.DELETE_CONFIRMED, visit.id)),
+                 Button(t._("Keep it"), MY_VISITS(MyVisitsOp.LIST, 0))),)
         return [Reply(text, rows, edit=ctx.pressed)]
     await campaigns.ensure_frozen(ctx)  # an ended campaign's figures keep this visit
-    if await visits.soft_delete(ctx.db, visit.id, ctx.user.id, ctx.now):
+    if await visit_store.soft_delete(ctx.db, visit.id, ctx.user.id, ctx.now):
         text = t._("Visit #{number} deleted.").format(number=visit.id)
     else:
         text = t._("Visit #{number} was deleted.").format(number=visit.id)
     return [Reply(text, after_buttons(ctx), edit=ctx.pressed)]
 
-
-def register(router: Router) -> None:
-    """Add this feature's commands, buttons and flows."""
-    router.command("visit", N_("Log a household visit"), start, audience=VOLUNTEERS)
-    router.command("myvisits", N_("Your last visits, to edit or delete"), my_visits,
-                   audience=VOLUNTEERS)
-    router.action(VERB, on_button)
-    router.action(NEW_VISIT, start)
-    router.action(MY_VISITS, on_my_visit)
-    router.flow(FLOW, on_text)

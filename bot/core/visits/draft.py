@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.core import dialogs as flows
@@ -14,9 +15,27 @@ from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS, Visit
 
 FLOW = "visit"
 
-COMMUNE, HAMLET, HOUSEHOLD, PEOPLE = "commune", "hamlet", "household", "people"
-SKILLS, OUTCOMES, CONSENT, NOTE = "skills", "outcomes", "consent", "note"
-SUMMARY, DUPLICATE, DATE, EDIT = "summary", "duplicate", "date", "edit"
+
+class Step(StrEnum):
+    """A step of the form (the value is stored in the dialog state)."""
+
+    COMMUNE = "commune"
+    HAMLET = "hamlet"
+    HOUSEHOLD = "household"
+    PEOPLE = "people"
+    SKILLS = "skills"
+    OUTCOMES = "outcomes"
+    CONSENT = "consent"
+    NOTE = "note"
+    SUMMARY = "summary"
+    DUPLICATE = "duplicate"  # the warning about earlier visits to the household
+    DATE = "date"  # the summary's Change date
+    EDIT = "edit"  # the summary's Edit: which field to change
+
+
+COMMUNE, HAMLET, HOUSEHOLD, PEOPLE = Step.COMMUNE, Step.HAMLET, Step.HOUSEHOLD, Step.PEOPLE
+SKILLS, OUTCOMES, CONSENT, NOTE = Step.SKILLS, Step.OUTCOMES, Step.CONSENT, Step.NOTE
+SUMMARY, DUPLICATE, DATE, EDIT = Step.SUMMARY, Step.DUPLICATE, Step.DATE, Step.EDIT
 # The questions, in order; the summary follows them. Back goes one question up.
 QUESTIONS = (COMMUNE, HAMLET, HOUSEHOLD, PEOPLE, SKILLS, OUTCOMES, CONSENT, NOTE)
 STEPS = (*QUESTIONS, SUMMARY, DUPLICATE, DATE, EDIT)
@@ -38,7 +57,7 @@ class Draft:
     """One visit being logged (or a saved one being edited)."""
 
     token: str  # the draft id: in every button of this form, and saved with the visit
-    step: str = COMMUNE
+    step: Step = COMMUNE
     visit_id: int | None = None  # the saved visit being edited, if any
     commune: str | None = None
     hamlet: str | None = None
@@ -53,7 +72,7 @@ class Draft:
     follow_up_of: int | None = None
     checked_key: str | None = None  # the household last checked for earlier visits
     duplicate_of: int | None = None  # the earlier visit the warning is about
-    after_duplicate: str = PEOPLE  # where the form goes once the warning is answered
+    after_duplicate: Step = PEOPLE  # where the form goes once the warning is answered
     to_summary: bool = False  # a field picked from the summary's Edit: go back there after
     choices: list[str] = field(default_factory=list)  # commune codes offered
     recent: list[str] = field(default_factory=list)  # hamlets offered as buttons
@@ -65,7 +84,7 @@ class Draft:
             return household_key(self.commune, self.hamlet, self.household)
         return None
 
-    def first_missing(self) -> str | None:
+    def first_missing(self) -> Step | None:
         """The first question without a usable answer, if any."""
         answered = {
             COMMUNE: bool(self.commune), HAMLET: bool(self.hamlet),
@@ -103,13 +122,21 @@ class Draft:
                 setattr(draft, name, value)
         draft.skills = [k for k in SKILL_KEYS if k in draft.skills]
         draft.outcomes = [k for k in OUTCOME_KEYS if k in draft.outcomes]
-        if draft.step not in STEPS:
-            draft.step = draft.first_missing() or SUMMARY
-        if draft.after_duplicate not in STEPS or draft.after_duplicate == DUPLICATE:
-            draft.after_duplicate = PEOPLE
+        # Stored as plain strings: made Steps again, or replaced when they name none.
+        draft.step = _step(draft.step) or draft.first_missing() or SUMMARY
+        after = _step(draft.after_duplicate)
+        draft.after_duplicate = after if after is not None and after != DUPLICATE else PEOPLE
         if draft.people is not None and not 1 <= draft.people <= MAX_PEOPLE:
             draft.people = None
         return draft
+
+
+_STEP_VALUES = frozenset(step.value for step in Step)
+
+
+def _step(value: str) -> Step | None:
+    """The step a stored value names, if it names one."""
+    return Step(value) if value in _STEP_VALUES else None
 
 
 def _fits(value: Any, default: Any, name: str) -> bool:
@@ -118,6 +145,8 @@ def _fits(value: Any, default: Any, name: str) -> bool:
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
     if name in {"commune", "hamlet", "household", "note", "day", "visited_at", "checked_key"}:
         return value is None or isinstance(value, str)
+    if name in {"step", "after_duplicate"}:
+        return isinstance(value, str)
     if isinstance(default, list):
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return isinstance(value, type(default))

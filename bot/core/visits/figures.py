@@ -1,8 +1,8 @@
 """/mystats and /teamstats: a volunteer's and a team's figures today, this campaign, all time.
 
 A volunteer sees only their own figures and their team's totals, never other people's names
-or households. Admins see any team's totals. Each message stays short enough for a phone and
-for Zalo's 2,000 characters.
+or households. Admins see any team's totals. Each message stays under MESSAGE_LIMIT, short
+enough for a phone and for Zalo.
 """
 
 from __future__ import annotations
@@ -12,27 +12,23 @@ from functools import partial
 
 from babel import Locale
 
-from bot.core.actions import Action, action
-from bot.core.campaigns import calendar as campaigns
+from bot.core import campaigns
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import Router
-from bot.core.shared.menus import menu_button
+from bot.core.payloads import Action
+from bot.core.shared.menus import MY_FIGURES, menu_button
+from bot.core.shared.messages import MESSAGE_LIMIT, clip, pack
 from bot.core.shared.outcomes import OUTCOMES
 from bot.core.shared.roles import is_admin, is_volunteer
 from bot.core.shared.skills import SKILLS
 from bot.core.shared.text import fold
+from bot.core.visits.ids import ONE_TEAM, TEAM_FIGURES, TEAM_LIST
 from bot.i18n import N_, Translator
-from bot.storage import figures, teams
+from bot.storage import figures as figure_store
+from bot.storage import teams
 from bot.storage.figures import EVER, Figures
 from bot.storage.teams import Team
 
-MY_STATS = "fig_me"  # my figures
-TEAM_STATS = "fig_team"  # my team's figures (admins outside a team: the pick list)
-ONE_TEAM = "fig_t"  # a team's figures by id: (team id,)
-TEAM_LIST = "fig_list"  # a page of the admins' pick list: (page,)
-
-MAX_MESSAGE = 2000  # Zalo's limit; a phone screen is happier with less anyway
 PAGE_SIZE = 8
 
 
@@ -112,14 +108,8 @@ async def _blocks(ctx: Context, heading: list[str], live: LiveFigures, frozen: F
 
 def _pack(ctx: Context, blocks: list[str], buttons: tuple[tuple[Button, ...], ...]
           ) -> list[Reply]:
-    """As few messages as fit the limit, blocks kept whole; the buttons under the last."""
-    limit = min(MAX_MESSAGE, ctx.event.capabilities.max_text)
-    texts: list[str] = []
-    for block in blocks:
-        if texts and len(texts[-1]) + 2 + len(block) <= limit:
-            texts[-1] += "\n\n" + block
-        else:
-            texts.append(block)
+    """As few messages as fit the limit (shared.messages.pack); the buttons under the last."""
+    texts = pack(blocks, min(MESSAGE_LIMIT, ctx.event.capabilities.max_text))
     return [Reply(text, buttons if i == len(texts) - 1 else (), edit=ctx.pressed and i == 0)
             for i, text in enumerate(texts)]
 
@@ -141,23 +131,18 @@ async def my_stats(ctx: Context, _arg: str | Action) -> list[Reply]:
     await campaigns.ensure_frozen(ctx)
     t = ctx.t
     blocks = await _blocks(ctx, [t._("📊 Your figures")],
-                           partial(figures.of_volunteer, ctx.db, ctx.user.id),
+                           partial(figure_store.of_volunteer, ctx.db, ctx.user.id),
                            partial(_frozen_of_volunteer, ctx, ctx.user.id))
-    buttons = ((Button(t._("👥 My team's figures"), TEAM_STATS), menu_button(t)),)
+    buttons = ((Button(t._("👥 My team's figures"), TEAM_FIGURES()), menu_button(t)),)
     return _pack(ctx, blocks, buttons)
 
 
 async def _frozen_of_volunteer(ctx: Context, volunteer_id: int, campaign: str) -> Figures:
-    return await figures.frozen_of_volunteer(ctx.db, campaign, volunteer_id)
+    return await figure_store.frozen_of_volunteer(ctx.db, campaign, volunteer_id)
 
 
 async def _frozen_of_team(ctx: Context, team_id: int, campaign: str) -> Figures:
-    return await figures.frozen_of_team(ctx.db, campaign, team_id)
-
-
-def _commune_name(ctx: Context, code: str) -> str:
-    commune = ctx.services.communes.get(code)
-    return commune.name if commune else code
+    return await figure_store.frozen_of_team(ctx.db, campaign, team_id)
 
 
 async def _target_and_rank(ctx: Context, team: Team, shown: campaigns.Shown, found: Figures
@@ -171,10 +156,10 @@ async def _target_and_rank(ctx: Context, team: Team, shown: campaigns.Shown, fou
                                          target=t.number(target))
         lines.append(line + (" ✓" if found.households >= target else ""))
     if shown.ended:
-        counts = await figures.frozen_commune_households(
+        counts = await figure_store.frozen_commune_households(
             ctx.db, shown.campaign.key, team.commune_code, shown.end)
     else:
-        counts = await figures.commune_households(ctx.db, team.commune_code, shown.start,
+        counts = await figure_store.commune_households(ctx.db, team.commune_code, shown.start,
                                                   shown.end)
     if team.id in counts:  # a team created after the campaign ended took no part in it
         mine = counts[team.id]
@@ -182,7 +167,7 @@ async def _target_and_rank(ctx: Context, team: Team, shown: campaigns.Shown, fou
         lines.append(t.ngettext("🏆 {rank} of {count} team in {commune}",
                                 "🏆 {rank} of {count} teams in {commune}", len(counts)).format(
             rank=ordinal(t, rank), count=t.number(len(counts)),
-            commune=_commune_name(ctx, team.commune_code)))
+            commune=ctx.services.communes.display_name(team.commune_code)))
     return lines
 
 
@@ -191,15 +176,15 @@ async def show_team(ctx: Context, team: Team) -> list[Reply]:
     await campaigns.ensure_frozen(ctx)
     t = ctx.t
     heading = [t._("👥 Team “{team}”, {commune}").format(
-        team=team.name, commune=_commune_name(ctx, team.commune_code))]
-    blocks = await _blocks(ctx, heading, partial(figures.of_team, ctx.db, team.id),
+        team=team.name, commune=ctx.services.communes.display_name(team.commune_code))]
+    blocks = await _blocks(ctx, heading, partial(figure_store.of_team, ctx.db, team.id),
                            partial(_frozen_of_team, ctx, team.id),
                            partial(_target_and_rank, ctx, team))
     row: list[Button] = []
     if is_volunteer(ctx):
-        row.append(Button(t._("📊 My figures"), MY_STATS))
+        row.append(Button(t._("📊 My figures"), MY_FIGURES()))
     if is_admin(ctx):
-        row.append(Button(t._("👥 Other teams"), action(TEAM_LIST, 1)))
+        row.append(Button(t._("👥 Other teams"), TEAM_LIST(1)))
     return _pack(ctx, blocks, (tuple(row), (menu_button(t),)) if row else ((menu_button(t),),))
 
 
@@ -225,16 +210,16 @@ async def team_stats(ctx: Context, args: str) -> list[Reply]:
     if len(found) == 1:
         return await _commune_teams(ctx, found[0].code)
     return [Reply(t._("No team has the join code {code}. Type /teamstats alone to choose a team "
-                      "from the list.").format(code=code[:40]), ((menu_button(t),),))]
+                      "from the list.").format(code=clip(code)), ((menu_button(t),),))]
 
 
 def _team_button(ctx: Context, team: Team) -> tuple[Button, ...]:
-    label = f"{team.name} · {_commune_name(ctx, team.commune_code)}"
-    return (Button(label, action(ONE_TEAM, team.id)),)
+    label = f"{team.name} · {ctx.services.communes.display_name(team.commune_code)}"
+    return (Button(label, ONE_TEAM(team.id)),)
 
 
 async def _commune_teams(ctx: Context, commune_code: str) -> list[Reply]:
-    t, commune = ctx.t, _commune_name(ctx, commune_code)
+    t, commune = ctx.t, ctx.services.communes.display_name(commune_code)
     found = sorted(await teams.in_commune(ctx.db, commune_code), key=lambda x: fold(x.name))
     if not found:
         return [Reply(t._("{commune} has no team yet.").format(commune=commune),
@@ -248,26 +233,27 @@ async def _commune_teams(ctx: Context, commune_code: str) -> list[Reply]:
 async def team_list(ctx: Context, page: int) -> list[Reply]:
     """One page of every team, by commune, for an admin to pick."""
     t = ctx.t
-    found = await figures.all_teams(ctx.db)
+    found = await figure_store.all_teams(ctx.db)
     if not found:
         return [Reply(t._("No team has been created yet."), ((menu_button(t),),),
                       edit=ctx.pressed)]
-    found.sort(key=lambda x: (fold(_commune_name(ctx, x.commune_code)), fold(x.name)))
+    communes = ctx.services.communes
+    found.sort(key=lambda x: (fold(communes.display_name(x.commune_code)), fold(x.name)))
     pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 1), pages)
     rows = [_team_button(ctx, team) for team in found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
     nav: list[Button] = []
     if page > 1:
-        nav.append(Button(t._("◀ Previous"), action(TEAM_LIST, page - 1)))
+        nav.append(Button(t._("◀ Previous"), TEAM_LIST(page - 1)))
     if page < pages:
-        nav.append(Button(t._("Next ▶"), action(TEAM_LIST, page + 1)))
+        nav.append(Button(t._("Next ▶"), TEAM_LIST(page + 1)))
     text = t._("Choose a team (page {page} of {pages}), or type /teamstats and its join "
                "code:").format(page=t.number(page), pages=t.number(pages))
     return [Reply(text, (*rows, *((tuple(nav),) if nav else ()), (menu_button(t),)),
                   edit=ctx.pressed)]
 
 
-async def _pressed_team(ctx: Context, act: Action) -> list[Reply]:
+async def pressed_team(ctx: Context, act: Action) -> list[Reply]:
     """A team's figures from a button: re-checked, as buttons can be forged or forwarded."""
     t, wanted = ctx.t, act.args[0]
     own = ctx.membership.team if ctx.membership else None
@@ -283,22 +269,14 @@ async def _pressed_team(ctx: Context, act: Action) -> list[Reply]:
     return [Reply(text, ((menu_button(t),),), edit=ctx.pressed)]
 
 
-async def _pressed_list(ctx: Context, act: Action) -> list[Reply]:
+async def pressed_list(ctx: Context, act: Action) -> list[Reply]:
+    """A page of the admins' list of teams (others get /teamstats alone)."""
     if not is_admin(ctx):
         return await team_stats(ctx, "")
     return await team_list(ctx, act.number(0))
 
 
-async def _pressed_team_stats(ctx: Context, _act: Action) -> list[Reply]:
+async def pressed_team_stats(ctx: Context, _act: Action) -> list[Reply]:
+    """"My team's figures": as /teamstats alone."""
     return await team_stats(ctx, "")
 
-
-def register(router: Router) -> None:
-    """Add this feature's commands and buttons."""
-    router.command("mystats", N_("Your visit figures: today, this campaign, all time"), my_stats)
-    router.command("teamstats", N_("Your team's figures and its rank in the commune"),
-                   team_stats)
-    router.action(MY_STATS, my_stats)
-    router.action(TEAM_STATS, _pressed_team_stats)
-    router.action(ONE_TEAM, _pressed_team)
-    router.action(TEAM_LIST, _pressed_list)

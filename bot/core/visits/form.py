@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.core import dialogs as flows
-from bot.core.actions import Action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.payloads import Action
+from bot.core.shared.menus import LOG_VISIT
+from bot.core.shared.messages import clip
 from bot.core.shared.outcomes import OUTCOMES as OUTCOME_LABELS
 from bot.core.shared.roles import is_volunteer
 from bot.core.shared.text import normalize
@@ -24,11 +26,14 @@ from bot.core.visits.draft import (
     STEPS,
     SUMMARY,
     Draft,
+    Step,
     new_token,
     open_draft,
 )
+from bot.core.visits.ids import FormOp
 from bot.core.visits.nav import answered, back, follow_up, go
 from bot.core.visits.rules import (
+    ID_DIGITS,
     MAX_NOTE,
     MAX_PEOPLE,
     MAX_PLACE,
@@ -39,25 +44,21 @@ from bot.core.visits.rules import (
     place_problem,
     tidy_place,
 )
-from bot.core.visits.save import NEW_VISIT, already_saved, confirm
-from bot.core.visits.views import FIELDS, view
-from bot.storage import visits
+from bot.core.visits.save import already_saved, confirm
+from bot.core.visits.views import FIELDS, not_volunteer, view
+from bot.storage import visits as visit_store
 from bot.storage.visits import SKILL_KEYS
 
 # Which step each button operation belongs to; from any other step it is out of date.
-_OPERATION_STEPS: dict[str, tuple[str, ...]] = {
-    "com": (COMMUNE,), "ham": (HAMLET,), "keep": (HAMLET, HOUSEHOLD, NOTE),
-    "ppl": (PEOPLE,), "sk": (SKILLS,), "sdone": (SKILLS,), "oc": (OUTCOMES,),
-    "odone": (OUTCOMES,), "yes": (CONSENT,), "no": (CONSENT,), "skip": (NOTE,),
-    "follow": (DUPLICATE,), "confirm": (SUMMARY,), "edit": (SUMMARY,), "date": (SUMMARY,),
-    "field": (EDIT,), "day": (DATE,), "resume": STEPS, "restart": STEPS,
+_OPERATION_STEPS: dict[FormOp, tuple[Step, ...]] = {
+    FormOp.COMMUNE: (COMMUNE,), FormOp.HAMLET: (HAMLET,),
+    FormOp.KEEP: (HAMLET, HOUSEHOLD, NOTE), FormOp.PEOPLE: (PEOPLE,), FormOp.SKILL: (SKILLS,),
+    FormOp.SKILLS_DONE: (SKILLS,), FormOp.OUTCOME: (OUTCOMES,),
+    FormOp.OUTCOMES_DONE: (OUTCOMES,), FormOp.YES: (CONSENT,), FormOp.NO: (CONSENT,),
+    FormOp.SKIP: (NOTE,), FormOp.FOLLOW: (DUPLICATE,), FormOp.CONFIRM: (SUMMARY,),
+    FormOp.EDIT: (SUMMARY,), FormOp.DATE: (SUMMARY,), FormOp.FIELD: (EDIT,),
+    FormOp.DAY: (DATE,), FormOp.RESUME: STEPS, FormOp.RESTART: STEPS,
 }
-
-
-def not_volunteer(ctx: Context) -> Reply:
-    """The answer to someone outside the teams trying to log a visit."""
-    return Reply(ctx.t._("Only volunteers of a community digital technology team log visits. "
-                         "Join your team with /join and its code."))
 
 
 def closed(ctx: Context, saved: int | None = None) -> Reply:
@@ -69,7 +70,7 @@ def closed(ctx: Context, saved: int | None = None) -> Reply:
     else:
         text = t._("This form is already closed, so that button changes nothing. Type /visit "
                    "to log a visit.")
-    return Reply(text, ((Button(t._("➕ Log a visit"), NEW_VISIT),),), edit=ctx.pressed)
+    return Reply(text, ((Button(t._("➕ Log a visit"), LOG_VISIT()),),), edit=ctx.pressed)
 
 
 async def cancel(ctx: Context, draft: Draft) -> list[Reply]:
@@ -77,7 +78,7 @@ async def cancel(ctx: Context, draft: Draft) -> list[Reply]:
     await flows.close(ctx)
     text = (ctx.t._("Cancelled. Visit #{number} was not changed.").format(number=draft.visit_id)
             if draft.visit_id else ctx.t._("Cancelled. Nothing was saved."))
-    return [Reply(text, ((Button(ctx.t._("➕ Log a visit"), NEW_VISIT),),), edit=ctx.pressed)]
+    return [Reply(text, ((Button(ctx.t._("➕ Log a visit"), LOG_VISIT()),),), edit=ctx.pressed)]
 
 
 async def on_text(ctx: Context, text: str) -> list[Reply]:
@@ -117,9 +118,10 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
 def _refusal(ctx: Context, problem: Problem, limit: int, length: int) -> str:
     t = ctx.t
     if problem is Problem.ID_NUMBER:
-        return t._("That looks like an ID number (9 or 12 digits). We never store ID numbers: "
-                   "the law on personal data protection (Law 91/2025) asks us to keep only what "
-                   "is needed. Please type something else.")
+        return t._("That looks like an ID number ({short} or {long} digits). We never store ID "
+                   "numbers: the law on personal data protection (Law 91/2025) asks us to keep "
+                   "only what is needed. Please type something else.").format(
+            short=t.number(ID_DIGITS[0]), long=t.number(ID_DIGITS[1]))
     if problem is Problem.TOO_LONG:
         return t._("That is {length} characters; the limit is {limit}. Please make it "
                    "shorter.").format(length=t.number(length), limit=t.number(limit))
@@ -136,12 +138,12 @@ async def _commune_typed(ctx: Context, draft: Draft, text: str) -> list[Reply]:
         await flows.save(ctx, draft.to_state())
         return [await view(ctx, draft, t._("No commune of {province} matches “{text}”. Type "
                                            "the name again, or press a button.").format(
-            province=ctx.services.communes.province, text=text[:60]))]
+            province=ctx.services.communes.province, text=clip(text)))]
     if len(found) > 1:
         draft.choices = [c.code for c in found[:6]]
         await flows.save(ctx, draft.to_state())
         return [await view(ctx, draft, t._("Several communes match “{text}”. Choose one, or "
-                                           "type the name again:").format(text=text[:60]))]
+                                           "type the name again:").format(text=clip(text)))]
     return await _set_commune(ctx, draft, found[0].code)
 
 
@@ -171,54 +173,59 @@ async def _people(ctx: Context, draft: Draft, count: int | None) -> list[Reply]:
 
 async def on_button(ctx: Context, act: Action) -> list[Reply]:
     """A button of the form: valid only for the form it was shown in, at its step."""
-    token, op, arg = act.args
+    token, name, arg = act.args
+    op = FormOp(name) if name in _OPERATIONS else None  # None: from no version of the form
     draft = open_draft(ctx)
     if draft is None or draft.token != token:
-        saved = await visits.saved_from(ctx.db, token)
-        return [already_saved(ctx, saved) if saved and op == "confirm" else closed(ctx, saved)]
+        saved = await visit_store.saved_from(ctx.db, token)
+        return [already_saved(ctx, saved) if saved and op is FormOp.CONFIRM
+                else closed(ctx, saved)]
     if not is_volunteer(ctx):
         await flows.close(ctx)
         return [not_volunteer(ctx)]
-    if op == "cancel":
+    if op is FormOp.CANCEL:
         return await cancel(ctx, draft)
-    if op == "back":
+    if op is FormOp.BACK:
         return await back(ctx, draft) if arg == draft.step else [await view(ctx, draft)]
-    if draft.step not in _OPERATION_STEPS.get(op, ()):
+    if op is None or draft.step not in _OPERATION_STEPS.get(op, ()):
         return [await view(ctx, draft)]  # a button of an earlier step: show where we are
-    if op == "resume":
+    if op is FormOp.RESUME:
         return [await view(ctx, draft)]
-    if op == "restart":
+    if op is FormOp.RESTART:
         return await go(ctx, Draft(token=new_token()), COMMUNE)
     return await _choose(ctx, draft, op, arg)
 
 
-async def _choose(ctx: Context, draft: Draft, op: str, arg: str) -> list[Reply]:
+_OPERATIONS = frozenset(op.value for op in FormOp)
+
+
+async def _choose(ctx: Context, draft: Draft, op: FormOp, arg: str) -> list[Reply]:
     t = ctx.t
-    if op == "com":
+    if op is FormOp.COMMUNE:
         return await _set_commune(ctx, draft, arg)
-    if op == "keep":
+    if op is FormOp.KEEP:
         return await answered(ctx, draft) if _filled(draft) else [await view(ctx, draft)]
-    if op == "ham":
+    if op is FormOp.HAMLET:
         if arg.isdigit() and int(arg) < len(draft.recent):
             draft.hamlet = draft.recent[int(arg)]
             return await answered(ctx, draft)
         return [await view(ctx, draft)]
-    if op == "ppl":
+    if op is FormOp.PEOPLE:
         return await _people(ctx, draft, int(arg) if arg.isdigit() and len(arg) < 4 else None)
-    if op in ("sk", "oc"):
+    if op in (FormOp.SKILL, FormOp.OUTCOME):
         return await _toggle(ctx, draft, op, arg)
-    if op == "sdone":
+    if op is FormOp.SKILLS_DONE:
         if not draft.skills:
             return [await view(ctx, draft, t._("Choose at least one skill, then press Done."))]
         return await answered(ctx, draft)
-    if op in ("odone", "skip"):
-        if op == "skip":
+    if op in (FormOp.OUTCOMES_DONE, FormOp.SKIP):
+        if op is FormOp.SKIP:
             draft.note = None
         return await answered(ctx, draft)
-    if op == "yes":
+    if op is FormOp.YES:
         draft.consent = True
         return await answered(ctx, draft)
-    if op == "no":
+    if op is FormOp.NO:
         await flows.close(ctx)
         if draft.visit_id is not None:
             return [Reply(t._("Nothing was changed. If the household no longer agrees to be "
@@ -227,16 +234,16 @@ async def _choose(ctx: Context, draft: Draft, op: str, arg: str) -> list[Reply]:
         return [Reply(t._("Thank you for asking them. Without the household's agreement nothing "
                           "is recorded: the form is closed and nothing was saved."),
                       edit=ctx.pressed)]
-    if op == "follow":
+    if op is FormOp.FOLLOW:
         return await follow_up(ctx, draft)
-    if op == "confirm":
+    if op is FormOp.CONFIRM:
         return await confirm(ctx, draft)
-    if op in ("edit", "date"):
-        return await go(ctx, draft, EDIT if op == "edit" else DATE)
-    if op == "field" and arg in FIELDS:
+    if op in (FormOp.EDIT, FormOp.DATE):
+        return await go(ctx, draft, EDIT if op is FormOp.EDIT else DATE)
+    if op is FormOp.FIELD and arg in FIELDS:
         draft.to_summary = True
-        return await go(ctx, draft, arg)
-    if op == "day" and arg.isdigit() and int(arg) < len(
+        return await go(ctx, draft, Step(arg))
+    if op is FormOp.DAY and arg.isdigit() and int(arg) < len(
             days := allowed_days(ctx.event.sent_at, ctx.services.config.timezone)):
         keep_confirm_time = int(arg) == 0 and draft.visit_id is None
         draft.day = None if keep_confirm_time else days[int(arg)].isoformat()
@@ -249,9 +256,9 @@ def _filled(draft: Draft) -> bool:
         draft.step))
 
 
-async def _toggle(ctx: Context, draft: Draft, op: str, key: str) -> list[Reply]:
-    chosen, known = (draft.skills, SKILL_KEYS) if op == "sk" else (draft.outcomes,
-                                                                 tuple(OUTCOME_LABELS))
+async def _toggle(ctx: Context, draft: Draft, op: FormOp, key: str) -> list[Reply]:
+    chosen, known = (draft.skills, SKILL_KEYS) if op is FormOp.SKILL else (
+        draft.outcomes, tuple(OUTCOME_LABELS))
     if key in known:
         if key in chosen:
             chosen.remove(key)

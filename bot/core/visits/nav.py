@@ -16,20 +16,21 @@ from bot.core.visits.draft import (
     QUESTIONS,
     SUMMARY,
     Draft,
+    Step,
     save,
 )
 from bot.core.visits.views import view
-from bot.storage import visits
+from bot.storage import visits as visit_store
 
 RECENT_HAMLETS = 4
 
 
-async def go(ctx: Context, draft: Draft, step: str, notice: str | None = None) -> list[Reply]:
+async def go(ctx: Context, draft: Draft, step: Step, notice: str | None = None) -> list[Reply]:
     """Open a step, save the draft, and show it; warns first about earlier visits."""
     if step == SUMMARY:
         step = draft.first_missing() or SUMMARY
     if step not in (*PLACE, DUPLICATE) and draft.key and draft.key != draft.checked_key:
-        earlier = await visits.earlier_visits(ctx.db, draft.key, draft.visit_id)
+        earlier = await visit_store.earlier_visits(ctx.db, draft.key, draft.visit_id)
         draft.follow_up_of = None  # a follow-up of another household no longer applies
         if earlier:
             draft.duplicate_of, draft.after_duplicate, step = earlier[0].id, step, DUPLICATE
@@ -65,7 +66,8 @@ async def back(ctx: Context, draft: Draft) -> list[Reply]:
 
 async def follow_up(ctx: Context, draft: Draft) -> list[Reply]:
     """Log the visit as a follow-up of the earlier visit the warning named."""
-    earlier = [e.id for e in await visits.earlier_visits(ctx.db, draft.key or "", draft.visit_id)]
+    found = await visit_store.earlier_visits(ctx.db, draft.key or "", draft.visit_id)
+    earlier = [e.id for e in found]
     # The visit warned about may have been deleted meanwhile: follow the latest one left.
     draft.follow_up_of = draft.duplicate_of if draft.duplicate_of in earlier else (
         earlier[0] if earlier else None)
@@ -76,7 +78,7 @@ async def follow_up(ctx: Context, draft: Draft) -> list[Reply]:
 async def _recent_hamlets(ctx: Context, commune: str) -> list[str]:
     seen: set[str] = set()
     names = []
-    for name in await visits.recent_hamlets(ctx.db, ctx.user.id, commune):
+    for name in await visit_store.recent_hamlets(ctx.db, ctx.user.id, commune):
         if fold(name) not in seen:
             seen.add(fold(name))
             names.append(name)

@@ -14,7 +14,9 @@ MAX_PLACE = 60  # hamlet and household label
 MAX_NOTE = 300
 MAX_PEOPLE = 30  # more than this in one household is almost surely a typing slip
 DAYS_BACK = 7  # a visit may be dated up to this many days before today
-EDIT_WINDOW = timedelta(hours=48)
+EDIT_HOURS = 48  # a saved visit may be changed this long after it was saved
+EDIT_WINDOW = timedelta(hours=EDIT_HOURS)
+ID_DIGITS = (9, 12)  # the digits of an old and of a new ID card number
 
 
 # Digits with at most one space, dot or dash between them: "0123 4567 89" is one run.
@@ -35,7 +37,7 @@ class Problem(Enum):
 
 def looks_like_id_number(text: str) -> bool:
     """True when text holds a run of exactly 9 or 12 digits (an old or new ID card number)."""
-    return any(sum(ch.isdigit() for ch in run.group()) in (9, 12)
+    return any(sum(ch.isdigit() for ch in run.group()) in ID_DIGITS
                for run in _DIGIT_RUN.finditer(text))
 
 

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.core import campaigns
 from bot.core import dialogs as flows
-from bot.core.actions import action
-from bot.core.campaigns import calendar as campaigns
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.shared.menus import menu_button
+from bot.core.shared.menus import LOG_VISIT, menu_button
 from bot.core.visits.draft import SUMMARY, Draft
+from bot.core.visits.ids import MY_VISITS, MyVisitsOp
 from bot.core.visits.nav import go
-from bot.core.visits.rules import EDIT_WINDOW, allowed_days, local_day, visit_time
-from bot.storage import visits
+from bot.core.visits.rules import (
+    DAYS_BACK,
+    EDIT_HOURS,
+    EDIT_WINDOW,
+    allowed_days,
+    local_day,
+    visit_time,
+)
+from bot.core.visits.views import not_volunteer
+from bot.storage import visits as visit_store
 from bot.storage.visits import Visit, VisitRecord
-
-NEW_VISIT = "vnew"  # button: log another visit
-MY_VISITS = "vm"  # vm:<operation>:<visit number>
 
 
 def after_buttons(ctx: Context) -> tuple[tuple[Button, ...], ...]:
     """What to do after a visit is saved, changed or deleted."""
     t = ctx.t
-    return ((Button(t._("➕ Log another visit"), action(NEW_VISIT)),
-             Button(t._("📋 My visits"), action(MY_VISITS, "list", 0))),
+    return ((Button(t._("➕ Log another visit"), LOG_VISIT()),
+             Button(t._("📋 My visits"), MY_VISITS(MyVisitsOp.LIST, 0))),
             (menu_button(t),))
 
 
@@ -37,9 +42,9 @@ def edit_refusal(ctx: Context, visit: Visit | None) -> str | None:
         return t._("Visit #{number} was deleted.").format(number=visit.id)
     if ctx.now - visit.created_at > EDIT_WINDOW:
         saved = t.date(local_day(visit.created_at, ctx.services.config.timezone))
-        return t._("Visits can be changed only within 48 hours of being saved, so that the "
-                   "figures stay reliable. Visit #{number} was saved on {date}.").format(
-            number=visit.id, date=saved)
+        return t._("Visits can be changed only within {hours} hours of being saved, so that "
+                   "the figures stay reliable. Visit #{number} was saved on {date}.").format(
+            hours=t.number(EDIT_HOURS), number=visit.id, date=saved)
     return None
 
 
@@ -47,7 +52,7 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
     """Save the draft (once, whatever the number of taps) and close the form."""
     t = ctx.t
     if draft.visit_id is None:
-        saved = await visits.saved_from(ctx.db, draft.token)
+        saved = await visit_store.saved_from(ctx.db, draft.token)
         if saved is not None:  # saved, but the form stayed open (a crash in between)
             await flows.close(ctx)
             return [already_saved(ctx, saved)]
@@ -58,21 +63,23 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
     if chosen is not None and chosen not in allowed_days(ctx.event.sent_at, zone):
         draft.day = None
         return await go(ctx, draft, SUMMARY, t._(
-            "The day you chose is now more than 7 days ago, so the date is today again. "
-            "Check it, then confirm."))
+            "The day you chose is now more than {days} days ago, so the date is today again. "
+            "Check it, then confirm.").format(days=t.number(DAYS_BACK)))
     if chosen is None and draft.visited_at:
         visited = datetime.fromisoformat(draft.visited_at)
     else:
         visited = visit_time(ctx.event.sent_at, ctx.now, chosen, zone)
-    assert draft.commune and draft.hamlet and draft.household and draft.people and draft.key
+    if not (draft.commune and draft.hamlet and draft.household and draft.people and draft.key):
+        return await go(ctx, draft, SUMMARY)  # first_missing() said so already: never here
     record = VisitRecord(draft.commune, draft.hamlet, draft.household, draft.key, draft.people,
                          frozenset(draft.skills), frozenset(draft.outcomes), draft.note,
                          draft.follow_up_of, visited)
     if draft.visit_id is not None:
         return await _update(ctx, draft.visit_id, record)
-    assert ctx.membership is not None  # the form's handlers let only volunteers this far
+    if ctx.membership is None:  # the form's handlers let only volunteers this far
+        return [not_volunteer(ctx)]
     await campaigns.ensure_frozen(ctx)  # a visit dated back must not enter a finished campaign
-    number, new = await visits.save_new(ctx.db, draft.token, ctx.user.id,
+    number, new = await visit_store.save_new(ctx.db, draft.token, ctx.user.id,
                                         ctx.membership.team.id, record, ctx.now)
     await flows.close(ctx)
     if not new:
@@ -90,9 +97,9 @@ def already_saved(ctx: Context, number: int) -> Reply:
 async def _update(ctx: Context, visit_id: int, record: VisitRecord) -> list[Reply]:
     t = ctx.t
     await campaigns.ensure_frozen(ctx)  # an ended campaign's figures keep the old values
-    refusal = edit_refusal(ctx, await visits.get(ctx.db, visit_id))
+    refusal = edit_refusal(ctx, await visit_store.get(ctx.db, visit_id))
     await flows.close(ctx)
-    if refusal is None and await visits.update(ctx.db, visit_id, ctx.user.id, record, ctx.now):
+    if refusal is None and await visit_store.update(ctx.db, visit_id, ctx.user.id, record, ctx.now):
         text = t._("✅ Visit #{number} updated.").format(number=visit_id)
     else:
         text = (refusal or t._("I can't find that visit among yours.")) + " " + t._(

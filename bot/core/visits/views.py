@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.core.actions import action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.shared.outcomes import OUTCOMES as OUTCOME_LABELS
@@ -24,29 +23,30 @@ from bot.core.visits.draft import (
     SKILLS,
     TYPED,
     Draft,
+    Step,
 )
-from bot.core.visits.rules import allowed_days, local_day
+from bot.core.visits.ids import FORM, FormOp
+from bot.core.visits.rules import DAYS_BACK, MAX_NOTE, allowed_days, local_day
 from bot.i18n import N_
-from bot.storage import visits
+from bot.storage import visits as visit_store
 from bot.storage.visits import SKILL_KEYS, EarlierVisit
 
 Rows = list[tuple[Button, ...]]
 
-VERB = "vf"  # vf:<draft id>:<operation>:<argument>
-FIELDS = {COMMUNE: N_("Commune"), HAMLET: N_("Hamlet"), HOUSEHOLD: N_("Household"),
+FIELDS: dict[Step, str] = {COMMUNE: N_("Commune"), HAMLET: N_("Hamlet"), HOUSEHOLD: N_("Household"),
           PEOPLE: N_("People guided"), SKILLS: N_("Skills"), OUTCOMES: N_("Outcomes"),
           NOTE: N_("Note"), DATE: N_("Date")}
 
 
-def press(draft: Draft, op: str, arg: str | int = "0") -> str:
+def press(draft: Draft, op: FormOp, arg: str | int = "0") -> str:
     """The payload of a button of this draft's form."""
-    return action(VERB, draft.token, op, arg)
+    return FORM(draft.token, op, arg)
 
 
-def commune_name(ctx: Context, code: str | None) -> str:
-    """The commune's name, or its code if the province's list no longer has it."""
-    commune = ctx.services.communes.get(code) if code else None
-    return commune.name if commune else (code or "")
+def not_volunteer(ctx: Context) -> Reply:
+    """The answer to someone outside the teams trying to log a visit."""
+    return Reply(ctx.t._("Only volunteers of a community digital technology team log visits. "
+                         "Join your team with /join and its code."))
 
 
 def team_commune(ctx: Context) -> str | None:
@@ -56,8 +56,8 @@ def team_commune(ctx: Context) -> str | None:
 
 def _nav(ctx: Context, draft: Draft, back: bool = True) -> tuple[Button, ...]:
     t = ctx.t
-    cancel = Button(t._("✖ Cancel"), press(draft, "cancel"))
-    return (Button(t._("◀ Back"), press(draft, "back", draft.step)), cancel) if back \
+    cancel = Button(t._("✖ Cancel"), press(draft, FormOp.CANCEL))
+    return (Button(t._("◀ Back"), press(draft, FormOp.BACK, draft.step)), cancel) if back \
         else (cancel,)
 
 
@@ -99,52 +99,54 @@ def _question(ctx: Context, draft: Draft) -> tuple[str, Rows]:
         for code in [draft.commune, team_commune(ctx), *draft.choices]:
             if code and code not in shown:
                 shown.append(code)
-                rows.append((Button(_ticked(commune_name(ctx, code), code == draft.commune
-                                            or (not draft.commune and len(shown) == 1)),
-                                    press(draft, "com", code)),))
+                chosen = code == draft.commune or (not draft.commune and len(shown) == 1)
+                rows.append((Button(_ticked(ctx.services.communes.display_name(code), chosen),
+                                    press(draft, FormOp.COMMUNE, code)),))
     elif step == HAMLET:
         text = t._("Which hamlet, village or residential group (thôn, xóm, bản, khối, tổ dân "
                    "phố)? Type its name, for example: Thôn 3.")
         if draft.recent:
             text += "\n" + t._("Or press one you used recently.")
         if draft.hamlet and draft.hamlet not in draft.recent:
-            rows.append((Button(_ticked(draft.hamlet, True), press(draft, "keep")),))
-        rows += [(Button(_ticked(name, name == draft.hamlet), press(draft, "ham", index)),)
+            rows.append((Button(_ticked(draft.hamlet, True), press(draft, FormOp.KEEP)),))
+        rows += [(Button(_ticked(name, name == draft.hamlet),
+                         press(draft, FormOp.HAMLET, index)),)
                  for index, name in enumerate(draft.recent)]
     elif step == HOUSEHOLD:
         text = t._("Type the name of the head of the household, or the house number. Never an "
                    "ID number.")
         if draft.household:
-            rows.append((Button(_ticked(draft.household, True), press(draft, "keep")),))
+            rows.append((Button(_ticked(draft.household, True), press(draft, FormOp.KEEP)),))
     elif step == PEOPLE:
         text = t._("How many people did you guide in this household? Press a number or type it.")
         numbers = [1, 2, 3, 4, 5]
         if draft.people and draft.people not in numbers:
             numbers.append(draft.people)
-        rows.append(tuple(Button(_ticked(t.number(n), n == draft.people), press(draft, "ppl", n))
-                          for n in numbers))
+        rows.append(tuple(Button(_ticked(t.number(n), n == draft.people),
+                                 press(draft, FormOp.PEOPLE, n)) for n in numbers))
     elif step == SKILLS:
         text = t._("Which of the five skills did you guide? Press each one (✓ = chosen), then "
                    "Done.")
-        rows += [(Button(_ticked(skill_label(k, t), k in draft.skills), press(draft, "sk", k)),)
-                 for k in SKILL_KEYS]
-        rows.append((Button(t._("Done ▶"), press(draft, "sdone")),))
+        rows += [(Button(_ticked(skill_label(k, t), k in draft.skills),
+                         press(draft, FormOp.SKILL, k)),) for k in SKILL_KEYS]
+        rows.append((Button(t._("Done ▶"), press(draft, FormOp.SKILLS_DONE)),))
     elif step == OUTCOMES:
         text = t._("What did the household achieve? Press each that applies (✓ = chosen), then "
                    "Done. None is fine too.")
-        rows += [(Button(_ticked(t._(label), k in draft.outcomes), press(draft, "oc", k)),)
-                 for k, label in OUTCOME_LABELS.items()]
-        rows.append((Button(t._("Done ▶"), press(draft, "odone")),))
+        rows += [(Button(_ticked(t._(label), k in draft.outcomes),
+                         press(draft, FormOp.OUTCOME, k)),) for k, label in OUTCOME_LABELS.items()]
+        rows.append((Button(t._("Done ▶"), press(draft, FormOp.OUTCOMES_DONE)),))
     elif step == CONSENT:
         text = t._("Did the household agree to this visit being recorded?")
-        rows.append((Button(t._("✅ Yes, they agreed"), press(draft, "yes")),
-                     Button(t._("No"), press(draft, "no"))))
+        rows.append((Button(t._("✅ Yes, they agreed"), press(draft, FormOp.YES)),
+                     Button(t._("No"), press(draft, FormOp.NO))))
     else:  # NOTE
-        text = t._("Type a short note if you wish (up to 300 characters), or press Skip. Never "
-                   "write ID numbers, passwords or OTP codes.")
+        text = t._("Type a short note if you wish (up to {limit} characters), or press Skip. "
+                   "Never write ID numbers, passwords or OTP codes.").format(
+            limit=t.number(MAX_NOTE))
         if draft.note:
-            rows.append((Button(t._("✓ Keep the note"), press(draft, "keep")),))
-        rows.append((Button(t._("Skip ▶"), press(draft, "skip")),))
+            rows.append((Button(t._("✓ Keep the note"), press(draft, FormOp.KEEP)),))
+        rows.append((Button(t._("Skip ▶"), press(draft, FormOp.SKIP)),))
     rows.append(_nav(ctx, draft, back=step != COMMUNE or draft.to_summary))
     return text, rows
 
@@ -166,7 +168,8 @@ def summary(ctx: Context, draft: Draft) -> tuple[str, Rows]:
     outcomes = ", ".join(t._(OUTCOME_LABELS[k]) for k in draft.outcomes) or t._("none")
     lines = [
         t._("Please check the visit:"), "",
-        t._("Commune: {value}").format(value=commune_name(ctx, draft.commune)),
+        t._("Commune: {value}").format(value=ctx.services.communes.display_name(
+            draft.commune) if draft.commune else ""),
         t._("Hamlet: {value}").format(value=draft.hamlet or "—"),
         t._("Household: {value}").format(value=draft.household or "—"),
         t._("People guided: {value}").format(value=t.number(draft.people or 0)),
@@ -179,9 +182,9 @@ def summary(ctx: Context, draft: Draft) -> tuple[str, Rows]:
     if draft.follow_up_of:
         lines.append(t._("A follow-up to visit #{number}.").format(number=draft.follow_up_of))
     rows: Rows = [
-        (Button(t._("✅ Confirm"), press(draft, "confirm")),),
-        (Button(t._("✏️ Edit"), press(draft, "edit")),
-         Button(t._("📅 Change date"), press(draft, "date"))),
+        (Button(t._("✅ Confirm"), press(draft, FormOp.CONFIRM)),),
+        (Button(t._("✏️ Edit"), press(draft, FormOp.EDIT)),
+         Button(t._("📅 Change date"), press(draft, FormOp.DATE))),
         _nav(ctx, draft),
     ]
     return "\n".join(lines), rows
@@ -196,9 +199,9 @@ def who_logged(ctx: Context, earlier: EarlierVisit) -> str:
 
 async def _duplicate(ctx: Context, draft: Draft) -> tuple[str, Rows]:
     t = ctx.t
-    earlier = await visits.earlier_visits(ctx.db, draft.key or "", draft.visit_id)
+    earlier = await visit_store.earlier_visits(ctx.db, draft.key or "", draft.visit_id)
     latest = next((e for e in earlier if e.id == draft.duplicate_of), None)
-    rows: Rows = [(Button(t._("🔁 Log as a follow-up visit"), press(draft, "follow")),),
+    rows: Rows = [(Button(t._("🔁 Log as a follow-up visit"), press(draft, FormOp.FOLLOW)),),
                   _nav(ctx, draft)]
     if latest is None:  # deleted meanwhile: nothing to warn about any more
         return t._("The earlier visit to this household was deleted. Go on?"), rows
@@ -221,17 +224,18 @@ def _date_choice(ctx: Context, draft: Draft) -> tuple[str, Rows]:
     labels = [t._("Today, {date}").format(date=t.date(days[0])),
               t._("Yesterday, {date}").format(date=t.date(days[1]))]
     labels += [t.date(day) for day in days[2:]]
-    buttons = [Button(label, press(draft, "day", n)) for n, label in enumerate(labels)]
+    buttons = [Button(label, press(draft, FormOp.DAY, n)) for n, label in enumerate(labels)]
     rows: Rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
     rows.append(_nav(ctx, draft))
-    text = t._("On which day was the visit? It can be dated up to 7 days back, never later "
-               "than today.")
+    text = t._("On which day was the visit? It can be dated up to {days} days back, never "
+               "later than today.").format(days=t.number(DAYS_BACK))
     return text, rows
 
 
 def _edit_choice(ctx: Context, draft: Draft) -> tuple[str, Rows]:
     t = ctx.t
-    buttons = [Button(t._(label), press(draft, "field", step)) for step, label in FIELDS.items()]
+    buttons = [Button(t._(label), press(draft, FormOp.FIELD, step))
+               for step, label in FIELDS.items()]
     rows: Rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
     rows.append(_nav(ctx, draft))
     return t._("What do you want to change?"), rows

@@ -8,11 +8,10 @@ import pytest
 
 from bot.app import App
 from bot.channels.base import TELEGRAM
-from bot.core.campaigns import calendar as campaigns
+from bot.core import campaigns, visits
 from bot.core.context import Context
 from bot.core.service import Core
-from bot.core.visits import commands as visits
-from bot.core.visits.rules import household_key
+from bot.core.visits import household_key
 from bot.storage import dialogs, teams, users
 from bot.storage import visits as visit_store
 from bot.storage.visits import VisitRecord
