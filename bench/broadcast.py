@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from telegram import Bot  # noqa: E402
 
 from bot.app import App, open_app  # noqa: E402
-from bot.channels.telegram.broadcaster import BroadcastWorker  # noqa: E402
+from bot.channels.telegram.broadcaster import CHANNEL, BroadcastWorker  # noqa: E402
 from bot.channels.telegram.request import AiohttpRequest  # noqa: E402
 from bot.config import BroadcastConfig, load_config  # noqa: E402
 from bot.storage import broadcasts as store  # noqa: E402
@@ -159,7 +159,8 @@ async def opened(tmp: str, settings: BroadcastConfig) -> App:
 async def queue(app: App, admin: int) -> tuple[int, int]:
     """A broadcast to everyone, sent now, watched by the admin: what the Send button queues."""
     created = await store.create(app.services.db, admin, TEXT, TEXT_EN, Audience(store.EVERYONE),
-                                 None, datetime.now(UTC), f"telegram:{ADMIN_CHAT}")
+                                 None, datetime.now(UTC), f"telegram:{ADMIN_CHAT}",
+                                 channel=CHANNEL)
     assert created is not None
     return created
 
@@ -173,7 +174,8 @@ async def bench_queue(recipients: int) -> list[str]:
         try:
             admin = await add_users(app.services.db, recipients - 1)
             started = time.perf_counter()
-            counted = await store.count_recipients(app.services.db, Audience(store.EVERYONE))
+            counted = await store.count_recipients(app.services.db, Audience(store.EVERYONE),
+                                                   CHANNEL)
             count_s = time.perf_counter() - started
             started = time.perf_counter()
             await queue(app, admin)
@@ -213,7 +215,7 @@ def timed_records(timings: Timings) -> Callable[[], None]:
     calls it through the module); return the function that puts the original back."""
     original = store.record_many
 
-    async def record_many(*args: Any, **kwargs: Any) -> str:
+    async def record_many(*args: Any, **kwargs: Any) -> store.Status:
         started = time.perf_counter()
         try:
             return await original(*args, **kwargs)

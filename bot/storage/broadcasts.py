@@ -6,31 +6,72 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from bot.storage import audit
 from bot.storage.db import Database
 
-# Audience kinds; "commune" and "language" carry a value (a commune code, a locale).
-EVERYONE, CITIZENS, VOLUNTEERS, LEADERS, COMMUNE, LANGUAGE = (
-    "everyone", "citizens", "volunteers", "leaders", "commune", "language")
-AUDIENCES = (EVERYONE, CITIZENS, VOLUNTEERS, LEADERS, COMMUNE, LANGUAGE)
-# Broadcast statuses
-SCHEDULED, SENDING, DONE, CANCELLED = "scheduled", "sending", "done", "cancelled"
+
+class AudienceKind(StrEnum):
+    """Who a broadcast is for; COMMUNE and LANGUAGE carry a value (a commune code, a locale)."""
+
+    EVERYONE = "everyone"
+    CITIZENS = "citizens"
+    VOLUNTEERS = "volunteers"
+    LEADERS = "leaders"
+    COMMUNE = "commune"
+    LANGUAGE = "language"
+
+
+class Status(StrEnum):
+    """A broadcast's status ("draft" exists in the schema but is not used)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    """A delivery's status ("sending" exists in the schema but is not used: see
+    docs/BROADCASTS.md)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Result(StrEnum):
+    """What one send came to: a final status, or RETRY (one more failed try, still pending)."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    RETRY = "retry"
+
+
+# The short names the core, the channels' workers and the tests use.
+EVERYONE, CITIZENS = AudienceKind.EVERYONE, AudienceKind.CITIZENS
+VOLUNTEERS, LEADERS = AudienceKind.VOLUNTEERS, AudienceKind.LEADERS
+COMMUNE, LANGUAGE = AudienceKind.COMMUNE, AudienceKind.LANGUAGE
+AUDIENCES = tuple(AudienceKind)
+SCHEDULED, SENDING, DONE = Status.SCHEDULED, Status.SENDING, Status.DONE
+CANCELLED, PENDING = Status.CANCELLED, DeliveryStatus.PENDING
 ACTIVE = (SCHEDULED, SENDING)
-# Delivery statuses ("sending" exists in the schema but is not used: see docs/BROADCASTS.md)
-PENDING, SENT, BLOCKED, FAILED = "pending", "sent", "blocked", "failed"
-RETRY = "retry"  # an outcome, not a status: one more failed try, still pending
-# Only Telegram users can be reached by the delivery worker (the console cannot receive).
-CHANNEL = "telegram"
+SENT, BLOCKED, FAILED, RETRY = Result.SENT, Result.BLOCKED, Result.FAILED, Result.RETRY
 
 
 @dataclass(frozen=True)
 class Audience:
     """Who a broadcast is for: a kind and, for a commune or a language, its value."""
 
-    kind: str
+    kind: AudienceKind
     value: str | None = None
 
     def encode(self) -> str:
@@ -42,7 +83,7 @@ class Audience:
         """The audience stored by encode()."""
         data = json.loads(raw)
         value = data.get("value")
-        return Audience(str(data["kind"]), None if value is None else str(value))
+        return Audience(AudienceKind(data["kind"]), None if value is None else str(value))
 
 
 @dataclass(frozen=True)
@@ -54,7 +95,7 @@ class Broadcast:
     text_vi: str
     text_en: str | None
     audience: Audience
-    status: str
+    status: Status
     scheduled_for: str | None  # UTC ISO; None: as soon as possible
     created_at: str
     started_at: str | None
@@ -104,7 +145,7 @@ _FROM = "FROM broadcasts b LEFT JOIN users u ON u.id = b.created_by"
 def _row(row: aiosqlite.Row) -> Broadcast:
     message = row["progress_message"]
     return Broadcast(row["id"], row["created_by"], row["text_vi"], row["text_en"],
-                     Audience.decode(row["audience"]), row["status"], row["scheduled_for"],
+                     Audience.decode(row["audience"]), Status(row["status"]), row["scheduled_for"],
                      row["created_at"], row["started_at"], row["finished_at"],
                      row["progress_chat"], int(message) if message else None,
                      row["admin_locale"], row["photo"])
@@ -115,10 +156,11 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _audience_filter(audience: Audience) -> tuple[str, list[str]]:
-    """SQL conditions on users u selecting the audience's reachable members, and parameters."""
+def _audience_filter(audience: Audience, channel: str) -> tuple[str, list[str]]:
+    """SQL conditions on users u selecting the audience's members that the channel can reach,
+    and parameters."""
     where = ["u.channel = ?", "u.blocked_at IS NULL"]
-    params = [CHANNEL]
+    params = [channel]
     member = "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id{})"
     if audience.kind == CITIZENS:
         where.append("NOT " + member.format(""))
@@ -138,9 +180,9 @@ def _audience_filter(audience: Audience) -> tuple[str, list[str]]:
     return " AND ".join(where), params
 
 
-async def count_recipients(db: Database, audience: Audience) -> int:
-    """How many users the audience reaches now (blocked users and other channels left out)."""
-    where, params = _audience_filter(audience)
+async def count_recipients(db: Database, audience: Audience, channel: str) -> int:
+    """How many users of the channel the audience reaches now (blocked users left out)."""
+    where, params = _audience_filter(audience, channel)
     # Hundreds of thousands of users at province scale: a long read, off the event loop.
     row = await db.read_fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
     return int(row[0]) if row else 0
@@ -152,11 +194,12 @@ class _NobodyError(Exception):
 
 async def create(db: Database, created_by: int, text_vi: str, text_en: str | None,
                  audience: Audience, scheduled_for: datetime | None, now: datetime,
-                 progress_chat: str | None, photo: str | None = None
+                 progress_chat: str | None, *, channel: str, photo: str | None = None
                  ) -> tuple[int, int] | None:
-    """Queue a broadcast and one pending delivery per recipient, with its audit entry, in one
-    transaction; scheduled_for None sends at once. Return (id, recipients), None if nobody."""
-    where, params = _audience_filter(audience)
+    """Queue a broadcast and one pending delivery per recipient (the audience's users of the
+    channel), with its audit entry, in one transaction; scheduled_for None sends at once.
+    Return (id, recipients), None if nobody."""
+    where, params = _audience_filter(audience, channel)
     status = SENDING if scheduled_for is None else SCHEDULED
     when = None if scheduled_for is None else stamp(scheduled_for)
     try:
@@ -169,7 +212,8 @@ async def create(db: Database, created_by: int, text_vi: str, text_en: str | Non
                  stamp(now), stamp(now) if scheduled_for is None else None, progress_chat))
             row = await cur.fetchone()
             await cur.close()
-            assert row is not None
+            if row is None:  # RETURNING always gives the new row's id
+                raise RuntimeError("the new broadcast has no id")
             broadcast_id = int(row[0])
             # One statement, not a loop: 100,000 recipients are queued in a fraction of a second.
             cur = await conn.execute(
@@ -256,18 +300,18 @@ class Outcome:
     """What one send to one recipient came to: SENT, BLOCKED, FAILED or RETRY, and why."""
 
     user_id: int
-    outcome: str
+    outcome: Result
     reason: str | None = None
 
 
-async def record(db: Database, broadcast_id: int, user_id: int, outcome: str, now: datetime,
-                 reason: str | None = None) -> str:
+async def record(db: Database, broadcast_id: int, user_id: int, outcome: Result,
+                 now: datetime, reason: str | None = None) -> Status:
     """Record one delivery's outcome; see record_many."""
     return await record_many(db, broadcast_id, [Outcome(user_id, outcome, reason)], now)
 
 
 async def record_many(db: Database, broadcast_id: int, outcomes: Iterable[Outcome],
-                      now: datetime) -> str:
+                      now: datetime) -> Status:
     """Record deliveries' outcomes in one transaction (SENT, BLOCKED, FAILED or RETRY); a
     blocked user is marked inactive in it too. Return the broadcast's status, to notice a stop."""
     at = stamp(now)
@@ -297,13 +341,13 @@ async def record_many(db: Database, broadcast_id: int, outcomes: Iterable[Outcom
         rows = await conn.execute_fetchall("SELECT status FROM broadcasts WHERE id = ?",
                                            (broadcast_id,))
     row = next(iter(rows), None)
-    return str(row[0]) if row else CANCELLED
+    return Status(row[0]) if row else CANCELLED
 
 
-async def status(db: Database, broadcast_id: int) -> str | None:
+async def status(db: Database, broadcast_id: int) -> Status | None:
     """The broadcast's status now."""
     row = await db.fetchone("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
-    return str(row[0]) if row else None
+    return Status(row[0]) if row else None
 
 
 async def counts(db: Database, broadcast_ids: Iterable[int]) -> dict[int, Counts]:
@@ -347,7 +391,7 @@ async def cancel(db: Database, broadcast_id: int, actor_id: int, now: datetime) 
             return None
         cur = await conn.execute(
             "UPDATE deliveries SET status = ?, updated_at = ? WHERE broadcast_id = ? AND "
-            "status = ?", (CANCELLED, at, broadcast_id, PENDING))
+            "status = ?", (DeliveryStatus.CANCELLED, at, broadcast_id, PENDING))
         cancelled = cur.rowcount
         await cur.close()
         await audit.record(conn, actor_id, "broadcast",

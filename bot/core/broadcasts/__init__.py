@@ -1,5 +1,51 @@
-"""Broadcasts: admins send campaign notices to everyone or a part, now or scheduled."""
+"""Broadcasts: admins send campaign notices to everyone or a part (citizens, volunteers, team
+leaders, one commune, one language), now or scheduled, see the recent ones and stop one. Each
+channel's worker delivers them (Telegram's: bot/channels/telegram/broadcaster.py), paced and
+resumable; see docs/BROADCASTS.md.
 
-from bot.core.broadcasts.commands import register
+- ids.py: the button verbs
+- draft.py: the /broadcast form's typed draft and its steps, kept in the dialog state
+- form.py: /broadcast, the form's state machine: each typed answer and button checked again
+- photo.py: the one photo a broadcast may carry and the limits it must fit
+- schedule.py: quiet hours and the times admins type
+- views.py: audiences, counts, the progress message and the report, the recent list
+- commands.py: /broadcasts and /stopbroadcast
+- pacing.py: the even pace and the window of sends in flight, for the channels' workers
+- record.py: the group commit of delivery outcomes, for the channels' workers
+"""
 
-__all__ = ["register"]
+from bot.core.broadcasts.commands import (
+    list_pressed,
+    recent,
+    stop_button_pressed,
+    stop_command,
+    stop_confirmed,
+)
+from bot.core.broadcasts.draft import FLOW
+from bot.core.broadcasts.form import begin, on_button, on_photo, on_text
+from bot.core.broadcasts.ids import FORM_VERBS, LIST, STOP, STOP_CONFIRMED
+from bot.core.broadcasts.pacing import Pacer, Window, wait_or_halt
+from bot.core.broadcasts.photo import MAX_BYTES
+from bot.core.broadcasts.record import OutcomeRecorder
+from bot.core.broadcasts.schedule import in_quiet_hours
+from bot.core.broadcasts.views import final_text, progress_text, stop_button
+from bot.core.router import ADMINS, Router
+from bot.i18n import N_
+
+
+def register(router: Router) -> None:
+    """Add /broadcast and its form, /broadcasts and /stopbroadcast with their buttons."""
+    router.command("broadcast", N_("Send a message to many users"), begin, audience=ADMINS)
+    router.command("broadcasts", N_("Recent broadcasts and their counts"), recent,
+                   audience=ADMINS)
+    router.command("stopbroadcast", N_("Stop a broadcast"), stop_command, audience=ADMINS)
+    router.flow(FLOW, on_text, on_photo)
+    for verb in FORM_VERBS:
+        router.action(verb, on_button)
+    router.action(STOP, stop_button_pressed)
+    router.action(STOP_CONFIRMED, stop_confirmed)
+    router.action(LIST, list_pressed)
+
+
+__all__ = ["MAX_BYTES", "OutcomeRecorder", "Pacer", "Window", "final_text", "in_quiet_hours",
+           "progress_text", "register", "stop_button", "wait_or_halt"]

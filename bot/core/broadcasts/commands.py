@@ -1,23 +1,20 @@
-"""Broadcasts for admins: /broadcast writes one, /broadcasts lists the recent ones with their
-counts, /stopbroadcast stops one cleanly. Each channel's worker delivers them (for Telegram:
-bot/channels/telegram/broadcaster.py); see docs/BROADCASTS.md."""
+"""/broadcasts lists the recent broadcasts with their counts; /stopbroadcast stops one cleanly
+(what was sent stays sent). Admins only. See docs/BROADCASTS.md."""
 
 from __future__ import annotations
 
-from bot.core.actions import Action, action
-from bot.core.broadcasts import form as broadcast_flow
-from bot.core.broadcasts.views import STOP, counts_line, list_entry, stop_button
+from bot.core.broadcasts.ids import LIST, STOP_CONFIRMED
+from bot.core.broadcasts.views import counts_line, list_entry, stop_button
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.router import ADMINS, Router
+from bot.core.payloads import Action
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import is_number
-from bot.i18n import N_
 from bot.storage import broadcasts as store
+from bot.storage.broadcasts import Status
 
-STOP_CONFIRMED, LIST = "bcz", "bcv"
-RECENT = 10
+RECENT = 10  # broadcasts listed by /broadcasts
 
 
 def _refusal(ctx: Context) -> list[Reply]:
@@ -78,15 +75,15 @@ async def _ask_stop(ctx: Context, broadcast_id: int) -> list[Reply]:
                    "not yet sent will be cancelled.", counts.pending).format(
             number=broadcast_id, pending=t.number(counts.pending)),
         counts_line(t, counts)])
-    buttons = ((Button(t._("⏹ Yes, stop it"), action(STOP_CONFIRMED, broadcast_id)),),
-               (Button(t._("↩ No, keep it"), LIST),))
+    buttons = ((Button(t._("⏹ Yes, stop it"), STOP_CONFIRMED(broadcast_id)),),
+               (Button(t._("↩ No, keep it"), LIST()),))
     # A new message: the Stop button may sit on the progress message, which the worker edits.
     return [Reply(text, buttons, edit=False)]
 
 
-def _already_over(ctx: Context, broadcast_id: int, status: str) -> Reply:
+def _already_over(ctx: Context, broadcast_id: int, status: Status) -> Reply:
     t = ctx.t
-    if status == store.CANCELLED:
+    if status == Status.CANCELLED:
         text = t._("Broadcast #{number} was already stopped.").format(number=broadcast_id)
     else:
         text = t._("Broadcast #{number} has already finished.").format(number=broadcast_id)
@@ -123,20 +120,6 @@ async def stop_confirmed(ctx: Context, act: Action) -> list[Reply]:
     return [Reply(text, ((menu_button(t),),), edit=ctx.pressed)]
 
 
-def register(router: Router) -> None:
-    """Add this feature's commands, buttons and flows."""
-    router.command("broadcast", N_("Send a message to many users"), broadcast_flow.begin,
-                   audience=ADMINS)
-    router.command("broadcasts", N_("Recent broadcasts and their counts"), recent,
-                   audience=ADMINS)
-    router.command("stopbroadcast", N_("Stop a broadcast"), stop_command, audience=ADMINS)
-    router.flow(broadcast_flow.FLOW, broadcast_flow.on_text, broadcast_flow.on_photo)
-    for verb in broadcast_flow.VERBS:
-        router.action(verb, broadcast_flow.on_button)
-    router.action(STOP, stop_button_pressed)
-    router.action(STOP_CONFIRMED, stop_confirmed)
-    router.action(LIST, _list_pressed)
-
-
-async def _list_pressed(ctx: Context, _act: Action) -> list[Reply]:
+async def list_pressed(ctx: Context, _act: Action) -> list[Reply]:
+    """↩ No, keep it: the recent broadcasts."""
     return await recent(ctx)

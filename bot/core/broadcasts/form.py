@@ -7,27 +7,38 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Any
 
+from bot.config import Config
 from bot.core import dialogs as flows
-from bot.core.actions import Action, action
+from bot.core.broadcasts.draft import Draft, Step
+from bot.core.broadcasts.ids import (
+    AUDIENCE,
+    CANCEL,
+    COMMUNE,
+    LANGUAGE,
+    SCHEDULE,
+    SCHEDULE_MORNING,
+    SEND_AT_NIGHT,
+    SEND_NOW,
+    SKIP_EN,
+)
 from bot.core.broadcasts.photo import MAX_CAPTION, photo_problem
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end, quiet_label
 from bot.core.broadcasts.views import AUDIENCE_NAMES, audience_label, local_time
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.payloads import Action
 from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
+from bot.core.shared.messages import ECHO_LIMIT, clip
 from bot.core.shared.roles import is_admin
 from bot.storage import broadcasts as store
-from bot.storage.broadcasts import Audience
+from bot.storage.broadcasts import Audience, AudienceKind
 
-FLOW = "broadcast"
-MAX_TEXT = 3500  # characters as Telegram counts them; leaves room under its 4,096
-AUDIENCE, COMMUNE, LANGUAGE, SKIP_EN, CANCEL = "bca", "bcc", "bcl", "bck", "bcx"
-SEND_NOW, SEND_AT_NIGHT, SCHEDULE, SCHEDULE_MORNING = "bcn", "bcy", "bcw", "bcq"
-VERBS = (AUDIENCE, COMMUNE, LANGUAGE, SKIP_EN, CANCEL, SEND_NOW, SEND_AT_NIGHT, SCHEDULE,
-         SCHEDULE_MORNING)
-TYPED_STEPS = {"text", "commune", "english", "when"}
+# A broadcast goes out as one message, never split, so it has a limit of its own: under the
+# 4,096 characters of a Telegram message (counted as Telegram does, see _length), with room to
+# spare. Not MESSAGE_LIMIT, the 1,900 the core's answers keep to for the strictest channel.
+MAX_TEXT = 3500
+TYPED_ECHO = 60  # characters of a typed commune name quoted back
 
 
 def refusal(ctx: Context) -> list[Reply]:
@@ -45,82 +56,93 @@ async def begin(ctx: Context, _args: str) -> list[Reply]:
     """/broadcast: open the form at the message."""
     if not is_admin(ctx):
         return refusal(ctx)
-    return await _go(ctx, {"flow": FLOW}, "text")
+    return await _go(ctx, Draft(), Step.TEXT)
+
+
+def recipients_channel(config: Config) -> str:
+    """The channel whose users a broadcast reaches: the admins' own (admin_channels, the first),
+    whose worker delivers broadcasts (the terminal cannot receive them)."""
+    return config.admin_channels[0]
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
-    return (Button(ctx.t._("✖ Cancel"), CANCEL),)
+    return (Button(ctx.t._("✖ Cancel"), CANCEL()),)
 
 
-def _audience(state: dict[str, Any]) -> Audience:
-    data = state["audience"]
-    return Audience(str(data["kind"]), data.get("value"))
+def _audience(draft: Draft) -> Audience:
+    if draft.audience is None:  # Draft.from_state never opens a later step without one
+        raise ValueError("the broadcast draft has no audience yet")
+    return draft.audience
 
 
-async def _prompt(ctx: Context, state: dict[str, Any]) -> list[Reply]:
+async def _count(ctx: Context, audience: Audience) -> int:
+    """How many people the audience reaches now."""
+    return await store.count_recipients(ctx.db, audience,
+                                        recipients_channel(ctx.services.config))
+
+
+async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
     """The question of the current step."""
-    t, step, edit = ctx.t, state.get("step"), ctx.pressed
-    if step == "text" and state.get("photo"):
+    t, step, edit = ctx.t, draft.step, ctx.pressed
+    if step == Step.TEXT and draft.photo:
         return [Reply(t._("🖼 Photo added. Now type the message that goes with it, up to {limit} "
                           "characters (Telegram's limit for a photo's caption).").format(
             limit=t.number(MAX_CAPTION)), (_cancel_row(ctx),), edit=edit, numbered=False)]
-    if step == "text":
+    if step == Step.TEXT:
         text = t._("📣 New broadcast. Type the message exactly as people should read it: "
                    "plain text, up to {limit} characters.").format(limit=t.number(MAX_TEXT))
         if ctx.event.capabilities.photos:
             text += " " + t._("To add one photo, send it now, with the message as its caption "
                               "or without.")
         return [Reply(text, (_cancel_row(ctx),), edit=edit, numbered=False)]
-    if step == "audience":
-        rows = [(Button(t._(name), action(AUDIENCE, kind)),)
-                for kind, name in AUDIENCE_NAMES.items()]
+    if step == Step.AUDIENCE:
+        rows = [(Button(t._(name), AUDIENCE(kind)),) for kind, name in AUDIENCE_NAMES.items()]
         return [Reply(t._("Who should receive it?"), (*rows, _cancel_row(ctx)), edit=edit)]
-    if step == "commune" and state.get("choices"):
+    if step == Step.COMMUNE and draft.choices:
         communes = ctx.services.communes
-        rows = [(Button(commune.name, action(COMMUNE, code)),)
-                for code in state["choices"] if (commune := communes.get(code))]
+        rows = [(Button(commune.name, COMMUNE(code)),)
+                for code in draft.choices if (commune := communes.get(code))]
         return [Reply(t._("Several communes match. Choose one, or type the name again:"),
                       (*rows, _cancel_row(ctx)), edit=edit)]
-    if step == "commune":
+    if step == Step.COMMUNE:
         return [Reply(t._("Which commune? Type its name, for example: Anh Sơn. The message goes "
                           "to the members of the commune's teams."), (_cancel_row(ctx),),
                       edit=edit, numbered=False)]
-    if step == "language":
-        rows = [(Button(LANGUAGE_NAMES.get(code, code), action(LANGUAGE, code)),)
+    if step == Step.LANGUAGE:
+        rows = [(Button(LANGUAGE_NAMES.get(code, code), LANGUAGE(code)),)
                 for code in ctx.services.config.locales]
         return [Reply(t._("Users of which language?"), (*rows, _cancel_row(ctx)), edit=edit)]
-    if step == "english":
+    if step == Step.ENGLISH:
         return [Reply(t._("Users who chose English get an English version if you write one. "
                           "Type it now, or press Skip: then everyone gets the message above."),
-                      ((Button(t._("⏭ Skip"), SKIP_EN),), _cancel_row(ctx)), edit=edit,
+                      ((Button(t._("⏭ Skip"), SKIP_EN()),), _cancel_row(ctx)), edit=edit,
                       numbered=False)]
-    if step == "when":
+    if step == Step.WHEN:
         return [Reply(t._("When should it be sent? Type the time in Vietnam time: HH:MM for "
                           "today (for example 08:30), or DD/MM HH:MM (for example 05/10 "
                           "08:30)."), (_cancel_row(ctx),), edit=edit, numbered=False)]
-    if step == "night":
+    if step == Step.NIGHT:
         return [_night_question(ctx)]
-    return await _preview(ctx, state)
+    return await _preview(ctx, draft)
 
 
-async def _preview(ctx: Context, state: dict[str, Any]) -> list[Reply]:
+async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     t = ctx.t
-    audience = _audience(state)
-    count = await store.count_recipients(ctx.db, audience)
+    audience = _audience(draft)
+    count = await _count(ctx, audience)
     label = audience_label(t, ctx.services.communes, audience)
     summary = t.ngettext("📣 Broadcast to {audience}: {count} person.",
                          "📣 Broadcast to {audience}: {count} people.", count).format(
         audience=label, count=t.number(count))
     below = (t._("Below: the message as they will see it, then its English version.")
-             if state.get("text_en") else t._("Below: the message as they will see it."))
-    photo = state.get("photo")
+             if draft.text_en else t._("Below: the message as they will see it."))
     replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed),
-               Reply(str(state["text"]), photo=photo)]
-    if state.get("text_en"):
-        replies.append(Reply(str(state["text_en"]), photo=photo))
+               Reply(draft.text or "", photo=draft.photo)]
+    if draft.text_en:
+        replies.append(Reply(draft.text_en, photo=draft.photo))
     replies.append(Reply(t._("Send it now, or schedule it?"),
-                         ((Button(t._("📨 Send now"), SEND_NOW),),
-                          (Button(t._("🕒 Schedule"), SCHEDULE),), _cancel_row(ctx))))
+                         ((Button(t._("📨 Send now"), SEND_NOW()),),
+                          (Button(t._("🕒 Schedule"), SCHEDULE()),), _cancel_row(ctx))))
     return replies
 
 
@@ -132,22 +154,21 @@ def _night_question(ctx: Context) -> Reply:
         now=ctx.now.astimezone(config.timezone).strftime("%H:%M"),
         quiet=quiet_label(config.broadcasts.quiet_hours),
         morning=morning.astimezone(config.timezone).strftime("%H:%M"))
-    return Reply(text, ((Button(t._("📨 Send now anyway"), SEND_AT_NIGHT),),
+    return Reply(text, ((Button(t._("📨 Send now anyway"), SEND_AT_NIGHT()),),
                         (Button(t._("🕒 Send at {time}").format(
                             time=morning.astimezone(config.timezone).strftime("%H:%M")),
-                            SCHEDULE_MORNING),),
+                            SCHEDULE_MORNING()),),
                         _cancel_row(ctx)))
 
 
-async def _go(ctx: Context, state: dict[str, Any], step: str, **changes: Any) -> list[Reply]:
-    state = {**state, **changes, "step": step}
-    nobody = step == "preview" and not await store.count_recipients(ctx.db, _audience(state))
+async def _go(ctx: Context, draft: Draft, step: Step) -> list[Reply]:
+    """Open step (the draft's changes saved with it) and ask its question."""
+    draft.step = step
+    nobody = step == Step.PREVIEW and not await _count(ctx, _audience(draft))
     if nobody:  # keep the message and ask for another audience
-        state["step"] = "audience"
-    state["free_text"] = state["step"] in TYPED_STEPS and not (
-        state["step"] == "commune" and state.get("choices"))
-    await flows.save(ctx, state)
-    replies = await _prompt(ctx, state)
+        draft.step = Step.AUDIENCE
+    await flows.save(ctx, draft.to_state())
+    replies = await _prompt(ctx, draft)
     if nobody:
         note = ctx.t._("Nobody in this audience can receive a message now (people who blocked "
                        "the bot are left out). Choose another audience:")
@@ -190,20 +211,22 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
     if not is_admin(ctx):
         await flows.close(ctx)
         return refusal(ctx)
-    state = dict(ctx.state)
-    step = state.get("step")
-    if step in ("text", "english"):
-        message, problem = _check(ctx, ctx.event.text, bool(state.get("photo")))
+    draft = Draft.from_state(ctx.state) or Draft()
+    step = draft.step
+    if step in (Step.TEXT, Step.ENGLISH):
+        message, problem = _check(ctx, ctx.event.text, bool(draft.photo))
         if message is None:
             return problem
-        if step == "text":
-            return await _go(ctx, state, "audience", text=message)
-        return await _go(ctx, state, "preview", text_en=message)
-    if step == "commune":
-        return await _find_commune(ctx, state, text)
-    if step == "when":
-        return await _schedule_typed(ctx, state, text)
-    current = await _prompt(ctx, state)
+        if step == Step.TEXT:
+            draft.text = message
+            return await _go(ctx, draft, Step.AUDIENCE)
+        draft.text_en = message
+        return await _go(ctx, draft, Step.PREVIEW)
+    if step == Step.COMMUNE:
+        return await _find_commune(ctx, draft, text)
+    if step == Step.WHEN:
+        return await _schedule_typed(ctx, draft, text)
+    current = await _prompt(ctx, draft)
     note = ctx.t._("Please answer with one of the buttons below.")
     last = current[-1]
     return [*current[:-1], Reply(f"{note}\n\n{last.text}", last.buttons)]
@@ -214,9 +237,9 @@ async def on_photo(ctx: Context) -> list[Reply]:
     if not is_admin(ctx):
         await flows.close(ctx)
         return refusal(ctx)
-    state = dict(ctx.state)
-    if state.get("step") != "text":
-        current = await _prompt(ctx, state)
+    draft = Draft.from_state(ctx.state) or Draft()
+    if draft.step != Step.TEXT:
+        current = await _prompt(ctx, draft)
         note = ctx.t._("A photo can only be added at the start, with the message. To add one, "
                        "cancel this broadcast and write it again.")
         first = current[0]
@@ -226,38 +249,39 @@ async def on_photo(ctx: Context) -> list[Reply]:
     problem = photo_problem(ctx.t, photo)
     if problem or photo is None:
         return [Reply(problem, (_cancel_row(ctx),), numbered=False)]
+    draft.photo = photo.ref
     if not ctx.event.text.strip():
-        return await _go(ctx, state, "text", photo=photo.ref)
-    await flows.save(ctx, {**state, "photo": photo.ref})  # kept while the caption is fixed
+        return await _go(ctx, draft, Step.TEXT)
+    await flows.save(ctx, draft.to_state())  # kept while the caption is fixed
     message, problems = _check(ctx, ctx.event.text, True)
     if message is None:
         return problems
-    return await _go(ctx, state, "audience", text=message, photo=photo.ref)
+    draft.text = message
+    return await _go(ctx, draft, Step.AUDIENCE)
 
 
-async def _find_commune(ctx: Context, state: dict[str, Any], text: str) -> list[Reply]:
+async def _find_commune(ctx: Context, draft: Draft, text: str) -> list[Reply]:
     found = ctx.services.communes.find(text)
     if len(found) == 1:
-        return await _after_audience(ctx, state, Audience(store.COMMUNE, found[0].code))
+        return await _after_audience(ctx, draft, Audience(AudienceKind.COMMUNE, found[0].code))
+    draft.choices = [c.code for c in found]
     if found:
-        return await _go(ctx, state, "commune", choices=[c.code for c in found])
-    await _go(ctx, state, "commune", choices=[])
+        return await _go(ctx, draft, Step.COMMUNE)
+    await _go(ctx, draft, Step.COMMUNE)
     return [Reply(ctx.t._("No commune of {province} matches “{text}”. Type the name "
                           "again:").format(province=ctx.services.communes.province,
-                                           text=text[:60]),
+                                           text=clip(text, TYPED_ECHO)),
                   (_cancel_row(ctx),), numbered=False)]
 
 
-async def _after_audience(ctx: Context, state: dict[str, Any], audience: Audience
-                          ) -> list[Reply]:
-    changes: dict[str, Any] = {"audience": {"kind": audience.kind, "value": audience.value},
-                               "choices": [], "text_en": None}
-    if audience.kind == store.LANGUAGE and audience.value != "en":
-        return await _go(ctx, state, "preview", **changes)  # nobody there reads English
-    return await _go(ctx, state, "english", **changes)
+async def _after_audience(ctx: Context, draft: Draft, audience: Audience) -> list[Reply]:
+    draft.audience, draft.choices, draft.text_en = audience, [], None
+    if audience.kind == AudienceKind.LANGUAGE and audience.value != "en":
+        return await _go(ctx, draft, Step.PREVIEW)  # nobody there reads English
+    return await _go(ctx, draft, Step.ENGLISH)
 
 
-async def _schedule_typed(ctx: Context, state: dict[str, Any], text: str) -> list[Reply]:
+async def _schedule_typed(ctx: Context, draft: Draft, text: str) -> list[Reply]:
     t, config = ctx.t, ctx.services.config
     when = parse_when(text, ctx.now, config.timezone)
     if when.moment is None:
@@ -266,12 +290,12 @@ async def _schedule_typed(ctx: Context, state: dict[str, Any], text: str) -> lis
         else:
             problem = t._("I could not read “{typed}” as a time. Type HH:MM (for example "
                           "08:30) or DD/MM HH:MM (for example 05/10 08:30):").format(
-                typed=text[:40])
+                typed=clip(text, ECHO_LIMIT))
         return [Reply(problem, (_cancel_row(ctx),), numbered=False)]
-    return await _queue(ctx, state, when.moment)
+    return await _queue(ctx, draft, when.moment)
 
 
-async def _queue(ctx: Context, state: dict[str, Any], when: datetime | None) -> list[Reply]:
+async def _queue(ctx: Context, draft: Draft, when: datetime | None) -> list[Reply]:
     """Write the broadcast and its deliveries (and the audit entry) in one transaction."""
     t, config = ctx.t, ctx.services.config
     moved = False
@@ -279,8 +303,9 @@ async def _queue(ctx: Context, state: dict[str, Any], when: datetime | None) -> 
         later = quiet_end(when, config.broadcasts.quiet_hours, config.timezone)
         moved, when = later != when, later
     created = await store.create(
-        ctx.db, ctx.user.id, str(state["text"]), state.get("text_en"), _audience(state), when,
-        ctx.now, f"{ctx.user.channel}:{ctx.user.external_id}", photo=state.get("photo"))
+        ctx.db, ctx.user.id, draft.text or "", draft.text_en, _audience(draft), when, ctx.now,
+        f"{ctx.user.channel}:{ctx.user.external_id}", channel=recipients_channel(config),
+        photo=draft.photo)
     await flows.close(ctx)
     if created is None:
         return [Reply(t._("Nobody in this audience can receive a message now (people who "
@@ -307,41 +332,42 @@ async def on_button(ctx: Context, act: Action) -> list[Reply]:
     """A button of the form, checked against the admin's role and the form's step."""
     if not is_admin(ctx):
         return refusal(ctx)
-    state = flows.current(ctx, FLOW)
-    if state is None:
+    draft = Draft.from_state(ctx.state)
+    if draft is None:
         return closed(ctx)
-    state, step, verb = dict(state), state.get("step"), act.verb
+    step, verb, arg = draft.step, act.verb, act.args[0] if act.args else ""
+    config = ctx.services.config
     if verb == CANCEL:
         await flows.close(ctx)
         return [Reply(ctx.t._("Cancelled: nothing was sent."), ((menu_button(ctx.t),),),
                       edit=ctx.pressed)]
-    if verb == AUDIENCE and step == "audience" and act.args[0] in store.AUDIENCES:
-        kind = act.args[0]
-        if kind == store.COMMUNE:
-            return await _go(ctx, state, "commune", choices=[])
-        if kind == store.LANGUAGE:
-            return await _go(ctx, state, "language")
-        return await _after_audience(ctx, state, Audience(kind))
-    if verb == COMMUNE and step == "commune" and act.args[0] in state.get("choices", []):
-        return await _after_audience(ctx, state, Audience(store.COMMUNE, act.args[0]))
-    if verb == LANGUAGE and step == "language" and act.args[0] in ctx.services.config.locales:
-        return await _after_audience(ctx, state, Audience(store.LANGUAGE, act.args[0]))
-    if verb == SKIP_EN and step == "english":
-        return await _go(ctx, state, "preview", text_en=None)
-    if verb == SEND_NOW and step == "preview":
-        config = ctx.services.config
+    if verb == AUDIENCE and step == Step.AUDIENCE and arg in store.AUDIENCES:
+        kind = AudienceKind(arg)
+        if kind == AudienceKind.COMMUNE:
+            draft.choices = []
+            return await _go(ctx, draft, Step.COMMUNE)
+        if kind == AudienceKind.LANGUAGE:
+            return await _go(ctx, draft, Step.LANGUAGE)
+        return await _after_audience(ctx, draft, Audience(kind))
+    if verb == COMMUNE and step == Step.COMMUNE and arg in draft.choices:
+        return await _after_audience(ctx, draft, Audience(AudienceKind.COMMUNE, arg))
+    if verb == LANGUAGE and step == Step.LANGUAGE and arg in config.locales:
+        return await _after_audience(ctx, draft, Audience(AudienceKind.LANGUAGE, arg))
+    if verb == SKIP_EN and step == Step.ENGLISH:
+        draft.text_en = None
+        return await _go(ctx, draft, Step.PREVIEW)
+    if verb == SEND_NOW and step == Step.PREVIEW:
         if in_quiet_hours(ctx.now, config.broadcasts.quiet_hours, config.timezone):
-            return await _go(ctx, state, "night")
-        return await _queue(ctx, state, None)
-    if verb == SEND_AT_NIGHT and step == "night":
-        return await _queue(ctx, state, None)
-    if verb == SCHEDULE_MORNING and step == "night":
-        config = ctx.services.config
-        return await _queue(ctx, state, quiet_end(ctx.now, config.broadcasts.quiet_hours,
+            return await _go(ctx, draft, Step.NIGHT)
+        return await _queue(ctx, draft, None)
+    if verb == SEND_AT_NIGHT and step == Step.NIGHT:
+        return await _queue(ctx, draft, None)
+    if verb == SCHEDULE_MORNING and step == Step.NIGHT:
+        return await _queue(ctx, draft, quiet_end(ctx.now, config.broadcasts.quiet_hours,
                                                   config.timezone))
-    if verb == SCHEDULE and step in ("preview", "night"):
-        return await _go(ctx, state, "when")
-    current = await _prompt(ctx, state)
+    if verb == SCHEDULE and step in (Step.PREVIEW, Step.NIGHT):
+        return await _go(ctx, draft, Step.WHEN)
+    current = await _prompt(ctx, draft)
     note = ctx.t._("That button is from an older message. Here is where you are now:")
     first = current[0]
     return [Reply(f"{note}\n\n{first.text}", first.buttons, edit=first.edit,

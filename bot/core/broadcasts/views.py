@@ -9,38 +9,38 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.actions import action
+from bot.core.broadcasts.ids import STOP
 from bot.core.events import Button
 from bot.core.shared.communes import Communes
 from bot.core.shared.menus import LANGUAGE_NAMES
+from bot.core.shared.messages import clip
 from bot.i18n import N_, Translator
-from bot.storage import broadcasts as store
-from bot.storage.broadcasts import Audience, Broadcast, Counts
+from bot.storage.broadcasts import Audience, AudienceKind, Broadcast, Counts, Status
 
-STOP = "bcs"  # ask to stop broadcast #id
 AUDIENCE_NAMES = {
-    store.EVERYONE: N_("Everyone"),
-    store.CITIZENS: N_("Citizens (not in a team)"),
-    store.VOLUNTEERS: N_("Volunteers (team members)"),
-    store.LEADERS: N_("Team leaders"),
-    store.COMMUNE: N_("One commune"),
-    store.LANGUAGE: N_("One language"),
+    AudienceKind.EVERYONE: N_("Everyone"),
+    AudienceKind.CITIZENS: N_("Citizens (not in a team)"),
+    AudienceKind.VOLUNTEERS: N_("Volunteers (team members)"),
+    AudienceKind.LEADERS: N_("Team leaders"),
+    AudienceKind.COMMUNE: N_("One commune"),
+    AudienceKind.LANGUAGE: N_("One language"),
 }
 _STATUS_NAMES = {
-    store.SCHEDULED: N_("scheduled"),
-    store.SENDING: N_("sending"),
-    store.DONE: N_("finished"),
-    store.CANCELLED: N_("stopped"),
+    Status.SCHEDULED: N_("scheduled"),
+    Status.SENDING: N_("sending"),
+    Status.DONE: N_("finished"),
+    Status.CANCELLED: N_("stopped"),
 }
+EXCERPT = 60  # characters of a broadcast's first line in /broadcasts
 
 
 def audience_label(t: Translator, communes: Communes, audience: Audience) -> str:
     """The audience in words: "Everyone", "Commune: Xã Anh Sơn", "Language: English"."""
-    if audience.kind == store.COMMUNE:
+    if audience.kind == AudienceKind.COMMUNE:
         commune = communes.get(audience.value or "")
         return t._("Commune: {commune}").format(
             commune=commune.name if commune else audience.value)
-    if audience.kind == store.LANGUAGE:
+    if audience.kind == AudienceKind.LANGUAGE:
         language = LANGUAGE_NAMES.get(audience.value or "", audience.value or "")
         return t._("Language: {language}").format(language=language)
     return t._(AUDIENCE_NAMES.get(audience.kind, audience.kind))
@@ -60,24 +60,24 @@ def counts_line(t: Translator, counts: Counts) -> str:
 def stop_button(t: Translator, broadcast_id: int) -> Button:
     """A button asking to stop broadcast #id."""
     return Button(t._("⏹ Stop #{number}").format(number=broadcast_id),
-                  action(STOP, broadcast_id))
+                  STOP(broadcast_id))
 
 
 def progress_text(t: Translator, broadcast_id: int, counts: Counts,
-                  status: str = store.SENDING) -> str:
+                  status: Status = Status.SENDING) -> str:
     """The progress message, edited every few seconds while the broadcast is sent."""
-    if status == store.DONE:
+    if status == Status.DONE:
         title = t._("📣 Broadcast #{number}: finished.")
-    elif status == store.CANCELLED:
+    elif status == Status.CANCELLED:
         title = t._("📣 Broadcast #{number}: stopped.")
     else:
         title = t._("📣 Broadcast #{number}: sending…")
     return "\n".join([title.format(number=broadcast_id), counts_line(t, counts)])
 
 
-def final_text(t: Translator, broadcast_id: int, status: str, counts: Counts) -> str:
+def final_text(t: Translator, broadcast_id: int, status: Status, counts: Counts) -> str:
     """The report when a broadcast has finished or was stopped."""
-    if status == store.CANCELLED:
+    if status == Status.CANCELLED:
         title = t._("⏹ Broadcast #{number} was stopped.").format(number=broadcast_id)
     else:
         title = t._("✅ Broadcast #{number} is finished.").format(number=broadcast_id)
@@ -102,11 +102,10 @@ def list_entry(t: Translator, communes: Communes, zone: ZoneInfo, broadcast: Bro
                counts: Counts) -> str:
     """One broadcast in /broadcasts: number, time, audience, status and counts."""
     status = t._(_STATUS_NAMES.get(broadcast.status, broadcast.status))
-    if broadcast.status == store.SCHEDULED and broadcast.scheduled_for:
+    if broadcast.status == Status.SCHEDULED and broadcast.scheduled_for:
         status = t._("scheduled for {time}").format(
             time=local_time(t, broadcast.scheduled_for, zone))
     head = " · ".join([f"#{broadcast.id}", local_time(t, broadcast.created_at, zone),
                        audience_label(t, communes, broadcast.audience), status])
-    first_line = broadcast.text_vi.split("\n", 1)[0]
-    excerpt = first_line[:60] + ("…" if len(first_line) > 60 else "")
+    excerpt = clip(broadcast.text_vi.split("\n", 1)[0], EXCERPT)
     return "\n".join([head, f"“{excerpt}”", counts_line(t, counts)])

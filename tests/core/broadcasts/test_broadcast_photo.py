@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.channels.base import TELEGRAM, TEXT_ONLY
-from bot.core.broadcasts.photo import MAX_BYTES
+from bot.core.broadcasts import MAX_BYTES
 from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
 from bot.storage import broadcasts as store
