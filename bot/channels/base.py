@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.core.events import Capabilities, Reply
 
-TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096, photos=True)
+TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096, photos=True, name="Telegram")
 # The console shows what a text-only messenger (the Zalo Bot Platform) can: 2,000 characters.
-TEXT_ONLY = Capabilities(buttons=False, edit=False, max_text=2000)
+TEXT_ONLY = Capabilities(buttons=False, edit=False, max_text=2000, name="")
 
 
 def render_text(reply: Reply) -> str:

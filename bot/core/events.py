@@ -23,6 +23,7 @@ class Capabilities:
     buttons: bool
     edit: bool
     max_text: int
+    name: str  # the channel's name as people know it ("Telegram"); "" for the terminal
     photos: bool = False  # users can send photos, and photos can be shown
 
 

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from bot.storage.db import Database
 
-OPEN = "open"
-TAKEN = "taken"
-DONE = "done"
-CANCELLED = "cancelled"
+
+class Status(StrEnum):
+    """Where a request stands (the values are stored in the database)."""
+
+    OPEN = "open"  # waiting for a volunteer
+    TAKEN = "taken"  # a volunteer said "I'll go"
+    DONE = "done"  # the volunteer marked it done
+    CANCELLED = "cancelled"  # the citizen withdrew it (or deleted their data)
+
+
+OPEN, TAKEN, DONE, CANCELLED = Status.OPEN, Status.TAKEN, Status.DONE, Status.CANCELLED
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class HelpRequest:
     hamlet: str
     phone: str | None  # shown only to the taker and to admins
     lesson_id: str | None
-    status: str
+    status: Status
     taken_by: int | None
     taken_at: str | None
     escalated_at: str | None
@@ -43,7 +51,9 @@ _COLUMNS = ("id, citizen_id, first_name, commune_code, hamlet, phone, lesson_id,
 
 
 def _row(row: aiosqlite.Row) -> HelpRequest:
-    return HelpRequest(*(row[i] for i in range(13)))
+    values = [row[i] for i in range(13)]
+    values[7] = Status(values[7])
+    return HelpRequest(*values)
 
 
 async def insert(conn: aiosqlite.Connection, citizen_id: int, first_name: str,

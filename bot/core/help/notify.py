@@ -1,17 +1,17 @@
-"""Who hears about a help request, what they are told, and escalation after 24 hours."""
+"""Who hears about a help request, what they are told, and escalation when nobody takes it."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-from bot.core.actions import action
 from bot.core.context import Services
 from bot.core.events import Button, Reply
+from bot.core.help.ids import TAKE
 from bot.core.shared import outbox
 from bot.i18n import Translator
-from bot.storage import help_requests as store
-from bot.storage import teams
+from bot.storage import help_requests as request_store
+from bot.storage import teams as team_store
 from bot.storage.help_requests import HelpRequest
 from bot.storage.outbox import Recipient
 from bot.storage.teams import Membership
@@ -19,13 +19,6 @@ from bot.storage.teams import Membership
 log = logging.getLogger(__name__)
 
 ESCALATE_AFTER = timedelta(hours=24)
-TAKE = "hgo"  # "I'll go": the request id
-
-
-def commune_name(services: Services, code: str) -> str:
-    """The commune's name, or its code if the list no longer has it."""
-    commune = services.communes.get(code)
-    return commune.name if commune else code
 
 
 def lesson_title(services: Services, lesson_id: str | None, locale: str) -> str | None:
@@ -44,7 +37,7 @@ def summary(t: Translator, services: Services, request: HelpRequest) -> str:
     """Who asked, where, and from which lesson: what every volunteer of the commune sees."""
     lines = [t._("{name}, in {hamlet}, {commune}, asks for someone to come and help in "
                  "person.").format(name=request.first_name, hamlet=request.hamlet,
-                                   commune=commune_name(services, request.commune_code))]
+                                   commune=services.communes.display_name(request.commune_code))]
     title = lesson_title(services, request.lesson_id, t.locale)
     if title:
         lines.append(t._("Lesson: {title}").format(title=title))
@@ -62,7 +55,7 @@ def details(t: Translator, services: Services, request: HelpRequest) -> str:
 
 def take_button(t: Translator, request_id: int) -> tuple[Button, ...]:
     """The "I'll go" button row."""
-    return (Button(t._("🙋 I'll go"), action(TAKE, request_id)),)
+    return (Button(t._("🙋 I'll go"), TAKE(request_id)),)
 
 
 def _notice(t: Translator, services: Services, request: HelpRequest, head: str) -> Reply:
@@ -85,10 +78,10 @@ def reopened_notice(t: Translator, services: Services, request: HelpRequest) -> 
 
 
 def escalation_notice(t: Translator, services: Services, request: HelpRequest) -> Reply:
-    """What leaders and admins get when nobody took a request within 24 hours."""
+    """What leaders and admins get when nobody took a request within ESCALATE_AFTER."""
     return _notice(t, services, request,
-                   t._("⏰ Nobody has taken help request #{number} for 24 hours.").format(
-                       number=request.id))
+                   t._("⏰ Nobody has taken help request #{number} for {hours} hours.").format(
+                       number=request.id, hours=ESCALATE_AFTER // timedelta(hours=1)))
 
 
 def volunteer_name(t: Translator, membership: Membership | None) -> str:
@@ -112,8 +105,8 @@ def coming_text(t: Translator, membership: Membership | None) -> str:
 async def commune_members(services: Services, commune_code: str) -> list[Membership]:
     """Volunteers and leaders of every team of the commune."""
     found: list[Membership] = []
-    for team in await teams.in_commune(services.db, commune_code):
-        found += await teams.members(services.db, team.id)
+    for team in await team_store.in_commune(services.db, commune_code):
+        found += await team_store.members(services.db, team.id)
     return found
 
 
@@ -133,19 +126,19 @@ async def volunteers_to_tell(services: Services, commune_code: str,
 
 
 async def escalate_overdue(services: Services, now: datetime) -> int:
-    """Send each request left open for 24 hours to the commune's leaders and the admins, once.
+    """Send each request left open too long to the commune's leaders and the admins, once.
 
     Returns how many were escalated. Safe to run from several places: the conditional update
     on escalated_at lets only one of them notify.
     """
     escalated = 0
-    for request in await store.not_escalated_since(services.db, now - ESCALATE_AFTER):
+    for request in await request_store.not_escalated_since(services.db, now - ESCALATE_AFTER):
         leaders = [m.user_id for m in await commune_members(services, request.commune_code)
                    if m.is_leader]
         told = outbox.merge(await outbox.recipients(services, leaders),
                             await outbox.admins(services), without=(request.citizen_id,))
         async with services.db.transaction() as conn:
-            if not await store.mark_escalated(conn, request.id, now):
+            if not await request_store.mark_escalated(conn, request.id, now):
                 continue  # taken or cancelled meanwhile
             for recipient in told:
                 t = services.translations.get(recipient.locale)

@@ -1,47 +1,44 @@
 """A citizen asks for a volunteer to come and help in person: /helpme, or the button in a lesson.
 
-The form is in help_flow, the volunteers' side in help_volunteer, notifications and the
-24-hour escalation in help_notify; this module is the citizen's way in and out.
+The form is in form.py, the volunteers' side in volunteer.py, notifications and escalation in
+notify.py; this module is the citizen's way in and out.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core.actions import Action, action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.help import form as help_flow
+from bot.core.help import form as help_form
 from bot.core.help import notify as help_notify
 from bot.core.help import volunteer as help_volunteer
-from bot.core.router import VOLUNTEERS, Router
+from bot.core.help.ids import ASK, WITHDRAW
+from bot.core.payloads import Action
 from bot.core.shared import outbox
 from bot.core.shared.menus import main_menu, menu_button
-from bot.i18n import N_
-from bot.storage import help_requests as store
-from bot.storage import progress, teams
+from bot.storage import help_requests as request_store
+from bot.storage import progress as progress_store
+from bot.storage import teams as team_store
 from bot.storage.help_requests import HelpRequest
-
-ASK = "hlp"  # the button in a lesson: the lesson id
-WITHDRAW = "hcan"  # the citizen cancels their request: its id
 
 
 def ask_button(ctx: Context, lesson_id: str) -> Button:
     """The "I need someone to help me in person" button shown in lessons."""
-    return Button(ctx.t._("🙋 I need someone to help me in person"), action(ASK, lesson_id))
+    return Button(ctx.t._("🙋 I need someone to help me in person"), ASK(lesson_id))
 
 
 async def start(ctx: Context, lesson_id: str | None) -> list[Reply]:
     """Show the citizen's waiting request, or open the form."""
-    active = await store.active_of(ctx.db, ctx.user.id)
+    active = await request_store.active_of(ctx.db, ctx.user.id)
     if active is not None:  # asked from a lesson: the lesson's message stays on screen
         return [replace(await own_request(ctx, active), edit=False)]
-    return await help_flow.begin(ctx, lesson_id)
+    return await help_form.begin(ctx, lesson_id)
 
 
 async def helpme_command(ctx: Context, _args: str) -> list[Reply]:
     """/helpme: from the lesson in progress, if there is one."""
-    row = await progress.latest_unfinished(ctx.db, ctx.user.id)
+    row = await progress_store.latest_unfinished(ctx.db, ctx.user.id)
     return await start(ctx, row.lesson_id if row else None)
 
 
@@ -54,9 +51,9 @@ async def ask_from_lesson(ctx: Context, act: Action) -> list[Reply]:
 async def own_request(ctx: Context, request: HelpRequest) -> Reply:
     """The citizen's request: where it stands, with a Cancel button."""
     t = ctx.t
-    commune = help_notify.commune_name(ctx.services, request.commune_code)
-    if request.status == store.TAKEN and request.taken_by is not None:
-        taker = await teams.membership_of(ctx.db, request.taken_by)
+    commune = ctx.services.communes.display_name(request.commune_code)
+    if request.status == request_store.TAKEN and request.taken_by is not None:
+        taker = await team_store.membership_of(ctx.db, request.taken_by)
         state = help_notify.coming_text(t, taker)
     else:
         state = t._("It is waiting for a volunteer to take it.")
@@ -67,7 +64,7 @@ async def own_request(ctx: Context, request: HelpRequest) -> Reply:
         state,
         t._("If you no longer need help, you can cancel it."),
     ])
-    rows = ((Button(t._("✖ Cancel my request"), action(WITHDRAW, request.id)),),
+    rows = ((Button(t._("✖ Cancel my request"), WITHDRAW(request.id)),),
             (menu_button(t),))
     return Reply(text, rows, edit=ctx.pressed)
 
@@ -80,13 +77,13 @@ async def withdraw(ctx: Context, act: Action) -> list[Reply]:
     t = ctx.t
     if request.citizen_id != ctx.user.id:
         return [main_menu(ctx, t._("Only the person who asked can cancel that request."))]
-    if request.status not in (store.OPEN, store.TAKEN):
+    if request.status not in (request_store.OPEN, request_store.TAKEN):
         return [main_menu(ctx, t._("That request is already closed; nothing changed."))]
     taker = await outbox.recipients(ctx.services, [request.taken_by]
-                                    if request.status == store.TAKEN and request.taken_by
-                                    else [])
+                                    if request.status == request_store.TAKEN
+                                    and request.taken_by else [])
     async with ctx.db.transaction() as conn:
-        cancelled = await store.cancel(conn, request.id, ctx.user.id)
+        cancelled = await request_store.cancel(conn, request.id, ctx.user.id)
         if cancelled:
             for recipient in taker:
                 tr = ctx.services.translations.get(recipient.locale)
@@ -96,27 +93,9 @@ async def withdraw(ctx: Context, act: Action) -> list[Reply]:
                         number=request.id, name=request.first_name, hamlet=request.hamlet)),
                     ctx.now)
     if not cancelled:  # taken, done or cancelled a moment ago
-        current = await store.get(ctx.db, request.id)
-        if current is not None and current.status in (store.OPEN, store.TAKEN):
+        current = await request_store.get(ctx.db, request.id)
+        if current is not None and current.status in (request_store.OPEN, request_store.TAKEN):
             return [await own_request(ctx, current)]
         return [main_menu(ctx, t._("That request is already closed; nothing changed."))]
     return [main_menu(ctx, t._("Your help request was cancelled. You can ask again at any time "
                                "with /helpme."))]
-
-
-def register(router: Router) -> None:
-    """Add this feature's commands, buttons and flows."""
-    router.command("helpme", N_("Ask a volunteer to come and help you in person"),
-                   helpme_command)
-    router.command("requests", N_("Help requests waiting for a volunteer"),
-                   help_volunteer.list_requests, audience=VOLUNTEERS)
-    router.action(ASK, ask_from_lesson)
-    router.action(WITHDRAW, withdraw)
-    router.flow(help_flow.FLOW, help_flow.on_text)
-    for verb in (help_flow.AGREE, help_flow.REFUSE, help_flow.COMMUNE, help_flow.SKIP_PHONE,
-                 help_flow.SEND, help_flow.CANCEL):
-        router.action(verb, help_flow.on_button)
-    router.action(help_notify.TAKE, help_volunteer.take)
-    router.action(help_volunteer.RELEASE, help_volunteer.release)
-    router.action(help_volunteer.DONE, help_volunteer.finish)
-    router.action(help_volunteer.LOG_VISIT, help_volunteer.log_visit)

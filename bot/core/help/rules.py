@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.core.shared.text import normalize
 from bot.i18n import N_
 
 MAX_NAME = 40
 MAX_HAMLET = 60
+LOCAL_DIGITS = 10  # a mobile number typed the local way: 0 and 9 more digits
+INTERNATIONAL_DIGITS = 9  # the digits after +84
 # Citizen identity numbers have 12 digits, old identity cards 9: never stored.
 _ID_LIKE = re.compile(r"\d{9,}")
 _DIGIT = re.compile(r"\d")
 # Separators people type inside phone numbers: "0912 345 678", "0912.345.678", "(+84) 912-…".
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-_LOCAL_MOBILE = re.compile(r"^0[0-9]{9}$")
-_INTERNATIONAL_MOBILE = re.compile(r"^\+84([0-9]{9})$")
+_LOCAL_MOBILE = re.compile(rf"^0[0-9]{{{LOCAL_DIGITS - 1}}}$")
+_INTERNATIONAL_MOBILE = re.compile(rf"^\+84([0-9]{{{INTERNATIONAL_DIGITS}}})$")
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A typed answer: its clean value, or why it was refused (a msgid to translate)."""
+    """A typed answer: its clean value, or why it was refused (a msgid to translate, and the
+    numbers that fill its placeholders)."""
 
     value: str | None = None
     problem: str | None = None
+    numbers: Mapping[str, int] = field(default_factory=dict)
 
 
 def _has_letter(text: str) -> bool:
@@ -43,8 +48,9 @@ def check_first_name(typed: str) -> Checked:
     if not _has_letter(name):
         return Checked(problem=N_("Please type your first name in letters, for example: Lan."))
     if len(name) > MAX_NAME:
-        return Checked(problem=N_("That is too long for a first name (at most 40 characters). "
-                                  "Please type only your first name."))
+        return Checked(problem=N_("That is too long for a first name (at most {count} "
+                                  "characters). Please type only your first name."),
+                       numbers={"count": MAX_NAME})
     return Checked(value=name)
 
 
@@ -59,8 +65,9 @@ def check_hamlet(typed: str) -> Checked:
         return Checked(problem=N_("Please type the name of your hamlet, village or residential "
                                   "group in words, for example: Xóm 3."))
     if len(hamlet) > MAX_HAMLET:
-        return Checked(problem=N_("That is too long (at most 60 characters). Please type only "
-                                  "the name of your hamlet, village or residential group."))
+        return Checked(problem=N_("That is too long (at most {count} characters). Please type "
+                                  "only the name of your hamlet, village or residential group."),
+                       numbers={"count": MAX_HAMLET})
     return Checked(value=hamlet)
 
 
@@ -80,7 +87,8 @@ def check_phone(typed: str) -> Checked:
     """A mobile number, or the format expected."""
     phone = normalize_phone(typed)
     if phone is None:
-        return Checked(problem=N_("That is not a Vietnamese mobile number. Please type 10 "
+        return Checked(problem=N_("That is not a Vietnamese mobile number. Please type {digits} "
                                   "digits starting with 0 (for example 0912 345 678) or +84 and "
-                                  "9 digits (for example +84 912 345 678), or press Skip."))
+                                  "{rest} digits (for example +84 912 345 678), or press Skip."),
+                       numbers={"digits": LOCAL_DIGITS, "rest": INTERNATIONAL_DIGITS})
     return Checked(value=phone)

@@ -1,5 +1,29 @@
-"""Teams: /join with a code, /newteam, /team, and the CSV import."""
+"""Teams: /join with a code, /newteam, /team, and the CSV import.
 
-from bot.core.teams.admin import register
+- join.py: /join CODE, with a limit on wrong codes.
+- form.py: /newteam (admins), with its typed draft kept in the dialog.
+- members.py: /team, the team's members, and the admins' role buttons.
+- importer.py: teams imported from a CSV file (`python -m bot teams import FILE`).
+- rules.py: what join codes and team names look like, new join codes; ids.py: button verbs.
+"""
 
-__all__ = ["register"]
+from bot.core.router import ADMINS, VOLUNTEERS, Router
+from bot.core.teams import form, ids, join, members
+from bot.core.teams.importer import import_teams
+from bot.i18n import N_
+
+
+def register(router: Router) -> None:
+    """Add /join, /team, /newteam and their buttons."""
+    router.command("join", N_("Join your team with its code: /join CODE"), join.join)
+    router.command("team", N_("Your team"), members.show_team, audience=VOLUNTEERS)
+    router.command("newteam", N_("Create a team and get its join code"), form.new_team,
+                   audience=ADMINS)
+    router.flow(form.FLOW, form.on_text)
+    router.action(ids.COMMUNE, form.on_commune)
+    router.action(ids.CANCEL, form.on_cancel)
+    for verb in ids.MEMBER_VERBS:
+        router.action(verb, members.change_member)
+
+
+__all__ = ["import_teams", "register"]

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from bot.core.shared.communes import Communes
 from bot.core.shared.text import normalize
-from bot.core.teams.admin import JOIN_CODE
-from bot.storage import teams
+from bot.core.teams.rules import JOIN_CODE, MAX_NAME, MIN_NAME, is_team_name
+from bot.storage import teams as team_store
 from bot.storage.db import Database
 
 COLUMNS = ("code", "name", "commune")
@@ -61,8 +61,9 @@ def parse_rows(text: str, communes: Communes) -> tuple[list[TeamRow], list[RowPr
             problems.append(RowProblem(number, f"code '{code}' must be 4-12 letters or digits"))
         elif code in seen:
             problems.append(RowProblem(number, f"code {code} is also on line {seen[code]}"))
-        if not 2 <= len(name) <= 60:
-            problems.append(RowProblem(number, "name must be 2 to 60 characters"))
+        if not is_team_name(name):
+            problems.append(RowProblem(number, f"name must be {MIN_NAME} to {MAX_NAME} "
+                                               "characters"))
         if not found:
             problems.append(RowProblem(number, f"no commune of {communes.province} matches "
                                                f"'{commune_text}'"))
@@ -71,7 +72,7 @@ def parse_rows(text: str, communes: Communes) -> tuple[list[TeamRow], list[RowPr
             problems.append(RowProblem(number, f"'{commune_text}' matches several communes "
                                                f"({names}); write the full name or the code"))
         seen.setdefault(code, number)
-        if JOIN_CODE.match(code) and 2 <= len(name) <= 60 and len(found) == 1:
+        if JOIN_CODE.match(code) and is_team_name(name) and len(found) == 1:
             rows.append(TeamRow(number, code, name, found[0].code))
     return rows, problems
 
@@ -80,13 +81,14 @@ async def import_teams(db: Database, text: str, communes: Communes, now: datetim
                        ) -> tuple[int, list[RowProblem]]:
     """Import every row, or none if any row is bad; return (imported, problems)."""
     rows, problems = parse_rows(text, communes)
-    taken = await teams.existing_codes(db, [r.code for r in rows])
+    taken = await team_store.existing_codes(db, [r.code for r in rows])
     problems += [RowProblem(r.line, f"code {r.code} is already used by another team")
                  for r in rows if r.code in taken]
     if problems or not rows:
         if not rows and not problems:
             problems = [RowProblem(1, "the file has no teams")]
         return 0, sorted(problems, key=lambda p: p.line)
-    return await teams.create_many(db, [(r.code, r.name, r.commune_code) for r in rows], None,
-                                   now, audit_detail=f"imported {len(rows)} teams from a CSV file"
-                                   ), []
+    imported = await team_store.create_many(
+        db, [(r.code, r.name, r.commune_code) for r in rows], None, now,
+        audit_detail=f"imported {len(rows)} teams from a CSV file")
+    return imported, []

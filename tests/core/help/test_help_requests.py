@@ -14,12 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import App, open_app
+from bot.core import visits
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.help import notify as help_notify
-from bot.core.help.rules import check_first_name, check_hamlet, normalize_phone
+from bot.core.help import check_first_name, check_hamlet, escalate_overdue, normalize_phone
 from bot.core.service import Core
-from bot.core.visits import commands as visits
 from bot.storage import help_requests, teams, users
 from bot.storage.teams import Team
 from tests.factories import Chat, make_config
@@ -221,15 +220,15 @@ async def test_overdue_requests_go_to_leaders_and_admins_once(
     await ask(Chat(core, user="1", locale="en"))
     before = len(await outbox_rows(app))
     services = app.services
-    assert await help_notify.escalate_overdue(services, NOW + timedelta(hours=23)) == 0
+    assert await escalate_overdue(services, NOW + timedelta(hours=23)) == 0
     assert len(await outbox_rows(app)) == before
-    assert await help_notify.escalate_overdue(services, NOW + timedelta(hours=24, minutes=1)) == 1
+    assert await escalate_overdue(services, NOW + timedelta(hours=24, minutes=1)) == 1
     new = (await outbox_rows(app))[before:]
     expected = {await user_id(app, key) for key in ("11", "13", ADMIN)}
     assert {uid for uid, _ in new} == expected and len(new) == 3
     assert all("Nobody has taken help request #1 for 24 hours" in r["text"] for _, r in new)
     assert all(r["buttons"] == [[["🙋 I'll go", "hgo:1"]]] for _, r in new)
-    assert await help_notify.escalate_overdue(services, NOW + timedelta(hours=48)) == 0
+    assert await escalate_overdue(services, NOW + timedelta(hours=48)) == 0
     assert len(await outbox_rows(app)) == before + 3
     request = await help_requests.get(app.services.db, 1)
     assert request is not None and request.escalated_at is not None
@@ -240,7 +239,7 @@ async def test_a_taken_request_is_not_escalated(app: App, core: Core,
     minh = await member(app, core, "11", anh_son[0], "Minh", leader=True)
     await ask(Chat(core, user="1", locale="en"))
     await minh.press("hgo:1")
-    assert await help_notify.escalate_overdue(app.services, NOW + timedelta(days=2)) == 0
+    assert await escalate_overdue(app.services, NOW + timedelta(days=2)) == 0
 
 
 async def test_a_commune_without_a_team_goes_to_the_admins_who_wrote(app: App, core: Core

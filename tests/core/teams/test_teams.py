@@ -13,7 +13,7 @@ import pytest
 from bot.app import App, open_app
 from bot.core.service import Core
 from bot.core.shared.communes import Communes
-from bot.core.teams.importer import import_teams
+from bot.core.teams import import_teams
 from bot.storage import audit, teams
 from tests.factories import ROOT, Chat, make_config, payload_of
 

@@ -1,0 +1,88 @@
+"""/team: a member sees their team; leaders see its members; admins manage any team's roles."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Button, Reply
+from bot.core.payloads import Action
+from bot.core.shared import audit
+from bot.core.shared.menus import menu_button
+from bot.core.shared.messages import clip
+from bot.core.shared.roles import is_admin
+from bot.core.shared.text import normalize
+from bot.core.teams.ids import MAKE_LEADER, MAKE_VOLUNTEER, REMOVE, REMOVE_CONFIRMED
+from bot.storage import teams as team_store
+from bot.storage.teams import LEADER, VOLUNTEER, Membership, Team
+
+CODE_ECHO = 20  # characters of a typed code quoted back
+
+
+async def show_team(ctx: Context, args: str) -> list[Reply]:
+    """/team: your team; leaders also see its members; admins manage any team by its code."""
+    t = ctx.t
+    code = normalize(args).upper()
+    if is_admin(ctx) and code:
+        team = await team_store.by_code(ctx.db, code)
+        if team is None:
+            return [Reply(t._("No team has the code {code}.").format(code=clip(code, CODE_ECHO)))]
+        return [await _team_view(ctx, team, manage=True)]
+    if ctx.membership is None:
+        if is_admin(ctx):
+            return [Reply(t._("Type /team and the team's join code to see and manage it."))]
+        return [Reply(t._("You are not in a team. Join one with /join and its code."))]
+    return [await _team_view(ctx, ctx.membership.team, manage=False)]
+
+
+async def _team_view(ctx: Context, team: Team, manage: bool) -> Reply:
+    t = ctx.t
+    members = await team_store.members(ctx.db, team.id)
+    lines = [f"👥 {team.name}", ctx.services.communes.display_name(team.commune_code),
+             t.ngettext("{count} member", "{count} members", len(members)).format(
+                 count=t.number(len(members)))]
+    sees_names = manage or (ctx.membership is not None and ctx.membership.is_leader)
+    if sees_names:
+        lines.append(t._("Join code: {code}").format(code=team.join_code))
+        lines.append("")
+        lines += [_member_line(ctx, m) for m in members]
+    rows: list[tuple[Button, ...]] = []
+    if manage:
+        for member in members:
+            who = member.display_name or t._("(no name)")
+            promote = (Button(t._("Make {name} a volunteer").format(name=who),
+                              MAKE_VOLUNTEER(member.user_id, team.id)) if member.is_leader
+                       else Button(t._("⭐ Make {name} a leader").format(name=who),
+                                   MAKE_LEADER(member.user_id, team.id)))
+            rows.append((promote, Button(t._("✖ Remove"), REMOVE(member.user_id, team.id))))
+    rows.append((menu_button(t),))
+    return Reply("\n".join(lines), tuple(rows), edit=ctx.pressed)
+
+
+def _member_line(ctx: Context, member: Membership) -> str:
+    role = ctx.t._("leader") if member.is_leader else ctx.t._("volunteer")
+    return f"• {member.display_name or ctx.t._('(no name)')} — {role}"
+
+
+async def change_member(ctx: Context, act: Action) -> list[Reply]:
+    """Admin buttons on /team: make leader, make volunteer, remove (asked first)."""
+    t = ctx.t
+    if not is_admin(ctx):
+        return [Reply(t._("Only admins can change a team's members."))]
+    user_id, team_id = act.number(0), act.number(1)
+    team = await team_store.by_id(ctx.db, team_id)
+    member = next((m for m in await team_store.members(ctx.db, team_id) if m.user_id == user_id),
+                  None) if team else None
+    if team is None or member is None:
+        return [Reply(t._("That person is no longer in that team."), ((menu_button(t),),))]
+    if act.verb == REMOVE:
+        text = t._("Remove {name} from “{team}”? Their visits stay counted.").format(
+            name=member.display_name or t._("(no name)"), team=team.name)
+        return [Reply(text, ((Button(t._("Yes, remove"), REMOVE_CONFIRMED(user_id, team_id)),),
+                             (menu_button(t),)), edit=ctx.pressed)]
+    if act.verb == REMOVE_CONFIRMED:
+        if await team_store.remove(ctx.db, user_id, team_id):
+            await audit.record(ctx, "role", f"removed user {user_id} from team {team_id}")
+    else:
+        role = LEADER if act.verb == MAKE_LEADER else VOLUNTEER
+        if await team_store.set_role(ctx.db, user_id, team_id, role):
+            await audit.record(ctx, "role", f"user {user_id} of team {team_id} is now {role}")
+    return [await _team_view(ctx, team, manage=True)]
