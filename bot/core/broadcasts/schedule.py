@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-QuietHours = tuple[time, time] | None
+from bot.core.shared.dates import parse_moment
 
-# "HH:MM", "7h30", "DD/MM HH:MM" or "DD/MM/YYYY HH:MM"
-_WHEN = re.compile(r"^(?:(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?\s+)?(\d{1,2})\s*[:hH]\s*(\d{2})$")
+QuietHours = tuple[time, time] | None
 
 
 def in_quiet_hours(moment: datetime, quiet: QuietHours, zone: ZoneInfo) -> bool:
@@ -44,19 +42,12 @@ class When:
 
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> When:
-    """The moment meant by "HH:MM" (today) or "DD/MM HH:MM" (this year), in local time."""
-    match = _WHEN.match(text.strip())
-    if match is None:
+    """The moment meant by a typed time ("HH:MM" today, "DD/MM HH:MM" this year; the grammar
+    of shared/dates.py), in local time."""
+    local = parse_moment(text, now.astimezone(zone).date())
+    if local is None:  # not a time, or none such (31/02, 25:00)
         return When(problem="format")
-    day, month, year, hour, minute = match.groups()
-    local_now = now.astimezone(zone)
-    try:
-        on = (date(int(year) if year else local_now.year, int(month), int(day)) if day
-              else local_now.date())
-        at = time(int(hour), int(minute))
-    except ValueError:  # 31/02, 25:00
-        return When(problem="format")
-    moment = datetime.combine(on, at, tzinfo=zone).astimezone(UTC)
+    moment = local.replace(tzinfo=zone).astimezone(UTC)
     if moment <= now:
         return When(problem="past")
     return When(moment=moment)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import Campaign, Config
-from bot.core.context import Context, Services
-from bot.storage import campaigns as store
+from bot.storage import campaigns as campaign_store
+
+if TYPE_CHECKING:  # context.py imports this package (for the Freezer): no import back
+    from bot.core.context import Context, Services
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,11 @@ def upcoming(ctx: Context) -> Campaign | None:
     return min(later, key=lambda c: c.first_day) if later else None
 
 
-def ended_campaigns(config: Config, now: datetime) -> list[store.Due]:
+def ended_campaigns(config: Config, now: datetime) -> list[campaign_store.Due]:
     """Every campaign whose last local day is over, with its days as UTC bounds."""
     tz = config.timezone
     day = now.astimezone(tz).date()
-    return [store.Due(c.key, *days_bounds(c.first_day, c.last_day, tz))
+    return [campaign_store.Due(c.key, *days_bounds(c.first_day, c.last_day, tz))
             for c in config.campaigns if c.last_day < day]
 
 

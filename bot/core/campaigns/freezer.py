@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from bot.storage import campaigns as store
+from bot.storage import campaigns as campaign_store
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ class Freezer:
     def __init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
 
-    async def ensure(self, db: Database, ended: list[store.Due], now: datetime) -> None:
+    async def ensure(self, db: Database, ended: list[campaign_store.Due], now: datetime
+                     ) -> None:
         """Return once every ended campaign is frozen completely, freezing what is left."""
         while True:
             left = await _incomplete(db, ended)
@@ -34,7 +35,8 @@ class Freezer:
             # Shielded: a caller that gives up (a cancelled update) does not stop the copy.
             await asyncio.shield(self._start(db, left, now))
 
-    async def start(self, db: Database, ended: list[store.Due], now: datetime) -> None:
+    async def start(self, db: Database, ended: list[campaign_store.Due], now: datetime
+                    ) -> None:
         """Begin freezing the ended campaigns not frozen yet, without waiting for it."""
         left = await _incomplete(db, ended)
         if left:
@@ -47,20 +49,22 @@ class Freezer:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def _start(self, db: Database, left: list[store.Due], now: datetime) -> asyncio.Task[None]:
+    def _start(self, db: Database, left: list[campaign_store.Due], now: datetime
+               ) -> asyncio.Task[None]:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(_freeze(db, left, now), name="campaign-freezer")
             self._task.add_done_callback(_log_failure)
         return self._task
 
 
-async def _incomplete(db: Database, ended: list[store.Due]) -> list[store.Due]:
-    complete = await store.complete_among(db, [c.key for c in ended])
+async def _incomplete(db: Database, ended: list[campaign_store.Due]
+                      ) -> list[campaign_store.Due]:
+    complete = await campaign_store.complete_among(db, [c.key for c in ended])
     return [c for c in ended if c.key not in complete]
 
 
-async def _freeze(db: Database, campaigns: list[store.Due], now: datetime) -> None:
-    for key in await store.freeze(db, campaigns, now):
+async def _freeze(db: Database, campaigns: list[campaign_store.Due], now: datetime) -> None:
+    for key in await campaign_store.freeze(db, campaigns, now):
         log.info("campaign %s ended: its figures are frozen", key)
 
 

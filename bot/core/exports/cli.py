@@ -10,9 +10,10 @@ from pathlib import Path
 from bot.config import Config
 from bot.core.exports import run as report
 from bot.core.exports.tables import Setting
-from bot.core.lessons.catalog import CatalogError, load_catalog
+from bot.core.lessons import CatalogError, load_catalog
 from bot.core.shared.communes import Communes
 from bot.core.shared.dates import DateRangeError, DayRange, Problem, checked, parse_day
+from bot.core.shared.messages import clip
 from bot.i18n import MissingCatalogError, Translations
 from bot.storage import audit
 from bot.storage.db import DatabaseError, open_database
@@ -33,7 +34,7 @@ def run_export(config: Config, first: str, last: str, out: Path | None, csv_dir:
     except DateRangeError as exc:
         if exc.problem is Problem.END_BEFORE_START:
             return _fail(f"--to {last} is before --from {first}.")
-        return _fail(f"'{exc.text}' is not a date: write 2026-10-01 or 01/10/2026.")
+        return _fail(f"'{clip(exc.text)}' is not a date: write 2026-10-01 or 01/10/2026.")
     locale = locale or config.default_locale
     if locale not in config.locales:
         return _fail(f"--locale {locale}: choose one of {', '.join(config.locales)}.")

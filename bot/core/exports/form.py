@@ -1,22 +1,22 @@
-"""/export (admins): visits, teams and learning progress for a period, as an XLSX workbook and
-CSV files sent as documents. The same export runs from the command line (python -m bot export).
-"""
+"""/export (admins): the form that asks for a period, then the export sent as documents."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import shutil
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from bot.core import campaigns
 from bot.core import dialogs as flows
-from bot.core.actions import Action, action
-from bot.core.campaigns import calendar as campaigns
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.exports.ids import CANCEL, LAST_WEEK, PERIOD
 from bot.core.exports.tables import Setting
-from bot.core.router import ADMINS, Router
+from bot.core.payloads import Action
 from bot.core.shared import audit
 from bot.core.shared.dates import (
     DateRangeError,
@@ -28,18 +28,35 @@ from bot.core.shared.dates import (
     parse_range,
 )
 from bot.core.shared.menus import menu_button
+from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin
-from bot.i18n import N_
 
 log = logging.getLogger(__name__)
 
-EXPORT = "export"  # the flow: choosing the period
-PICK = "exd"  # a period button: (first day, last day) as YYYYMMDD
-LAST_WEEK = "exw"  # the last 7 days, counted when pressed
-CANCEL = "exx"
-WEEK = 7
+FLOW = "export"  # the flow: choosing the period
+WEEK = 7  # days of the "Last 7 days" button, today included
 # Telegram refuses documents over 50 MB from a bot; a larger file is named, not sent.
 MAX_DOCUMENT = 50 * 1000 * 1000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The open /export form. It only waits for the period, so being open is all it holds."""
+
+    # Typed numbers still choose a shown button when the chat has none: the period is typed
+    # as dates, never as a bare number.
+    free_text: bool = False
+
+    def to_state(self) -> dict[str, Any]:
+        """The dialog state storing this draft."""
+        return {"flow": FLOW, "free_text": self.free_text}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Draft | None:
+        """The draft in a dialog state; None when the export form is not the open one."""
+        if state.get("flow") != FLOW:
+            return None
+        return cls(free_text=state.get("free_text") is True)
 
 
 def _refused(ctx: Context) -> Reply:
@@ -56,9 +73,9 @@ def _ask(ctx: Context, text: str) -> Reply:
         first, last = shown.campaign.first_day, shown.campaign.last_day
         label = t._("📅 {campaign}: {first} – {last}").format(
             campaign=shown.campaign.name, first=t.date(first), last=t.date(last))
-        rows.append((Button(label, action(PICK, compact(first), compact(last))),))
-    rows.append((Button(t._("🗓 Last 7 days"), action(LAST_WEEK)),))
-    rows.append((Button(t._("✖ Cancel"), action(CANCEL)),))
+        rows.append((Button(label, PERIOD(compact(first), compact(last))),))
+    rows.append((Button(t._("🗓 Last {days} days").format(days=t.number(WEEK)), LAST_WEEK()),))
+    rows.append((Button(t._("✖ Cancel"), CANCEL()),))
     return Reply(text, tuple(rows), edit=ctx.pressed)
 
 
@@ -76,9 +93,9 @@ def _problem(ctx: Context, exc: DateRangeError) -> str:
     if exc.problem is Problem.TOO_MANY:
         return t._("Type just two dates, the first and the last day, for example: "
                    "01/10/2026 10/10/2026")
-    if exc.problem is Problem.NOT_A_DATE and exc.text:
+    if exc.problem in (Problem.NOT_A_DATE, Problem.YEARS) and exc.text:
         return t._("“{text}” is not a date. Type the first and last day, for example: "
-                   "01/10/2026 10/10/2026").format(text=exc.text)
+                   "01/10/2026 10/10/2026").format(text=clip(exc.text))
     return t._("I found no dates in that. Type the first and last day, for example: "
                "01/10/2026 10/10/2026 (or 2026-10-01 2026-10-10)")
 
@@ -87,7 +104,7 @@ async def start(ctx: Context, args: str) -> list[Reply]:
     """/export: ask for the period; /export 01/10/2026 10/10/2026 exports at once."""
     if not is_admin(ctx):
         return [_refused(ctx)]
-    await flows.save(ctx, {"flow": EXPORT, "free_text": False})
+    await flows.save(ctx, Draft().to_state())
     if args.strip():
         return await typed(ctx, args)
     return [_ask(ctx, _prompt(ctx))]
@@ -110,7 +127,7 @@ async def pressed(ctx: Context, act: Action) -> list[Reply]:
     t = ctx.t
     if not is_admin(ctx):
         return [_refused(ctx)]
-    if flows.current(ctx, EXPORT) is None:
+    if Draft.from_state(ctx.state) is None:
         return [Reply(t._("This export form is already closed. Type /export to start again."),
                       ((menu_button(t),),), edit=ctx.pressed)]
     if act.verb == CANCEL:
@@ -185,11 +202,3 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
     return [Reply("\n\n".join(lines), ((menu_button(t),),), edit=ctx.pressed,
                   documents=documents)]
 
-
-def register(router: Router) -> None:
-    """Add this feature's commands, buttons and flows."""
-    router.command(EXPORT, N_("Export visits, teams and learning progress (XLSX and CSV)"),
-                   start, audience=ADMINS)
-    router.flow(EXPORT, typed)
-    for verb in (PICK, LAST_WEEK, CANCEL):
-        router.action(verb, pressed)

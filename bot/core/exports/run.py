@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from bot.core.campaigns.calendar import days_bounds
+from bot.core.campaigns import days_bounds
 from bot.core.exports.csvfile import CsvWriter
 from bot.core.exports.table import Row
 from bot.core.exports.tables import (
@@ -34,10 +34,10 @@ from bot.core.exports.tables import (
     visits_table,
 )
 from bot.core.exports.xlsx import Sheet, XlsxWriter
-from bot.core.lessons.catalog import Catalog
+from bot.core.lessons import Catalog
 from bot.core.shared.dates import DayRange
 from bot.core.shared.skills import SKILLS
-from bot.storage import exports as store
+from bot.storage import exports as export_store
 from bot.storage.db import Database
 
 # Files sent in the chat wait here until the channel has sent them; older ones are removed.
@@ -86,7 +86,7 @@ def bounds(setting: Setting, period: DayRange) -> tuple[str, str]:
 
 async def has_data(db: Database, setting: Setting, period: DayRange) -> bool:
     """True when the period has a visit or a completed lesson to export."""
-    return await store.has_activity(db, *bounds(setting, period))
+    return await export_store.has_activity(db, *bounds(setting, period))
 
 
 async def write_export(db: Database, setting: Setting, period: DayRange,
@@ -111,11 +111,11 @@ async def write_export(db: Database, setting: Setting, period: DayRange,
 
     try:
         counts = Counts(
-            await table(visits_table(setting.t), store.visits(db, start, end),
+            await table(visits_table(setting.t), export_store.visits(db, start, end),
                         partial(visit_row, setting)),
-            await table(teams_table(setting.t), store.teams(db, start, end),
+            await table(teams_table(setting.t), export_store.teams(db, start, end),
                         partial(team_row, setting)),
-            await table(learners_table(setting.t), store.learners(db, start, end),
+            await table(learners_table(setting.t), export_store.learners(db, start, end),
                         partial(learner_row, setting, start)))
         saved = None
         if book is not None and workbook is not None:

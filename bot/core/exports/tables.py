@@ -21,7 +21,8 @@ from bot.storage.exports import LearnerRecord, TeamRecord, VisitRecord
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
 
 # The flag columns follow the stored visit's order.
-assert tuple(SKILLS) == SKILL_KEYS and tuple(OUTCOMES) == OUTCOME_KEYS
+if tuple(SKILLS) != SKILL_KEYS or tuple(OUTCOMES) != OUTCOME_KEYS:
+    raise ValueError("the exported flag columns must follow the stored visit's order")
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,14 @@ admins); a team leader sees the teams of their commune, never volunteers' names.
 
 from __future__ import annotations
 
-from bot.core.actions import Action
 from bot.core.context import Context
 from bot.core.events import Reply
+from bot.core.payloads import Action
 from bot.core.reports.scope import Scope, default_scope, from_token, heading
 from bot.core.reports.views import (
     PROVINCE,
-    clip,
-    commune_name,
     no_campaign,
+    own_team,
     pack,
     ranks,
     reach,
@@ -23,8 +22,10 @@ from bot.core.reports.views import (
     stale,
     within,
 )
+from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
-from bot.storage import figures, reports, teams
+from bot.storage import figures, teams
+from bot.storage import reports as report_store
 
 TOP = 20  # places shown for teams and for volunteers (ties with the 20th are shown too)
 
@@ -74,11 +75,12 @@ async def show(ctx: Context, scope: Scope) -> list[Reply]:
 
 async def _province_teams(ctx: Context, scope: Scope) -> str:
     t = ctx.t
+    commune = ctx.services.communes.display_name
     everyone = {str(team.id): team for team in await figures.all_teams(ctx.db)}
-    found = await reports.by_team(ctx.db, scope.span)
+    found = await report_store.by_team(ctx.db, scope.span)
     helped = sorted(((f.households, everyone[key]) for key, f in found.items()
                      if f.households and key in everyone),
-                    key=lambda pair: (-pair[0], fold(commune_name(ctx, pair[1].commune_code)),
+                    key=lambda pair: (-pair[0], fold(commune(pair[1].commune_code)),
                                       fold(pair[1].name)))
     lines = [t._("👥 Teams")]
     if not helped:
@@ -87,7 +89,7 @@ async def _province_teams(ctx: Context, scope: Scope) -> str:
     shown = within(ranked, TOP)
     for rank, (households, team) in zip(ranked[:shown], helped[:shown], strict=True):
         lines.append(t._("{rank}. {team} · {commune}: 🏠 {households}").format(
-            rank=rank, team=clip(team.name), commune=commune_name(ctx, team.commune_code),
+            rank=rank, team=clip(team.name), commune=commune(team.commune_code),
             households=t.number(households)))
     if len(helped) > shown:
         lines.append(t.ngettext("…and {count} more team.", "…and {count} more teams.",
@@ -97,18 +99,19 @@ async def _province_teams(ctx: Context, scope: Scope) -> str:
 
 async def _volunteers(ctx: Context, scope: Scope) -> str:
     t = ctx.t
-    helped = [r for r in await reports.volunteers(ctx.db, scope.span) if r.households]
+    helped = [r for r in await report_store.volunteers(ctx.db, scope.span) if r.households]
     lines = [t._("🙋 Volunteers")]
     if not helped:
         return "\n".join([*lines, t._("No volunteer has helped a household yet.")])
     ranked = ranks([r.households for r in helped])
     shown = within(ranked, TOP)
-    for rank, person in zip(ranked, await reports.named(ctx.db, helped[:shown]), strict=False):
+    for rank, person in zip(ranked, await report_store.named(ctx.db, helped[:shown]), strict=False):
         name = clip(person.name) if person.name else t._("(no name given)")
         team = t._("no longer in a team")
         if person.team:
             team = t._("{team}, {commune}").format(
-                team=clip(person.team), commune=commune_name(ctx, person.commune_code or ""))
+                team=clip(person.team),
+                commune=ctx.services.communes.display_name(person.commune_code or ""))
         lines.append(t._("{rank}. {name} · {team}: 🏠 {households}").format(
             rank=rank, name=name, team=team, households=t.number(person.households)))
     if len(helped) > shown:
@@ -119,8 +122,7 @@ async def _volunteers(ctx: Context, scope: Scope) -> str:
 
 async def _commune_teams(ctx: Context, scope: Scope) -> str:
     t = ctx.t
-    assert ctx.membership is not None  # reach() said TEAM: a leader
-    mine = ctx.membership.team
+    mine = own_team(ctx)
     span = scope.span
     if span.frozen:
         counts = await figures.frozen_commune_households(ctx.db, span.frozen, mine.commune_code,
@@ -132,7 +134,8 @@ async def _commune_teams(ctx: Context, scope: Scope) -> str:
     order = sorted(((households, team_id) for team_id, households in counts.items()
                     if team_id in names),
                    key=lambda pair: (-pair[0], fold(names[pair[1]])))
-    lines = [t._("👥 Teams of {commune}").format(commune=commune_name(ctx, mine.commune_code))]
+    lines = [t._("👥 Teams of {commune}").format(
+        commune=ctx.services.communes.display_name(mine.commune_code))]
     if not order:
         return "\n".join([*lines, t._("Your team took no part in this campaign.")])
     for rank, (households, team_id) in zip(ranks([h for h, _ in order]), order, strict=True):

@@ -2,32 +2,179 @@
 
 Admins get the province (bars) and its top communes (lines); a team leader gets their team.
 Follow-up visits count: the chart shows the work done each day, not new households.
+
+The data (daily_series) is separate from the drawing (draw), so it can be tested on its own.
+Drawing uses matplotlib's object API (a Figure of its own, never pyplot's global figures) on
+the Agg canvas, in a worker thread: the event loop keeps answering everyone meanwhile.
+Labels arrive translated; the font is DejaVu Sans, which matplotlib ships and which has every
+Vietnamese letter and tone mark.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+import contextlib
+import math
+import os
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 
-from bot.core.actions import Action, action
-from bot.core.campaigns import calendar as campaigns
+from bot.core import campaigns
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.reports import charts
+from bot.core.payloads import Action
+from bot.core.reports.ids import STATS
 from bot.core.reports.scope import (
     Scope,
     days_scope,
     default_scope,
     from_token,
-    parse_typed,
     problem_text,
     short_name,
 )
-from bot.core.reports.views import PROVINCE, STATS, commune_name, no_campaign, reach, refusal, stale
+from bot.core.reports.views import PROVINCE, no_campaign, own_team, reach, refusal, stale
+from bot.core.shared.dates import read_days
 from bot.core.shared.menus import menu_button
 from bot.i18n import Translator
-from bot.storage import reports
+from bot.storage import reports as report_store
+
+CHART_PREFIX = "cnscd-chart-"
+KEEP_FILES_FOR = 3600.0  # seconds: a chart is sent within moments; older files are litter
+FONT = "DejaVu Sans"
+MAX_TICKS = 12  # date labels under the chart; more would overlap on a phone
+_COLOURS = ("#d1495b", "#edae49", "#00798c", "#30638e", "#66a182", "#8d96a3")
+
+# matplotlib's object API keeps each chart's state in its own Figure, but the font cache and
+# text layout it shares between figures are not documented as thread-safe: one at a time.
+_DRAWING = threading.Lock()
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """Visits on each day, in total and for the groups (communes) with the most visits."""
+
+    days: tuple[date, ...]
+    total: tuple[int, ...]
+    groups: tuple[tuple[str, tuple[int, ...]], ...]  # (key, visits per day), most visits first
+
+    @property
+    def empty(self) -> bool:
+        """True when no visit falls on any day."""
+        return not any(self.total)
+
+
+def daily_series(rows: Iterable[tuple[str, str, int]], first: date, last: date, zone: ZoneInfo,
+                 top: int = 5) -> DailySeries:
+    """Per-day visits from (group, UTC hour "YYYY-MM-DDTHH", visits) rows, days first..last.
+
+    Each UTC hour is placed on the local day it starts in; visits outside the days are left out.
+    """
+    days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
+    position = {day: n for n, day in enumerate(days)}
+    total = [0] * len(days)
+    by_group: dict[str, list[int]] = {}
+    for group, hour, visits in rows:
+        day = datetime.fromisoformat(f"{hour}:00:00+00:00").astimezone(zone).date()
+        n = position.get(day)
+        if n is None:
+            continue
+        total[n] += visits
+        by_group.setdefault(group, [0] * len(days))[n] += visits
+    ranked = sorted(by_group.items(), key=lambda item: (-sum(item[1]), item[0]))[:max(top, 0)]
+    return DailySeries(days, tuple(total), tuple((key, tuple(v)) for key, v in ranked))
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """The chart's words, already in the reader's language."""
+
+    title: str
+    total_label: str  # the upper panel: the whole province, or the team
+    groups_title: str  # the lower panel's title; "" draws no lower panel
+    y_label: str
+    day_labels: tuple[str, ...]  # one per day of the series
+    group_names: tuple[str, ...]  # one per group of the series, in its order
+    number: Callable[[float], str] = str  # numbers on the axis, the reader's way (1.234)
+
+
+def draw(series: DailySeries, labels: ChartLabels, path: Path) -> None:
+    """Draw the chart into path as a PNG (blocking: run it in a worker thread)."""
+    from matplotlib.figure import Figure  # imported when first needed: it takes a second
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    with _DRAWING:
+        lower = bool(labels.groups_title and series.groups)
+        figure = Figure(figsize=(9.0, 7.0 if lower else 4.6), dpi=110, layout="constrained")
+        axes = figure.subplots(2 if lower else 1, 1, sharex=True, squeeze=False)[:, 0]
+        x = list(range(len(series.days)))
+        step = max(1, math.ceil(len(x) / MAX_TICKS))
+        tilted = len(x[::step]) > 10
+        upper = axes[0]
+        upper.bar(x, series.total, color=_COLOURS[3], label=labels.total_label)
+        upper.set_title(labels.total_label, loc="left", fontfamily=FONT, fontsize=11)
+        if lower:
+            for n, ((_key, values), name) in enumerate(zip(series.groups, labels.group_names,
+                                                           strict=True)):
+                axes[1].plot(x, values, marker="o", markersize=3, linewidth=1.8,
+                             color=_COLOURS[n % len(_COLOURS)], label=name)
+            axes[1].set_title(labels.groups_title, loc="left", fontfamily=FONT, fontsize=11)
+            axes[1].set_ylim(bottom=0)
+            # Under the chart, where it hides no line.
+            axes[1].legend(prop={"family": FONT, "size": 9}, loc="upper center", frameon=False,
+                           bbox_to_anchor=(0.5, -0.14 if tilted else -0.08),
+                           ncols=min(3, len(series.groups)))
+        for ax in axes:
+            ax.set_ylabel(labels.y_label, fontfamily=FONT)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: labels.number(value)))
+            ax.grid(axis="y", alpha=0.3)
+            ax.spines[["top", "right"]].set_visible(False)
+            for tick in ax.get_yticklabels():
+                tick.set_fontfamily(FONT)
+        axes[-1].set_xticks(x[::step], [labels.day_labels[i] for i in x[::step]],
+                            fontfamily=FONT, rotation=45 if tilted else 0,
+                            ha="right" if tilted else "center")
+        figure.suptitle("\n".join(textwrap.wrap(labels.title, 80)[:2]), fontfamily=FONT,
+                        fontsize=13, fontweight="bold")
+        figure.savefig(path, format="png")
+
+
+def _new_path() -> Path:
+    """A fresh file in the system's temporary directory; charts left from earlier are removed."""
+    folder = Path(tempfile.gettempdir())
+    limit = time.time() - KEEP_FILES_FOR
+    for old in folder.glob(f"{CHART_PREFIX}*.png"):
+        with contextlib.suppress(OSError):  # another process may have removed it already
+            if old.stat().st_mtime < limit:
+                old.unlink()
+    handle, name = tempfile.mkstemp(prefix=CHART_PREFIX, suffix=".png")
+    os.close(handle)
+    return Path(name)
+
+
+def _render(series: DailySeries, labels: ChartLabels) -> str:
+    path = _new_path()
+    try:
+        draw(series, labels, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
+async def render(series: DailySeries, labels: ChartLabels) -> str:
+    """Draw the chart in a worker thread; the path of the PNG file."""
+    return await asyncio.to_thread(_render, series, labels)
+
 
 TOP_COMMUNES = 5
 MAX_DAYS = 366  # a bar a day: more would not be readable
@@ -45,13 +192,9 @@ async def chart(ctx: Context, args: str) -> list[Reply]:
     t = ctx.t
     if not reach(ctx):
         return refusal(ctx)
-    typed = parse_typed(args)
+    typed = read_days(args)
     if typed.problem or typed.rest:
-        shown = problem_text(t, typed, "/chart")
-        if not typed.problem:
-            shown = t._("I couldn't read “{text}” as dates.").format(text=typed.rest[:40]) + \
-                " " + shown
-        return [Reply(shown, ((menu_button(t),),))]
+        return [Reply(problem_text(t, typed, "/chart"), ((menu_button(t),),))]
     if typed.first is not None and typed.last is not None:
         scope: Scope | None = days_scope(ctx, typed.first, typed.last)
     else:
@@ -71,30 +214,28 @@ async def pressed(ctx: Context, act: Action) -> list[Reply]:
     return await show(ctx, scope)
 
 
-async def series(ctx: Context, scope: Scope) -> charts.DailySeries:
+async def series(ctx: Context, scope: Scope) -> DailySeries:
     """The visits per day the user may see: the province and its top communes, or their team."""
     zone = ctx.services.config.timezone
     # Days still to come are left out: a line falling to zero on them would mislead.
     last = min(scope.last, campaigns.today(ctx))
     if reach(ctx) == PROVINCE:
-        rows = await reports.hourly(ctx.db, scope.span)
-        return charts.daily_series(rows, scope.first, last, zone, TOP_COMMUNES)
-    assert ctx.membership is not None  # a leader
-    rows = await reports.team_hourly(ctx.db, scope.span, ctx.membership.team.id)
-    return charts.daily_series(rows, scope.first, last, zone, top=0)
+        rows = await report_store.hourly(ctx.db, scope.span)
+        return daily_series(rows, scope.first, last, zone, TOP_COMMUNES)
+    rows = await report_store.team_hourly(ctx.db, scope.span, own_team(ctx).id)
+    return daily_series(rows, scope.first, last, zone, top=0)
 
 
-def _labels(ctx: Context, scope: Scope, found: charts.DailySeries) -> charts.ChartLabels:
+def _labels(ctx: Context, scope: Scope, found: DailySeries) -> ChartLabels:
     t = ctx.t
     province = reach(ctx) == PROVINCE
     if province:
         whole = t._("The whole province: {province}").format(
             province=ctx.services.config.province)
     else:
-        assert ctx.membership is not None
-        whole = t._("Team “{team}”").format(team=ctx.membership.team.name)
+        whole = t._("Team “{team}”").format(team=own_team(ctx).name)
     count = len(found.groups)
-    return charts.ChartLabels(
+    return ChartLabels(
         title=t._("Visits per day: {name}").format(name=short_name(ctx, scope)),
         total_label=whole,
         groups_title=t.ngettext("The commune with the most visits",
@@ -102,14 +243,14 @@ def _labels(ctx: Context, scope: Scope, found: charts.DailySeries) -> charts.Cha
             count=t.number(count)) if province else "",
         y_label=t._("Visits"),
         day_labels=tuple(day_label(t, day) for day in found.days),
-        group_names=tuple(commune_name(ctx, key) for key, _ in found.groups),
+        group_names=tuple(ctx.services.communes.display_name(key) for key, _ in found.groups),
         number=t.number)
 
 
 async def show(ctx: Context, scope: Scope) -> list[Reply]:
     """The chart as an image, with a one-line caption; a clear answer when there is nothing."""
     t = ctx.t
-    back = ((Button(t._("📊 Report"), action(STATS, scope.token)), menu_button(t)),)
+    back = ((Button(t._("📊 Report"), STATS(scope.token)), menu_button(t)),)
     if scope.days > MAX_DAYS:
         return [Reply(t._("A chart can show up to {count} days. Please choose a shorter range, "
                           "for example /chart 2026-10-01 2026-10-10.").format(
@@ -118,7 +259,7 @@ async def show(ctx: Context, scope: Scope) -> list[Reply]:
     if found.empty:
         return [Reply(t._("No visits yet in {name}: there is nothing to draw.").format(
             name=short_name(ctx, scope)), back)]
-    path = await charts.render(found, _labels(ctx, scope, found))
+    path = await render(found, _labels(ctx, scope, found))
     caption = t._("📈 Visits per day, {name}: {count} in all (follow-ups included).").format(
         name=short_name(ctx, scope), count=t.number(sum(found.total)))
     return [Reply(caption, back, image=path)]

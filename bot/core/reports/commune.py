@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from bot.core.actions import Action, action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.payloads import Action
+from bot.core.reports.ids import COMMUNE, STATS
 from bot.core.reports.scope import Scope, from_token, heading
-from bot.core.reports.views import (
-    COMMUNE,
-    PROVINCE,
-    STATS,
-    admins_only,
-    clip,
-    commune_name,
-    counted,
-    pack,
-    reach,
-    refusal,
-    stale,
-)
+from bot.core.reports.views import PROVINCE, admins_only, counted, pack, reach, refusal, stale
 from bot.core.shared.menus import menu_button
+from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
-from bot.core.visits.figures import figure_lines
-from bot.storage import reports, teams
+from bot.core.visits import figure_lines
+from bot.storage import reports as report_store
+from bot.storage import teams
 from bot.storage.figures import Figures, figures_of
 from bot.storage.teams import Team
 
@@ -35,11 +26,11 @@ async def typed(ctx: Context, scope: Scope, text: str) -> list[Reply]:
     found = ctx.services.communes.find(text)
     if len(found) == 1:
         return await report(ctx, scope, found[0].code)
-    back = (Button(t._("📊 Report"), action(STATS, scope.token)), menu_button(t))
+    back = (Button(t._("📊 Report"), STATS(scope.token)), menu_button(t))
     if not found:
         return [Reply(t._("I don't know a commune called “{text}”. Type /stats alone for the "
-                          "whole province.").format(text=text[:40]), (back,))]
-    rows = tuple((Button(c.name, action(COMMUNE, scope.token, c.code)),) for c in found)
+                          "whole province.").format(text=clip(text)), (back,))]
+    rows = tuple((Button(c.name, COMMUNE(scope.token, c.code)),) for c in found)
     return [Reply(t._("Which commune do you mean?"), (*rows, back))]
 
 
@@ -62,7 +53,7 @@ def _team_heading(ctx: Context, key: str, team: Team | None, code: str) -> str:
         return t._("👥 Visits of deleted teams")
     if team.commune_code != code:  # a team from elsewhere that helped here too
         return t._("👥 {team} (from {commune})").format(
-            team=clip(team.name), commune=commune_name(ctx, team.commune_code))
+            team=clip(team.name), commune=ctx.services.communes.display_name(team.commune_code))
     return f"👥 {clip(team.name)}"
 
 
@@ -73,8 +64,8 @@ def _sort_name(team: Team | None) -> str:
 async def report(ctx: Context, scope: Scope, code: str) -> list[Reply]:
     """The commune's figures, then each team's: its own teams, and any other that helped."""
     t = ctx.t
-    total = await reports.commune(ctx.db, scope.span, code)
-    visited = await reports.commune_teams(ctx.db, scope.span, code)
+    total = await report_store.commune(ctx.db, scope.span, code)
+    visited = await report_store.commune_teams(ctx.db, scope.span, code)
     known: dict[str, Team | None] = {str(team.id): team
                                      for team in await teams.in_commune(ctx.db, code)}
     for key in visited:
@@ -83,12 +74,13 @@ async def report(ctx: Context, scope: Scope, code: str) -> list[Reply]:
     figures_of_team: dict[str, Figures] = {key: visited.get(key, NO_FIGURES) for key in known}
     order = sorted(known, key=lambda k: (-figures_of_team[k].households,
                                          -figures_of_team[k].visits, _sort_name(known[k])))
-    blocks = ["\n".join([f"📍 {commune_name(ctx, code)}", *heading(ctx, scope), counted(t)]),
+    blocks = ["\n".join([f"📍 {ctx.services.communes.display_name(code)}",
+                         *heading(ctx, scope), counted(t)]),
               "\n".join(figure_lines(t, total))]
     if not known:
         blocks.append(t._("This commune has no team yet."))
     for key in order:
         blocks.append("\n".join([_team_heading(ctx, key, known[key], code),
                                  *figure_lines(t, figures_of_team[key])]))
-    buttons = ((Button(t._("📊 Report"), action(STATS, scope.token)), menu_button(t)),)
+    buttons = ((Button(t._("📊 Report"), STATS(scope.token)), menu_button(t)),)
     return pack(ctx, blocks, buttons, edit=False)

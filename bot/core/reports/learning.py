@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from bot.core.context import Context
 from bot.core.shared.skills import SKILLS
 from bot.i18n import Translator
-from bot.storage import reports, summaries
+from bot.storage import reports as report_store
+from bot.storage import summaries
 from bot.storage.reports import Span
 
 
@@ -65,16 +66,16 @@ def skill_lessons(ctx: Context) -> dict[str, str]:
 async def learning(ctx: Context, span: Span, team_id: int | None) -> Learning:
     """The learning side over a scope's days, for the province or a team's members."""
     db, start, end = ctx.db, span.start, span.end
-    people = await reports.people(db, start, end, team_id)
+    people = await report_store.people(db, start, end, team_id)
     if team_id is None:  # the province: from the summaries, when the span is whole hours
         counts = await summaries.learning(db, start, end, skill_lessons(ctx), SKILLS)
         if counts is not None:
             return Learning(people.users, people.new_users, counts.completed, counts.learners,
                             counts.skills_mastered, counts.mastered_all)
-    completed = await reports.lessons_completed(db, start, end, team_id)
-    who = await reports.learners(db, start, end, team_id)
+    completed = await report_store.lessons_completed(db, start, end, team_id)
+    who = await report_store.learners(db, start, end, team_id)
     mastery = Mastery(skill_lessons(ctx), start)
-    async for batch in reports.completions(db, who, end):
+    async for batch in report_store.completions(db, who, end):
         mastery.add(batch)
     return Learning(people.users, people.new_users, completed, len(who), mastery.skills,
                     mastery.everyone)

@@ -1,7 +1,7 @@
 """What a report covers: a campaign or a range of days, typed by the user or carried by a button.
 
 A button carries its scope as a short token, "c<n>" (the n-th campaign of the configuration)
-or "d<YYYYMMDD>-<YYYYMMDD>" (days, inclusive), which is parsed again like typed text: buttons
+or "d<YYYYMMDD>-<YYYYMMDD>" (days, inclusive), which is parsed again (shared/dates.py): buttons
 can be forged, forwarded or pressed on an old message.
 """
 
@@ -12,19 +12,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.config import Campaign
-from bot.core.campaigns import calendar as campaigns
+from bot.core import campaigns
 from bot.core.context import Context
-from bot.core.shared.text import fold
+from bot.core.shared.dates import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    DateRangeError,
+    Problem,
+    Typed,
+    checked,
+    compact,
+    from_compact,
+)
+from bot.core.shared.messages import clip
 from bot.i18n import Translator
 from bot.storage.reports import Span
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # beyond these a typed year is a typo, not a report
-
-# 2026-10-01, 2026/10/01, or the way Vietnamese write it: 01/10/2026, 1.10.2026, 01-10-2026.
-_DATE = re.compile(r"(?<!\d)(?:(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
-                   r"|(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}))(?!\d)")
-# What people put between two dates: "1/10/2026 - 10/10/2026", "từ ... đến ...".
-_LINKS = re.compile(r"^(?:[-–—~:,.]|to|from|until|den|tu|toi|ngay)$")
 _CAMPAIGN_TOKEN = re.compile(r"^c(\d{1,3})$")
 _DAYS_TOKEN = re.compile(r"^d(\d{8})-(\d{8})$")
 
@@ -46,65 +49,25 @@ class Scope:
         return (self.last - self.first).days + 1
 
 
-@dataclass(frozen=True)
-class Typed:
-    """What the user typed after a report command: days, and any other words (a commune)."""
-
-    first: date | None = None
-    last: date | None = None
-    rest: str = ""
-    problem: str = ""  # "" when it reads well; else why not (see problem_text)
-    culprit: str = ""  # the text at fault, shown back to the user
-
-
-def _to_date(match: re.Match[str]) -> date | None:
-    year, month, day = ((match.group(1), match.group(2), match.group(3)) if match.group(1)
-                        else (match.group(6), match.group(5), match.group(4)))
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
-
-def parse_typed(text: str) -> Typed:
-    """Dates and other words in text: one date is that day, two a range; at most two."""
-    found = list(_DATE.finditer(text))
-    rest = _DATE.sub(" ", text)
-    words = [w for w in rest.split() if not _LINKS.match(fold(w))]
-    rest = " ".join(words)
-    if not found:
-        return Typed(rest=rest)
-    if len(found) > 2:
-        return Typed(problem="too_many", culprit=text)
-    days = []
-    for match in found:
-        day = _to_date(match)
-        if day is None:
-            return Typed(problem="not_a_date", culprit=match.group(0))
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            return Typed(problem="years", culprit=match.group(0))
-        days.append(day)
-    first, last = days[0], days[-1]
-    if last < first:
-        return Typed(problem="order", culprit=text)
-    return Typed(first, last, rest)
-
-
 def problem_text(t: Translator, typed: Typed, command: str = "/stats") -> str:
-    """Why the typed days can't be used, and how to write them after command."""
+    """Why the typed days (or the words typed instead) can't be used, and how to write days
+    after command."""
     example = t._("For example: {command} 2026-10-01 2026-10-10 (or 01/10/2026 "
                   "10/10/2026).").format(command=command)
-    if not typed.problem:  # words where days were expected: how to write days
-        return example
-    if typed.problem == "order":
+    if typed.problem is None:  # words where days were expected: how to write days
+        if not typed.rest:
+            return example
+        return t._("I couldn't read “{text}” as dates.").format(text=clip(typed.rest)) + \
+            " " + example
+    if typed.problem is Problem.END_BEFORE_START:
         text = t._("The end of the range comes before its start. Put the first day first.")
-    elif typed.problem == "years":
+    elif typed.problem is Problem.YEARS:
         text = t._("{date} is too far away: I report on days from {first} to {last}.").format(
-            date=typed.culprit[:40], first=FIRST_YEAR, last=LAST_YEAR)
-    elif typed.problem == "too_many":
+            date=clip(typed.culprit), first=FIRST_YEAR, last=LAST_YEAR)
+    elif typed.problem is Problem.TOO_MANY:
         text = t._("Please give one day, or two days: the first and the last.")
     else:
-        text = t._("{date} is not a date I can read.").format(date=typed.culprit[:40])
+        text = t._("{date} is not a date I can read.").format(date=clip(typed.culprit))
     return f"{text} {example}"
 
 
@@ -115,7 +78,7 @@ def _span(first: date, last: date, ctx: Context, frozen: str | None = None) -> S
 
 def days_scope(ctx: Context, first: date, last: date) -> Scope:
     """A range of days, read from the live visits."""
-    return Scope(f"d{first:%Y%m%d}-{last:%Y%m%d}", first, last, _span(first, last, ctx))
+    return Scope(f"d{compact(first)}-{compact(last)}", first, last, _span(first, last, ctx))
 
 
 async def campaign_scope(ctx: Context, index: int) -> Scope:
@@ -148,11 +111,11 @@ async def from_token(ctx: Context, token: str) -> Scope | None:
     match = _DAYS_TOKEN.match(token)
     if not match:
         return None
-    typed = parse_typed(f"{match.group(1)[:4]}-{match.group(1)[4:6]}-{match.group(1)[6:]} "
-                        f"{match.group(2)[:4]}-{match.group(2)[4:6]}-{match.group(2)[6:]}")
-    if typed.problem or typed.first is None or typed.last is None:
+    try:
+        days = checked(from_compact(match.group(1)), from_compact(match.group(2)))
+    except DateRangeError:
         return None
-    return days_scope(ctx, typed.first, typed.last)
+    return days_scope(ctx, days.first, days.last)
 
 
 def started_campaigns(ctx: Context) -> list[tuple[int, Campaign]]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core.actions import Action, action
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.reports import board as report_board
-from bot.core.reports import chart as report_chart
+from bot.core.payloads import Action
 from bot.core.reports import commune as report_commune
+from bot.core.reports.ids import ALL_COMMUNES, BOARD, CHART, PICK, STATS
 from bot.core.reports.learning import learning, learning_lines
 from bot.core.reports.scope import (
     Scope,
@@ -23,35 +22,28 @@ from bot.core.reports.scope import (
     default_scope,
     from_token,
     heading,
-    parse_typed,
     problem_text,
     started_campaigns,
 )
 from bot.core.reports.views import (
-    ALL_COMMUNES,
-    BOARD,
-    CHART,
-    COMMUNE,
-    PICK,
     PROVINCE,
-    STATS,
     admins_only,
-    clip,
-    commune_name,
     counted,
     no_campaign,
+    own_team,
     pack,
     ranks,
     reach,
     refusal,
     stale,
 )
-from bot.core.router import ADMINS, Router
+from bot.core.shared.dates import read_days
 from bot.core.shared.menus import menu_button
+from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
-from bot.core.visits.figures import figure_lines
-from bot.i18n import N_
-from bot.storage import figures, reports
+from bot.core.visits import figure_lines
+from bot.storage import figures
+from bot.storage import reports as report_store
 
 TOP_COMMUNES = 10
 MAX_CAMPAIGNS = 10  # campaigns offered as buttons, the most recent first
@@ -62,12 +54,9 @@ async def stats(ctx: Context, args: str) -> list[Reply]:
     who, t = reach(ctx), ctx.t
     if not who:
         return refusal(ctx)
-    typed = parse_typed(args)
-    if typed.problem:
+    typed = read_days(args)
+    if typed.problem or (typed.rest and who != PROVINCE):  # only admins type a commune
         return [Reply(problem_text(t, typed), ((menu_button(t),),))]
-    if typed.rest and who != PROVINCE:
-        return [Reply(t._("I couldn't read “{text}” as dates.").format(text=typed.rest[:40])
-                      + " " + problem_text(t, typed), ((menu_button(t),),))]
     if typed.first is not None and typed.last is not None:
         scope: Scope | None = days_scope(ctx, typed.first, typed.last)
     else:
@@ -90,20 +79,20 @@ def _buttons(ctx: Context, scope: Scope, visits: bool, province: bool
              ) -> tuple[tuple[Button, ...], ...]:
     t = ctx.t
     rows: list[tuple[Button, ...]] = []
-    first = [Button(t._("📈 Chart"), action(CHART, scope.token))] if visits else []
+    first = [Button(t._("📈 Chart"), CHART(scope.token))] if visits else []
     if scope.campaign is not None:
-        first.append(Button(t._("🏆 Leaderboard"), action(BOARD, scope.token)))
+        first.append(Button(t._("🏆 Leaderboard"), BOARD(scope.token)))
     if first:
         rows.append(tuple(first))
     if province and visits:
-        rows.append((Button(t._("🏘 All communes"), action(ALL_COMMUNES, scope.token)),))
-    rows.append((Button(t._("🗓 Other campaigns"), action(PICK, "s")), menu_button(t)))
+        rows.append((Button(t._("🏘 All communes"), ALL_COMMUNES(scope.token)),))
+    rows.append((Button(t._("🗓 Other campaigns"), PICK("s")), menu_button(t)))
     return tuple(rows)
 
 
 async def _province(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
     t, span = ctx.t, scope.span
-    found = await reports.by_commune(ctx.db, span)
+    found = await report_store.by_commune(ctx.db, span)
     total = added(found.values())
     blocks = ["\n".join([t._("📊 Report for {province}").format(
         province=ctx.services.config.province), *heading(ctx, scope), counted(t)]),
@@ -138,27 +127,27 @@ def added(parts: Iterable[figures.Figures]) -> figures.Figures:
 def _communes_by_households(ctx: Context, found: dict[str, figures.Figures]
                             ) -> list[tuple[str, int, int]]:
     rows = [(code, f.households, f.people) for code, f in found.items()]
-    return sorted(rows, key=lambda r: (-r[1], -r[2], fold(commune_name(ctx, r[0]))))
+    commune = ctx.services.communes.display_name
+    return sorted(rows, key=lambda r: (-r[1], -r[2], fold(commune(r[0]))))
 
 
 def _commune_line(ctx: Context, rank: int, code: str, households: int, people: int) -> str:
     t = ctx.t
     return t._("{rank}. {commune}: 🏠 {households} · 👥 {people}").format(
-        rank=rank, commune=commune_name(ctx, code), households=t.number(households),
-        people=t.number(people))
+        rank=rank, commune=ctx.services.communes.display_name(code),
+        households=t.number(households), people=t.number(people))
 
 
 async def _team(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
     t, span = ctx.t, scope.span
-    assert ctx.membership is not None  # reach() said TEAM: a leader of this team
-    team = ctx.membership.team
+    team = own_team(ctx)
     if span.frozen:
         found = await figures.frozen_of_team(ctx.db, span.frozen, team.id)
     else:
         found = await figures.of_team(ctx.db, team.id, span.start, span.end)
     blocks = ["\n".join([t._("👥 Team “{team}”, {commune}").format(
-        team=team.name, commune=commune_name(ctx, team.commune_code)), *heading(ctx, scope),
-        counted(t)]), "\n".join(figure_lines(t, found)),
+        team=team.name, commune=ctx.services.communes.display_name(team.commune_code)),
+        *heading(ctx, scope), counted(t)]), "\n".join(figure_lines(t, found)),
         "\n".join(learning_lines(t, await learning(ctx, span, team.id), team=True))]
     return pack(ctx, blocks, _buttons(ctx, scope, bool(found.visits), False), edit)
 
@@ -173,7 +162,7 @@ async def all_communes(ctx: Context, act: Action) -> list[Reply]:
     scope = await from_token(ctx, act.args[0])
     if scope is None:
         return stale(ctx)
-    found = await reports.by_commune(ctx.db, scope.span)
+    found = await report_store.by_commune(ctx.db, scope.span)
     ordered = _communes_by_households(ctx, found)
     lines = [t._("🏘 All communes, by households"), *heading(ctx, scope)]
     for rank, (code, households, people) in zip(ranks([h for _, h, _ in ordered]), ordered,
@@ -188,7 +177,7 @@ async def all_communes(ctx: Context, act: Action) -> list[Reply]:
             "No visits yet in {count} commune:", "No visits yet in {count} communes:",
             len(idle)).format(count=t.number(len(idle))), ", ".join(idle)]))
     blocks.append(t._("Type /stats and a commune's name for its teams."))
-    buttons = ((Button(t._("📊 Report"), action(STATS, scope.token)), menu_button(t)),)
+    buttons = ((Button(t._("📊 Report"), STATS(scope.token)), menu_button(t)),)
     return pack(ctx, blocks, buttons, edit=False)
 
 
@@ -211,26 +200,11 @@ async def pick(ctx: Context, act: Action) -> list[Reply]:
     started = started_campaigns(ctx)[:MAX_CAMPAIGNS]
     if not started:
         return no_campaign(ctx)
-    rows = tuple((Button(f"🚩 {clip(campaign.name, 60)}", action(view, f"c{index}")),)
+    rows = tuple((Button(f"🚩 {clip(campaign.name, 60)}", view(f"c{index}")),)
                  for index, campaign in started)
     text = t._("Choose a campaign:")
-    if view == STATS:
+    if view is STATS:
         text += " " + t._("Or type /stats with two dates for any days, for example /stats "
                           "2026-10-01 2026-10-10.")
     return [Reply(text, (*rows, (menu_button(t),)))]
 
-
-def register(router: Router) -> None:
-    """Add the reports' commands and buttons."""
-    router.command("stats", N_("Reports: the province (admins) or your team (team leaders)"),
-                   stats, audience=ADMINS)
-    router.command("chart", N_("A chart of visits per day"), report_chart.chart,
-                   audience=ADMINS)
-    router.command("leaderboard", N_("Teams and volunteers ranked for the campaign"),
-                   report_board.leaderboard, audience=ADMINS)
-    router.action(STATS, pressed_stats)
-    router.action(ALL_COMMUNES, all_communes)
-    router.action(COMMUNE, report_commune.pressed)
-    router.action(CHART, report_chart.pressed)
-    router.action(BOARD, report_board.pressed)
-    router.action(PICK, pick)

@@ -1,33 +1,44 @@
-"""What the reports share: who may see what, refusals, ranks, message packing, verbs."""
+"""What the reports share: who may see what, refusals, ranks, and replies packed in messages."""
 
 from __future__ import annotations
 
-from bot.core.actions import action
+from enum import StrEnum
+
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.reports.ids import PICK, STATS
+from bot.core.shared import messages
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin, is_leader
 from bot.i18n import Translator
-
-MAX_MESSAGE = 2000  # Zalo's limit, and as much as a phone screen shows comfortably
-PROVINCE, TEAM = "province", "team"
-
-# Button verbs (bot/core/actions.py SHAPES): each carries the scope token of report_scope.py.
-STATS = "rs"  # the report: (scope,)
-ALL_COMMUNES = "rsa"  # every commune: (scope,)
-COMMUNE = "rsc"  # one commune and its teams: (scope, commune code)
-CHART = "rch"  # the chart: (scope,)
-BOARD = "rlb"  # the leaderboard: (campaign scope,)
-PICK = "rpk"  # choose another campaign: (view: "s" for the report, "l" for the leaderboard)
+from bot.storage.teams import Team
 
 
-def reach(ctx: Context) -> str:
-    """What reports the user may see: the province (admins), their team (leaders), or ""."""
+class Reach(StrEnum):
+    """What reports a user may see."""
+
+    PROVINCE = "province"  # admins
+    TEAM = "team"  # team leaders: their own team
+    NONE = ""  # anyone else (false, so `if not reach(ctx)` refuses)
+
+
+PROVINCE, TEAM = Reach.PROVINCE, Reach.TEAM
+
+
+def reach(ctx: Context) -> Reach:
+    """What reports the user may see: the province (admins), their team (leaders), or none."""
     if is_admin(ctx):
         return PROVINCE
     if is_leader(ctx):
         return TEAM
-    return ""
+    return Reach.NONE
+
+
+def own_team(ctx: Context) -> Team:
+    """The team of a leader, whose reports are their team's (reach() said TEAM)."""
+    if ctx.membership is None:  # a programming error: reach() is checked first
+        raise ValueError("a team's report for a user in no team")
+    return ctx.membership.team
 
 
 def refusal(ctx: Context) -> list[Reply]:
@@ -66,17 +77,6 @@ def counted(t: Translator) -> str:
     return t._("Households, people: first visits only. Skills, outcomes: every visit.")
 
 
-def commune_name(ctx: Context, code: str) -> str:
-    """The commune's name, or its code if it is not one of the province's."""
-    commune = ctx.services.communes.get(code) if code else None
-    return commune.name if commune else code or "?"
-
-
-def clip(text: str, limit: int = 40) -> str:
-    """Text cut to limit characters (names chosen by users can be long)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def ranks(values: list[int]) -> list[int]:
     """Ranks of values sorted from the highest: equal values share a rank (1, 1, 3)."""
     found: list[int] = []
@@ -93,32 +93,14 @@ def within(ranked: list[int], top: int) -> int:
 def scope_buttons(ctx: Context, token: str, view: str = "s") -> tuple[Button, ...]:
     """Back to the report, another campaign, the menu."""
     t = ctx.t
-    return (Button(t._("📊 Report"), action(STATS, token)),
-            Button(t._("🗓 Other campaigns"), action(PICK, view)), menu_button(t))
-
-
-def _pieces(block: str, limit: int) -> list[str]:
-    """A block cut at line ends into pieces of at most limit characters."""
-    pieces: list[str] = []
-    for line in block.split("\n"):
-        line = line[:limit]
-        if pieces and len(pieces[-1]) + 1 + len(line) <= limit:
-            pieces[-1] += "\n" + line
-        else:
-            pieces.append(line)
-    return pieces
+    return (Button(t._("📊 Report"), STATS(token)),
+            Button(t._("🗓 Other campaigns"), PICK(view)), menu_button(t))
 
 
 def pack(ctx: Context, blocks: list[str], buttons: tuple[tuple[Button, ...], ...],
          edit: bool) -> list[Reply]:
     """As few messages as fit the limit (blocks whole when they fit); buttons under the last."""
-    limit = min(MAX_MESSAGE, ctx.event.capabilities.max_text)
-    texts: list[str] = []
-    for block in blocks:
-        for piece in _pieces(block, limit):
-            if texts and len(texts[-1]) + 2 + len(piece) <= limit:
-                texts[-1] += "\n\n" + piece
-            else:
-                texts.append(piece)
+    limit = min(messages.MESSAGE_LIMIT, ctx.event.capabilities.max_text)
+    texts = messages.pack(blocks, limit)
     return [Reply(text, buttons if i == len(texts) - 1 else (), edit=edit and i == 0)
             for i, text in enumerate(texts)]

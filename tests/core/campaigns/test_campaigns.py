@@ -12,10 +12,10 @@ import pytest
 
 from bot.app import App
 from bot.config import Campaign
-from bot.core.campaigns.calendar import days_bounds
+from bot.core.campaigns import days_bounds
 from bot.storage import campaigns as campaign_store
 from bot.storage import teams
-from tests.core.reports.test_figures import (
+from tests.core.visits.test_figures import (
     ANH_SON,
     CAMPAIGN,
     SETUP,

@@ -21,10 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import App, open_app
+from bot.core.exports import Column, Kind, Setting, XlsxWriter
 from bot.core.exports import run as report
-from bot.core.exports.table import Column, Kind
-from bot.core.exports.tables import Setting
-from bot.core.exports.xlsx import XlsxWriter
 from bot.core.service import Core
 from bot.core.shared.communes import Communes
 from bot.core.shared.dates import DateRangeError, DayRange, Problem, parse_range

@@ -20,10 +20,16 @@ from bot.app import App, open_app
 from bot.channels.base import TELEGRAM
 from bot.core.context import Context
 from bot.core.events import EventKind, Incoming
-from bot.core.reports import charts
-from bot.core.reports.chart import series
-from bot.core.reports.charts import ChartLabels, DailySeries, daily_series
-from bot.core.reports.scope import days_scope
+from bot.core.reports import (
+    CHART_PREFIX,
+    KEEP_FILES_FOR,
+    ChartLabels,
+    DailySeries,
+    daily_series,
+    days_scope,
+    render,
+    series,
+)
 from bot.storage import teams, users
 from tests.core.reports.test_reports import (
     ADMIN,
@@ -110,7 +116,7 @@ def _series(days: int = 10, groups: int = 5) -> DailySeries:
 async def test_a_png_with_every_vietnamese_letter() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns about each glyph the font lacks
-        path = Path(await charts.render(_series(), _labels(_series())))
+        path = Path(await render(_series(), _labels(_series())))
     assert path.parent == Path(tempfile.gettempdir())
     assert _size(path) == (990, 770)
     content = _taken(str(path))
@@ -118,13 +124,13 @@ async def test_a_png_with_every_vietnamese_letter() -> None:
 
 
 async def test_charts_drawn_at_once_do_not_mix_and_old_files_go() -> None:
-    old = Path(tempfile.gettempdir()) / f"{charts.CHART_PREFIX}old.png"
+    old = Path(tempfile.gettempdir()) / f"{CHART_PREFIX}old.png"
     old.write_bytes(PNG)
-    an_hour_ago = clock.time() - charts.KEEP_FILES_FOR - 60
+    an_hour_ago = clock.time() - KEEP_FILES_FOR - 60
     os.utime(old, (an_hour_ago, an_hour_ago))
     shapes = [_series(1, 1), _series(31, 3), _series(10, 0)]
     paths = [Path(p) for p in await asyncio.gather(
-        *(charts.render(s, _labels(s, f"Chart {n}")) for n, s in enumerate(shapes)))]
+        *(render(s, _labels(s, f"Chart {n}")) for n, s in enumerate(shapes)))]
     assert not old.exists() and len(set(paths)) == 3
     # The lower panel (communes) is drawn only when there are communes.
     assert [_size(path) for path in paths] == [(990, 770), (990, 770), (990, 506)]
@@ -219,4 +225,4 @@ async def test_the_chart_reaches_telegram_as_a_photo(tmp_path: Path) -> None:
 
 
 def _charts_on_disk() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob(f"{charts.CHART_PREFIX}*.png"))
+    return set(Path(tempfile.gettempdir()).glob(f"{CHART_PREFIX}*.png"))

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from bot.app import App, open_app
 from bot.config import Campaign
-from bot.core.campaigns import calendar as campaigns
+from bot.core import campaigns
 from bot.core.events import Reply
-from bot.core.reports.learning import Mastery
-from bot.core.reports.scope import parse_typed
+from bot.core.reports import Mastery
 from bot.core.service import Core
+from bot.core.shared.dates import read_days
 from bot.core.shared.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
@@ -209,7 +209,7 @@ async def test_bad_dates_get_a_clear_answer(app: App) -> None:
 
 @given(st.text(max_size=60))
 def test_typed_days_never_raise(text: str) -> None:
-    typed = parse_typed(text)
+    typed = read_days(text)
     if typed.first is not None:
         assert typed.last is not None and typed.first <= typed.last and not typed.problem
 
@@ -221,11 +221,11 @@ def test_both_ways_of_writing_a_date_read_alike(first: date, last: date, iso: bo
     def written(day: date) -> str:
         return day.isoformat() if iso else f"{day.day}/{day.month:02d}/{day.year}"
 
-    typed = parse_typed(f"{written(first)} đến {written(last)}")
+    typed = read_days(f"{written(first)} đến {written(last)}")
     if last < first:
         assert typed.problem == "order"
     else:
-        assert (typed.first, typed.last, typed.rest, typed.problem) == (first, last, "", "")
+        assert (typed.first, typed.last, typed.rest, typed.problem) == (first, last, "", None)
 
 
 async def test_a_leader_sees_their_team_only(app: App) -> None:
