@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "teams":
         return import_teams(config, args.file)
     if args.command == "export":
-        from bot.core.exports.cli import run_export
+        from bot.core.exports import run_export
 
         return run_export(config, args.first, args.last, args.out, args.csv, args.locale)
     if args.command == "backup":
@@ -115,7 +115,7 @@ def import_teams(config: Config, path: Path) -> int:
     from datetime import UTC, datetime
 
     from bot.core.shared.communes import Communes
-    from bot.core.teams.importer import import_teams as run_import
+    from bot.core.teams import import_teams as run_import
     from bot.storage.db import open_database
 
     try:
@@ -237,18 +237,10 @@ def run_console(config: Config, user: str) -> int:
     if not config.telegram.token:
         print("No TELEGRAM_BOT_TOKEN set: chatting in this terminal instead "
               f"(database {config.database}; type a number or a command, /quit to leave).")
-    from bot.app import open_app
-    from bot.channels.console import run_console as chat
-
-    async def session() -> None:
-        app = await open_app(config)
-        try:
-            await chat(app.core, user, _terminal_locale(), sys.stdin, sys.stdout)
-        finally:
-            await app.close()
+    from bot.channels.console import run_terminal
 
     try:
-        asyncio.run(session())
+        asyncio.run(run_terminal(config, user, _terminal_locale(), sys.stdin, sys.stdout))
     except KeyboardInterrupt:
         print()
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.core.context import Services
+from bot.core.jobs import Scheduler
 from bot.core.lessons.catalog import Catalog, load_catalog
 from bot.core.lessons.search import SearchIndex
 from bot.core.service import Core, build_router
@@ -18,17 +19,22 @@ from bot.storage.db import open_database
 
 @dataclass(frozen=True)
 class App:
-    """The running bot's core and the services it owns."""
+    """The running bot's core, the services it owns and its jobs."""
 
     services: Services
     core: Core
+    jobs: Scheduler  # not running until start_jobs()
+
+    def start_jobs(self) -> None:
+        """Start the application's jobs (escalation, purge, freezing, scheduled broadcasts),
+        whatever channels run; App.close stops them."""
+        self.jobs.start()
 
     async def close(self) -> None:
-        """Release resources (a campaign copy in progress, then the database)."""
+        """Release resources (the jobs, a campaign copy in progress, then the database)."""
+        await self.jobs.stop()
         await self.services.freezer.stop()
         await self.services.db.close()
-
-
 
 
 def build_search(catalog: Catalog, translations: Translations) -> SearchIndex:
@@ -53,4 +59,4 @@ async def open_app(config: Config) -> App:
     services = Services(config=config, db=db, catalog=catalog, translations=translations,
                         router=build_router(), search=build_search(catalog, translations),
                         communes=Communes(config.province_code))
-    return App(services, Core(services))
+    return App(services, Core(services), Scheduler(services))

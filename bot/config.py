@@ -72,6 +72,8 @@ class Config:
     timezone: ZoneInfo
     telegram: TelegramConfig
     broadcasts: BroadcastConfig = BroadcastConfig()
+    # The channels whose user ids the admins list names; admins' notices go to the first.
+    admin_channels: tuple[str, ...] = ("telegram", "console")
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -92,7 +94,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
              "lessons_dir", "admins", "log_level", "timezone", "telegram",
-             "broadcasts"}
+             "broadcasts", "admin_channels"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
@@ -123,6 +125,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         timezone=_timezone(_str(raw, "timezone", "Asia/Ho_Chi_Minh")),
         telegram=_telegram(raw.get("telegram", {}), env),
         broadcasts=_broadcasts(raw.get("broadcasts", {})),
+        admin_channels=_admin_channels(raw.get("admin_channels", list(Config.admin_channels))),
     )
 
 
@@ -240,6 +243,19 @@ def _admins_env(value: str) -> frozenset[int]:
                               "expected comma-separated positive whole numbers")
         ids.add(int(part))
     return frozenset(ids)
+
+
+_CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def _admin_channels(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(
+            isinstance(v, str) and _CHANNEL_NAME.match(v) for v in value):
+        raise ConfigError("admin_channels: a non-empty list of channel names such as "
+                          "[telegram, console]")
+    if len(set(value)) != len(value):
+        raise ConfigError("admin_channels: a channel is named twice")
+    return tuple(value)
 
 
 def _province_code(value: Any) -> int:

@@ -24,6 +24,7 @@ def test_the_shipped_config_loads_with_defaults() -> None:
     assert config.telegram.token is None
     assert config.telegram.api_url == "https://api.telegram.org/bot"
     assert str(config.timezone) == "Asia/Ho_Chi_Minh"
+    assert config.admin_channels == ("telegram", "console")
 
 
 def test_environment_overrides(tmp_path: Path) -> None:
@@ -36,11 +37,19 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert config.admins == {5, 7, 42}
 
 
+def test_admin_channels_can_be_configured(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "admin_channels: [zalo, console]\n"), {})
+    assert config.admin_channels == ("zalo", "console")
+
+
 @pytest.mark.parametrize(("body", "named"), [
     ("locales: [vi, fr]\n", "locales"),
     ("default_locale: en\nlocales: [vi]\n", "default_locale"),
     ("admins: [abc]\n", "admins"),
     ("admins: 5\n", "admins"),
+    ("admin_channels: []\n", "admin_channels"),
+    ("admin_channels: [Telegram!]\n", "admin_channels"),
+    ("admin_channels: [console, console]\n", "admin_channels"),
     ("log_level: LOUD\n", "log_level"),
     ("timezone: Mars/Base\n", "timezone"),
     ("telegram: {concurrent_updates: 0}\n", "telegram.concurrent_updates"),

@@ -1,4 +1,7 @@
-"""The terminal chat: text only, buttons shown as numbered options, same core and database."""
+"""The terminal chat: text only, buttons shown as numbered options, same core and database.
+
+The application's jobs (bot/core/jobs.py) run meanwhile, as they do beside Telegram.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,25 @@ import itertools
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.app import open_app
 from bot.channels.base import TEXT_ONLY, render_text
+from bot.config import Config
 from bot.core.events import EventKind, Incoming
 from bot.core.service import Core
 
 CHANNEL = "console"
 SEPARATOR = "─" * 40
+
+
+async def run_terminal(config: Config, user_key: str, locale_hint: str | None,
+                       stdin: TextIO, stdout: TextIO) -> None:
+    """Open the application, start its jobs, chat until the end of input, then close it."""
+    app = await open_app(config)
+    try:
+        app.start_jobs()
+        await run_console(app.core, user_key, locale_hint, stdin, stdout)
+    finally:
+        await app.close()
 
 
 async def run_console(core: Core, user_key: str, locale_hint: str | None,

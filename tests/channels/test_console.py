@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO, cast
 
-from bot.app import App
-from bot.channels.console import SEPARATOR, run_console
+from bot.app import App, open_app
+from bot.channels.console import SEPARATOR, run_console, run_terminal
+from bot.config import Config
+from bot.storage import help_requests, users
 from tests.factories import ROOT
 
 
@@ -66,3 +72,38 @@ def test_python_m_bot_without_a_token_chats_in_the_terminal(tmp_path: Path) -> N
     assert "No TELEGRAM_BOT_TOKEN set" in first_line
     assert "Xin chào!" in rest and "Chọn một bài học" in rest
     assert (tmp_path / "bot.db").exists()
+
+
+class _WaitingInput:
+    """Terminal input that ends (Ctrl-D) once the overdue help request was escalated."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.escalated = False
+
+    def readline(self) -> str:
+        deadline = time.monotonic() + 10
+        while not self.escalated and time.monotonic() < deadline:
+            with sqlite3.connect(self.database) as conn:
+                row = conn.execute("SELECT escalated_at FROM help_requests").fetchone()
+            self.escalated = row is not None and row[0] is not None
+            time.sleep(0.02)
+        return ""
+
+
+async def test_the_terminal_runs_the_application_s_jobs(config: Config) -> None:
+    # Escalating help requests (like the purge, freezing and scheduled broadcasts) belongs to
+    # the application, not to Telegram: chatting in the terminal runs it too.
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    app = await open_app(config)
+    try:
+        citizen = await users.touch(app.services.db, "console", "7", "vi", two_days_ago)
+        async with app.services.db.transaction() as conn:
+            await help_requests.insert(conn, citizen.id, "Lan", "17329", "Xóm 3", None, None,
+                                       two_days_ago)
+    finally:
+        await app.close()
+    stdin, stdout = _WaitingInput(config.database), io.StringIO()
+    await run_terminal(config, "local", "vi", cast(TextIO, stdin), stdout)
+    assert stdin.escalated
+    assert "Xin chào!" in stdout.getvalue()

@@ -16,7 +16,7 @@ from bot.channels.telegram.outbox import OutboxWorker
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.request import AiohttpRequest
 from bot.config import Config, check_token
-from bot.core.broadcasts.pacing import Pacer
+from bot.core.broadcasts import Pacer
 from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
                                 config.admins)
         me = application.bot.bot
         log.info("bot @%s is running", me.username)
+        # The application's jobs (escalation, purge, freezing, starting scheduled broadcasts);
+        # this channel only delivers what they queue. Stopped by app.close().
+        app.start_jobs()
         # One pace for every bulk send (notifications and broadcasts together), under
         # Telegram's ~30 messages a second; answers to users are not bulk and are not paced.
         # Paid broadcasts have a limit of their own, so then the outbox keeps its own pace.

@@ -16,26 +16,30 @@ import asyncio
 import heapq
 import logging
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram.faults import is_network_fault
+from bot.channels.telegram.faults import is_network_fault, retry_after_seconds
 from bot.channels.telegram.render import call, keyboard, message_id_of, telegram_file
-from bot.core.broadcasts.pacing import Pacer, Window, wait_or_halt
-from bot.core.broadcasts.record import OutcomeRecorder
-from bot.core.broadcasts.schedule import in_quiet_hours
-from bot.core.broadcasts.views import final_text, progress_text, stop_button
+from bot.core.broadcasts import (
+    OutcomeRecorder,
+    Pacer,
+    Window,
+    final_text,
+    progress_text,
+    stop_button,
+    wait_or_halt,
+)
 from bot.core.context import Services
 from bot.core.events import Reply
 from bot.core.service import utc_now
 from bot.storage import broadcasts as store
-from bot.storage.broadcasts import Broadcast, Counts, Outcome, Recipient
+from bot.storage.broadcasts import Broadcast, Counts, Outcome, Recipient, Result, Status
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +48,6 @@ BATCH = 500  # recipients read from the database at a time
 RETRY_DELAYS = (2.0, 10.0, 30.0, 60.0)  # seconds after the 1st, 2nd... failed try
 PROGRESS_EVERY = 3.0  # seconds between edits of the admin's progress message
 STATUS_EVERY = 0.5  # seconds between checks that the broadcast was not stopped
-
-
-def _seconds(exc: RetryAfter) -> float:
-    """How long Telegram asked us to wait (the attribute's type is changing in PTB 22)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def send_plain(bot: Bot, chat_id: int, text: str, photo: str | None, paid: bool) -> None:
@@ -138,16 +134,11 @@ class BroadcastWorker:
             await wait_or_halt(self._stopping, self.poll_interval)
 
     async def _next_job(self) -> Broadcast | None:
-        now = self.clock()
-        quiet = in_quiet_hours(now, self.settings.quiet_hours, self.services.config.timezone)
-        # Scheduled broadcasts wait for the end of quiet hours; one already started goes on.
-        return await store.next_due(self.services.db, now, scheduled_allowed=not quiet)
+        # Only one being sent: the application's jobs (bot/core/jobs.py) start a scheduled
+        # broadcast when its time has come, outside quiet hours.
+        return await store.next_due(self.services.db, self.clock(), scheduled_allowed=False)
 
     async def _work_on(self, job: Broadcast) -> None:
-        if job.status == store.SCHEDULED:
-            if not await store.start(self.services.db, job.id, self.clock()):
-                return  # stopped just now
-            log.info("broadcast %s: scheduled time reached, sending", job.id)
         run = _Run(self, job)
         self._run = run
         try:
@@ -278,7 +269,7 @@ class _Run:
         finally:
             self.worker.window.release(measured)
 
-    async def _attempt(self, recipient: Recipient) -> tuple[str | None, str | None, float]:
+    async def _attempt(self, recipient: Recipient) -> tuple[Result | None, str | None, float]:
         """One send (repeated after flood control): the outcome, its reason, and the round trip
         of the send that got it (a pause for flood control is not the time a send takes)."""
         text = self.job.text_for(recipient.locale)
@@ -292,7 +283,7 @@ class _Run:
                 await send_plain(bot, chat_id, text, photo, paid)
             except RetryAfter as exc:
                 # Flood control is nobody's fault: no attempt counted, everyone waits.
-                delay = _seconds(exc)
+                delay = retry_after_seconds(exc)
                 log.info("broadcast %s: Telegram asked to wait %s s", self.job.id, delay)
                 self.worker.pacer.pause(delay)
                 if not await self.worker.pacer.wait(self.halt):
@@ -332,7 +323,7 @@ class _Run:
             except Exception:
                 log.exception("broadcast %s: progress check failed", self.job.id)
 
-    async def _report(self, status: str) -> None:
+    async def _report(self, status: Status) -> None:
         counts = (await store.counts(self.db, [self.job.id]))[self.job.id]
         log.info("broadcast %s %s: %s", self.job.id, status, counts)
         await self._show(progress_text(self.t, self.job.id, counts, status), stop=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
+from datetime import timedelta
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
@@ -55,3 +57,10 @@ def is_network_fault(exc: BaseException | None) -> bool:
     # network's: it is logged in full where it happens.
     return isinstance(exc, NetworkError | RetryAfter) and not isinstance(exc, BadRequest)
 
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait (the attribute's type is changing in PTB 22)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,9 +1,10 @@
-"""Deliver the outbox to Telegram users, and escalate overdue help requests, in one paced task.
+"""Deliver the outbox (notifications queued by the core) to Telegram users, in one paced task.
 
 Delivery is at-least-once, as close to exactly-once as Telegram allows: a row is marked sent
 right after Telegram accepts it. If the process dies between the two (or Telegram accepted a
 message whose answer timed out), that one message is sent again after the restart; nothing is
-ever lost.
+ever lost. The jobs that queue some of these notifications (escalating overdue help requests)
+run in the application's scheduler (bot/core/jobs.py), not here: this worker only delivers.
 """
 
 from __future__ import annotations
@@ -12,23 +13,19 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram.faults import is_network_fault
+from bot.channels.telegram.faults import is_network_fault, retry_after_seconds
 from bot.channels.telegram.render import call, keyboard
-from bot.core.broadcasts.pacing import Pacer
-from bot.core.campaigns.calendar import start_freezing
+from bot.core.broadcasts import Pacer
 from bot.core.context import Services
-from bot.core.help.notify import escalate_overdue
 from bot.core.service import utc_now
 from bot.core.shared import outbox
 from bot.storage import outbox as store
-from bot.storage.privacy import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +34,12 @@ BATCH = 50
 # Telegram allows about 30 messages a second in bulk; stay well under it. The application gives
 # this worker and the broadcast worker one shared Pacer, so together they keep to one pace.
 MESSAGES_PER_SECOND = 20
-ESCALATE_EVERY = 60.0  # seconds
 RETRY_DELAYS = (2.0, 10.0, 60.0, 300.0)  # seconds to wait after the 1st, 2nd... failure
 
 
-def _seconds(exc: RetryAfter) -> float:
-    """How long Telegram asked us to wait (the attribute's type is changing in PTB 22)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class OutboxWorker:
-    """A background task: every second (or when woken) send pending Telegram messages; every
-    minute escalate help requests nobody took. It never dies of an error: each is logged."""
+    """A background task: every second (or when woken) send pending Telegram messages. It never
+    dies of an error: each is logged."""
 
     def __init__(self, bot: Bot, services: Services,
                  clock: Callable[[], datetime] = utc_now, interval: float = 1.0,
@@ -89,18 +77,8 @@ class OutboxWorker:
             log.warning("the outbox worker did not stop within %s s; cancelled", timeout)
 
     async def _run(self) -> None:
-        next_escalation = 0.0  # escalate once at start, then every minute
         while not self._halt.is_set():
             try:
-                if time.monotonic() >= next_escalation:
-                    next_escalation = time.monotonic() + ESCALATE_EVERY
-                    count = await escalate_overdue(self.services, self.clock())
-                    if count:
-                        log.info("escalated %s overdue help request(s)", count)
-                    # Retention (docs/PRIVACY.md): old phone numbers and messages go.
-                    await purge_expired(self.services.db, self.clock())
-                    # An ended campaign is frozen before anyone asks for its figures.
-                    await start_freezing(self.services, self.clock())
                 await self.deliver_pending()
                 self._last_error = ""
             except Exception as exc:
@@ -139,7 +117,7 @@ class OutboxWorker:
                        reply_markup=keyboard(reply))
         except RetryAfter as exc:
             # Flood control is nobody's fault: no attempt is counted, everyone waits.
-            delay = _seconds(exc)
+            delay = retry_after_seconds(exc)
             log.info("Telegram asked to wait %s s before sending more", delay)
             self.pacer.pause(delay)  # the broadcast worker waits too: the limit is the bot's
             return False

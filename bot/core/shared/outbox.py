@@ -20,9 +20,6 @@ from bot.storage import outbox as store
 from bot.storage import users
 from bot.storage.outbox import Recipient
 
-# Admins are named by Telegram id in the configuration.
-ADMIN_CHANNEL = "telegram"
-
 
 def encode(reply: Reply) -> str:
     """A reply as the outbox's JSON: its text and its button rows of [label, payload]."""
@@ -52,9 +49,11 @@ async def recipients(services: Services, user_ids: Iterable[int]) -> list[Recipi
 async def admins(services: Services) -> list[Recipient]:
     """The configured admins who can be messaged: an admin who never wrote to the bot has no
     user row, and a bot may not start a conversation, so they are left out."""
+    # Admins are named by user id of the admin channels; notices go to the first of them.
+    channel = services.config.admin_channels[0]
     found = []
-    for telegram_id in sorted(services.config.admins):
-        user = await users.get(services.db, ADMIN_CHANNEL, str(telegram_id))
+    for admin_id in sorted(services.config.admins):
+        user = await users.get(services.db, channel, str(admin_id))
         if user is not None:
             found.append(Recipient(user.id, user.locale))
     return found

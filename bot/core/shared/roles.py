@@ -7,15 +7,14 @@ from bot.core.context import Context
 from bot.core.router import ADMINS, EVERYONE, VOLUNTEERS
 from bot.core.shared.skills import HANDBOOK
 
-# Channels whose user ids are Telegram ids: the console lets an operator act as one.
-_TELEGRAM_IDS = {"telegram", "console"}
-
 
 def is_admin(ctx: Context) -> bool:
     """True for the admins named in the configuration (config.yaml and BOT_ADMINS)."""
-    user = ctx.user
-    return (user.channel in _TELEGRAM_IDS and user.external_id.isdigit()
-            and int(user.external_id) in ctx.services.config.admins)
+    user, config = ctx.user, ctx.services.config
+    # The admins list names user ids of the admin channels only (the console lets an operator
+    # act as one of them).
+    return (user.channel in config.admin_channels and user.external_id.isdigit()
+            and int(user.external_id) in config.admins)
 
 
 def is_volunteer(ctx: Context) -> bool:

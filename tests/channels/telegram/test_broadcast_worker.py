@@ -15,11 +15,12 @@ from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
 
 from bot.app import App, open_app
-from bot.channels.telegram.broadcaster import BroadcastWorker
+from bot.channels.telegram.broadcaster import CHANNEL, BroadcastWorker
 from bot.channels.telegram.outbox import OutboxWorker
 from bot.config import BroadcastConfig, Config
-from bot.core.broadcasts.pacing import Pacer
+from bot.core.broadcasts import Pacer
 from bot.core.events import Reply
+from bot.core.jobs import Scheduler
 from bot.core.service import Core
 from bot.core.shared import outbox
 from bot.storage import broadcasts as store
@@ -77,7 +78,7 @@ async def queue(app: App, text: str = TEXT, text_en: str | None = None,
     """A broadcast to everyone, queued as the admin's Send button does."""
     created = await store.create(app.services.db, await admin_id(app), text, text_en,
                                  Audience(store.EVERYONE), when, NOW,
-                                 f"telegram:{ADMIN}" if watch else None)
+                                 f"telegram:{ADMIN}" if watch else None, channel=CHANNEL)
     assert created is not None
     return created[0]
 
@@ -93,6 +94,17 @@ async def running(app: App, api: FakeBotApi, clock: Callable[[], datetime] = lam
             yield worker
         finally:
             await worker.stop()
+
+
+@asynccontextmanager
+async def scheduling(app: App, clock: Callable[[], datetime]) -> AsyncIterator[Scheduler]:
+    """The application's jobs (they start scheduled broadcasts), on the test's clock."""
+    jobs = Scheduler(app.services, clock=clock, tick=0.05)
+    jobs.start()
+    try:
+        yield jobs
+    finally:
+        await jobs.stop()
 
 
 async def until_status(db: Database, broadcast_id: int, wanted: str, within: float = 15.0
@@ -245,12 +257,13 @@ async def test_blocked_users_are_marked_and_left_out_until_they_write(tmp_path: 
         assert rows[users[2]][0] == "blocked"
         blocked = await db.fetchall("SELECT id FROM users WHERE blocked_at IS NOT NULL")
         assert [r[0] for r in blocked] == [users[2]]
-        assert await store.count_recipients(db, Audience(store.EVERYONE)) == 5  # admin + 4
+        everyone = Audience(store.EVERYONE)
+        assert await store.count_recipients(db, everyone, CHANNEL) == 5  # admin + 4
         second = await queue(app, watch=False)
         assert users[2] not in await deliveries(db, second)
         # They unblock the bot and write to it: the next broadcast includes them again.
         await Chat(app.core, str(FIRST_CHAT + 2)).say("/menu")
-        assert await store.count_recipients(db, Audience(store.EVERYONE)) == 6
+        assert await store.count_recipients(db, everyone, CHANNEL) == 6
 
 
 async def test_a_stop_midway_cancels_the_rest_and_keeps_what_was_sent(tmp_path: Path) -> None:
@@ -284,7 +297,9 @@ async def test_scheduled_broadcasts_wait_for_their_time_and_the_morning(tmp_path
         at = datetime(2026, 10, 3, 13, 30, tzinfo=UTC)  # 20:30 in Vietnam
         number = await queue(app, when=at, watch=False)
         now = [at - timedelta(minutes=1)]
-        async with running(app, api, clock=lambda: now[0]):
+        # The application's jobs start a scheduled broadcast; the worker then sends it.
+        async with scheduling(app, clock=lambda: now[0]), \
+                running(app, api, clock=lambda: now[0]):
             await asyncio.sleep(0.3)
             assert sends(api) == []  # not yet time
             now[0] = at + timedelta(hours=1)  # 21:30: due, but within quiet hours

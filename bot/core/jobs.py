@@ -1,0 +1,140 @@
+"""The application's own jobs, run whatever channels run (the terminal chat included).
+
+One task, started by bot/app.py (App.start_jobs) and stopped by App.close. Every minute, the
+first time at start: overdue help requests are escalated, expired personal details purged
+(docs/PRIVACY.md) and ended campaigns frozen. Every second: a scheduled broadcast whose time
+has come is started; the channel's broadcaster then sends it. Channels only deliver.
+
+A job that fails is logged once per new kind of failure (a database that is gone would
+otherwise fill the log every minute); the others still run, and it runs again next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.broadcasts import in_quiet_hours
+from bot.core.campaigns import start_freezing
+from bot.core.context import Services
+from bot.core.help import escalate_overdue
+from bot.core.service import utc_now
+from bot.storage import broadcasts as broadcast_store
+from bot.storage.privacy import purge_expired
+
+log = logging.getLogger(__name__)
+
+MINUTE = 60.0  # seconds between runs of the upkeep jobs
+SECOND = 1.0  # seconds between looks for a scheduled broadcast that is due
+TICK = 1.0  # seconds between the scheduler's looks at its jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    """Something the application does by itself, every so many seconds."""
+
+    name: str
+    run: Callable[[Services, datetime], Awaitable[object]]
+    every: float  # seconds; the first run is at start
+
+
+async def escalate_help_requests(services: Services, now: datetime) -> int:
+    """Send requests nobody took for a day to the commune's leaders and the admins."""
+    count = await escalate_overdue(services, now)
+    if count:
+        log.info("escalated %s overdue help request(s)", count)
+    return count
+
+
+async def purge_personal_details(services: Services, now: datetime) -> int:
+    """Erase the phone numbers and messages older than the retention periods."""
+    return await purge_expired(services.db, now)
+
+
+async def start_due_broadcast(services: Services, now: datetime) -> int | None:
+    """Start the scheduled broadcast whose time has come, if none is being sent and it is not
+    quiet hours; its id, or None."""
+    settings = services.config.broadcasts
+    quiet = in_quiet_hours(now, settings.quiet_hours, services.config.timezone)
+    # One broadcast at a time: the one being sent comes first (next_due returns it).
+    job = await broadcast_store.next_due(services.db, now, scheduled_allowed=not quiet)
+    if job is None or job.status != broadcast_store.SCHEDULED:
+        return None
+    if not await broadcast_store.start(services.db, job.id, now):
+        return None  # stopped just now
+    log.info("broadcast %s: scheduled time reached, sending", job.id)
+    return job.id
+
+
+JOBS: tuple[Job, ...] = (
+    Job("help request escalation", escalate_help_requests, MINUTE),
+    # Retention (docs/PRIVACY.md): old phone numbers and messages go.
+    Job("privacy purge", purge_personal_details, MINUTE),
+    # An ended campaign is frozen before anyone asks for its figures.
+    Job("campaign freezing", start_freezing, MINUTE),
+    Job("scheduled broadcasts", start_due_broadcast, SECOND),
+)
+
+
+class Scheduler:
+    """A background task running each job when it is due. It never dies of an error."""
+
+    def __init__(self, services: Services, jobs: Sequence[Job] = JOBS,
+                 clock: Callable[[], datetime] = utc_now, tick: float = TICK) -> None:
+        self.services = services
+        self.jobs = tuple(jobs)
+        self.clock = clock
+        self.tick = tick
+        self._halt = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._next: dict[str, float] = {}  # job name -> monotonic time of its next run
+        self._last_error: dict[str, str] = {}  # job name -> repr of its last failure
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._task is not None
+
+    def start(self) -> None:
+        """Start the task (once); every job runs right away, then at its own pace."""
+        if self._task is None:
+            self._halt.clear()
+            self._task = asyncio.create_task(self._run(), name="jobs")
+
+    async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Let the job under way finish, then end the task (cancelled after timeout)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._halt.set()
+        try:
+            await asyncio.wait_for(task, timeout)
+        except TimeoutError:
+            log.warning("the jobs did not stop within %s s; cancelled", timeout)
+
+    async def run_due(self) -> None:
+        """Run every job whose time has come, each on its own: one failing stops no other."""
+        for job in self.jobs:
+            if self._halt.is_set():
+                return
+            if time.monotonic() < self._next.get(job.name, 0.0):
+                continue
+            self._next[job.name] = time.monotonic() + job.every
+            try:
+                await job.run(self.services, self.clock())
+                self._last_error.pop(job.name, None)
+            except Exception as exc:
+                if repr(exc) != self._last_error.get(job.name):
+                    log.exception("the job %r failed; the jobs carry on", job.name)
+                self._last_error[job.name] = repr(exc)
+
+    async def _run(self) -> None:
+        while not self._halt.is_set():
+            await self.run_due()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._halt.wait(), self.tick)
