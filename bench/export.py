@@ -24,8 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_config  # noqa: E402
-from bot.core.exports import run as report  # noqa: E402
-from bot.core.exports.tables import Setting  # noqa: E402
+from bot.core import exports  # noqa: E402
 from bot.core.lessons.catalog import load_catalog  # noqa: E402
 from bot.core.shared.communes import Communes  # noqa: E402
 from bot.core.shared.dates import DayRange  # noqa: E402
@@ -104,15 +103,16 @@ async def bench(visits: int, learners: int, memory: bool) -> None:
         filled = time.perf_counter()
         await fill(db, communes, visits, learners, sorted(catalog.lessons))
         filled = time.perf_counter() - filled
-        setting = Setting(Translations(config.locales, "vi").get("vi"), config.timezone,
-                          communes, report.skill_lessons(catalog))
+        setting = exports.Setting(Translations(config.locales, "vi").get("vi"),
+                                  config.timezone, communes, exports.skill_lessons(catalog))
         stop, lags = asyncio.Event(), list[float]()
         watcher = asyncio.create_task(probe(stop, lags))
         if memory:
             tracemalloc.start()
         started = time.perf_counter()
-        written = await report.write_export(db, setting, DayRange(FIRST, LAST),
-                                            Path(tmp) / "out" / "report.xlsx", Path(tmp) / "out")
+        written = await exports.write_export(db, setting, DayRange(FIRST, LAST),
+                                             Path(tmp) / "out" / "report.xlsx",
+                                             Path(tmp) / "out")
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory() if memory else (0, 0)
         tracemalloc.stop()

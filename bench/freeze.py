@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import CAMPAIGN, CONFIG, province  # noqa: E402
-from bot.core.campaigns.calendar import days_bounds  # noqa: E402
+from bot.core.campaigns import days_bounds  # noqa: E402
 from bot.storage import campaigns, dialogs  # noqa: E402
 from bot.storage.db import Database, open_database  # noqa: E402
 

@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_config  # noqa: E402
-from bot.core.campaigns.calendar import days_bounds  # noqa: E402
+from bot.core.campaigns import days_bounds  # noqa: E402
 from bot.core.lessons.catalog import load_catalog  # noqa: E402
 from bot.core.shared.communes import Communes  # noqa: E402
 from bot.core.shared.skills import SKILLS  # noqa: E402
 from bot.core.shared.text import fold  # noqa: E402
-from bot.core.visits.rules import household_key  # noqa: E402
+from bot.core.visits import household_key  # noqa: E402
 from bot.storage import campaigns as campaign_store  # noqa: E402
 from bot.storage import summaries  # noqa: E402
 from bot.storage.db import open_database  # noqa: E402

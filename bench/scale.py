@@ -40,11 +40,10 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import province  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
+from bot.core import exports  # noqa: E402
 from bot.core.context import Context  # noqa: E402
-from bot.core.exports import run as report  # noqa: E402
-from bot.core.exports.tables import Setting  # noqa: E402
+from bot.core.reports import Learning, skill_lessons  # noqa: E402
 from bot.core.reports import stats as core_reports  # noqa: E402
-from bot.core.reports.learning import Learning, skill_lessons  # noqa: E402
 from bot.core.service import Core  # noqa: E402
 from bot.core.shared.dates import DayRange  # noqa: E402
 from bot.core.shared.skills import SKILLS  # noqa: E402
@@ -236,8 +235,8 @@ async def export_rows(app: App, config: Config, tmp: Path) -> list[Row]:
     rows: list[Row] = []
     first, last = export_period(app)
     t = app.services.translations.get("vi")
-    setting = Setting(t, config.timezone, app.services.communes,
-                      report.skill_lessons(app.services.catalog))
+    setting = exports.Setting(t, config.timezone, app.services.communes,
+                              exports.skill_lessons(app.services.catalog))
     runs = (("all", False), ("all", True), ("visits", False))
     for sheets, shared in runs:
         db = await open_database(config.database, reader=not shared)
@@ -249,8 +248,8 @@ async def export_rows(app: App, config: Config, tmp: Path) -> list[Row]:
         try:
             async with watched(db) as watch:
                 started = time.perf_counter()
-                written = await report.write_export(db, setting, DayRange(first, last),
-                                                    out / "report.xlsx", out)
+                written = await exports.write_export(db, setting, DayRange(first, last),
+                                                     out / "report.xlsx", out)
                 elapsed = time.perf_counter() - started
         finally:
             names["teams"], names["learners"] = kept

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
-from bot.core.campaigns.freezer import Freezer
+from bot.core.campaigns import Freezer
 from bot.core.events import EventKind, Incoming
 from bot.core.shared.communes import Communes
 from bot.i18n import Translations, Translator

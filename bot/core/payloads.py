@@ -33,7 +33,7 @@ _PATTERNS = {
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,9}\Z")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Verb:
     """A kind of button: its short name on the wire and the shape of its arguments."""
 
@@ -53,16 +53,6 @@ class Verb:
         if len(payload.encode()) > MAX_PAYLOAD:
             raise ValueError(f"payload over {MAX_PAYLOAD} bytes: {payload!r}")
         return payload
-
-    def __eq__(self, other: object) -> bool:  # TEMPORARY: legacy code compares verbs with str
-        if isinstance(other, str):
-            return other == self.name
-        if isinstance(other, Verb):
-            return (self.name, self.shape) == (other.name, other.shape)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.name)
 
     def fits(self, args: tuple[str, ...]) -> bool:
         """True when args have this verb's shape."""

@@ -58,11 +58,8 @@ class Router:
         _claim(self.commands, name)
         self.commands[name] = Command(name, description, handler, listed, Audience(audience))
 
-    def action(self, verb: Verb | str, handler: ActionHandler) -> None:
+    def action(self, verb: Verb, handler: ActionHandler) -> None:
         """Register the handler of the buttons of verb."""
-        if isinstance(verb, str):  # TEMPORARY: a verb still in bot/core/actions.py
-            from bot.core.actions import legacy_verb
-            verb = legacy_verb(verb)
         _claim(self.verbs, verb.name)
         self.verbs[verb.name] = verb
         self.actions[verb] = handler

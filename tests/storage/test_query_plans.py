@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.config import Campaign
-from bot.core.privacy import commands as privacy_flow
+from bot.core import privacy as privacy_flow
 from bot.core.service import Core
 from bot.storage import (
     audit,
@@ -121,7 +121,7 @@ async def tour(app: App, now: datetime, depth_two: int = 3) -> None:
     skip = {"deleteme"}  # last, below: it erases the role being toured
 
     def kept(action: str) -> bool:
-        return action.split(":")[0] != privacy_flow.YES
+        return action.split(":")[0] != privacy_flow.YES.name
     for key in (CITIZEN, VOLUNTEER, LEADER, ADMIN):
         chat = Chat(core, key, "en")
         for name in app.services.router.commands:
@@ -169,9 +169,10 @@ async def workers(app: App, ids: dict[str, int]) -> None:
     for kind, value in ((broadcasts.EVERYONE, None), (broadcasts.VOLUNTEERS, None),
                         (broadcasts.LEADERS, None), (broadcasts.COMMUNE, "17329"),
                         (broadcasts.LANGUAGE, "vi"), (broadcasts.CITIZENS, None)):
-        await broadcasts.count_recipients(db, Audience(kind, value))
+        await broadcasts.count_recipients(db, Audience(kind, value), "telegram")
     made = await broadcasts.create(db, ids[LEADER], "Xin chào", None,
-                                   Audience(broadcasts.EVERYONE), None, now, None)
+                                   Audience(broadcasts.EVERYONE), None, now, None,
+                                   channel="telegram")
     assert made is not None
     job = made[0]
     await broadcasts.next_due(db, now, True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.reports.learning import Mastery
+from bot.core.reports import Mastery
 from bot.core.shared.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import privacy, progress, reports, summaries, teams, users, visits

@@ -189,9 +189,9 @@ class _Reader:
         summary = self.text(raw, "summary", "summary", SUMMARY_LIMIT)
         steps = self.steps(raw.get("steps"), title)
         quiz = self.quiz(raw.get("quiz"))
-        if len(self.problems) > before:
+        if len(self.problems) > before or not (
+                isinstance(skill, str) and isinstance(checked, date) and isinstance(order, int)):
             return None
-        assert isinstance(skill, str) and isinstance(checked, date) and isinstance(order, int)
         return Lesson(lesson_id, skill, order, title, summary, checked, sources, steps, quiz)
 
     def text(self, raw: Any, key: str, field: str, limit: int, required: bool = True

@@ -6,7 +6,7 @@ import dataclasses
 
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.help.requests import ask_button
+from bot.core.help import ask_button
 from bot.core.lessons.catalog import Lesson
 from bot.core.lessons.ids import ANSWER, GO
 from bot.core.payloads import Action
@@ -15,7 +15,7 @@ from bot.core.shared.menus import CONTINUE, OPEN_LESSON, SKILL, main_menu, menu_
 from bot.core.shared.roles import may_open_track
 from bot.core.shared.skills import HANDBOOK, SKILLS, TRACKS, skill_label
 from bot.i18n import N_
-from bot.storage import progress
+from bot.storage import progress as progress_store
 from bot.storage.progress import LessonProgress
 
 
@@ -28,7 +28,7 @@ async def show_skill(ctx: Context, act: Action) -> list[Reply]:
         return [_volunteers_only(ctx)]
     t = ctx.t
     lessons = ctx.catalog.by_skill(skill)
-    done = {p.lesson_id: p for p in await progress.all_for(ctx.db, ctx.user.id)}
+    done = {p.lesson_id: p for p in await progress_store.all_for(ctx.db, ctx.user.id)}
     finished = sum(1 for x in lessons if done.get(x.id) and done[x.id].completed_at)
     text = "\n\n".join([
         skill_label(skill, t),
@@ -45,7 +45,7 @@ async def show_skill(ctx: Context, act: Action) -> list[Reply]:
 
 def _lesson_label(ctx: Context, lesson: Lesson, row: LessonProgress | None) -> str:
     title = lesson.title[ctx.t.locale]
-    if row and row.status == progress.IN_PROGRESS and row.position > 0:
+    if row and row.status == progress_store.IN_PROGRESS and row.position > 0:
         return f"▶ {title}"
     return f"✓ {title}" if row and row.completed_at else title
 
@@ -57,25 +57,21 @@ async def open_lesson(ctx: Context, act: Action) -> list[Reply]:
         return [_gone(ctx)]
     if not may_open_track(ctx, lesson.skill):
         return [_volunteers_only(ctx)]
-    row = await progress.get(ctx.db, ctx.user.id, lesson.id)
-    if row and row.status == progress.IN_PROGRESS and row.position < lesson.end:
-        await progress.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
+    row = await progress_store.get(ctx.db, ctx.user.id, lesson.id)
+    if row and row.status == progress_store.IN_PROGRESS and row.position < lesson.end:
+        await progress_store.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
         return [await _view(ctx, lesson, row.position)]
-    await progress.start(ctx.db, ctx.user.id, lesson.id, ctx.now)
+    await progress_store.start(ctx.db, ctx.user.id, lesson.id, ctx.now)
     return [await _view(ctx, lesson, 0)]
 
 
 async def go(ctx: Context, act: Action) -> list[Reply]:
     """Move within a lesson from one position to the next, previous, or the same."""
-    lesson = ctx.catalog.lessons.get(act.args[0])
-    if lesson is None:
-        return [_gone(ctx)]
-    if not may_open_track(ctx, lesson.skill):
-        return [_volunteers_only(ctx)]
+    found = await _open_lesson_of(ctx, act)
+    if isinstance(found, Reply):
+        return [found]
+    lesson, row = found
     origin, target = act.number(1), act.number(2)
-    row = await progress.get(ctx.db, ctx.user.id, lesson.id)
-    if row is None or row.status != progress.IN_PROGRESS:
-        return [_not_open(ctx, lesson)]
     if abs(target - origin) > 1 or target > lesson.end or origin >= lesson.end:
         return [_stale(ctx, await _view(ctx, lesson, row.position))]
     if row.position != origin:
@@ -83,29 +79,39 @@ async def go(ctx: Context, act: Action) -> list[Reply]:
         # A double tap lands here with the move already made: show it again, quietly.
         return [current] if row.position == target else [_stale(ctx, current)]
     steps = len(lesson.steps)
-    if origin >= steps and target > origin and not await progress.answered(
+    if origin >= steps and target > origin and not await progress_store.answered(
             ctx.db, ctx.user.id, lesson.id, origin - steps):
         return [await _view(ctx, lesson, origin)]
     if target == lesson.end:
-        if not await progress.complete(ctx.db, ctx.user.id, lesson.id, origin, target, ctx.now):
+        if not await progress_store.complete(ctx.db, ctx.user.id, lesson.id, origin, target,
+                                             ctx.now):
             return await go(ctx, act)  # another update moved first: answer as for it
         return await _finished(ctx, lesson)
-    if not await progress.move(ctx.db, ctx.user.id, lesson.id, origin, target, ctx.now):
+    if not await progress_store.move(ctx.db, ctx.user.id, lesson.id, origin, target, ctx.now):
         return await go(ctx, act)
     return [await _view(ctx, lesson, target)]
 
 
-async def answer(ctx: Context, act: Action) -> list[Reply]:
-    """Check a quiz answer, keep the first one, and explain."""
+async def _open_lesson_of(ctx: Context, act: Action) -> tuple[Lesson, LessonProgress] | Reply:
+    """The pressed button's lesson and the user's place in it, or why it cannot be used."""
     lesson = ctx.catalog.lessons.get(act.args[0])
     if lesson is None:
-        return [_gone(ctx)]
+        return _gone(ctx)
     if not may_open_track(ctx, lesson.skill):
-        return [_volunteers_only(ctx)]
+        return _volunteers_only(ctx)
+    row = await progress_store.get(ctx.db, ctx.user.id, lesson.id)
+    if row is None or row.status != progress_store.IN_PROGRESS:
+        return _not_open(ctx, lesson)
+    return lesson, row
+
+
+async def answer(ctx: Context, act: Action) -> list[Reply]:
+    """Check a quiz answer, keep the first one, and explain."""
+    found = await _open_lesson_of(ctx, act)
+    if isinstance(found, Reply):
+        return [found]
+    lesson, row = found
     index, choice = act.number(1), act.number(2)
-    row = await progress.get(ctx.db, ctx.user.id, lesson.id)
-    if row is None or row.status != progress.IN_PROGRESS:
-        return [_not_open(ctx, lesson)]
     position = len(lesson.steps) + index
     if index >= len(lesson.quiz) or row.position != position:
         return [_stale(ctx, await _view(ctx, lesson, row.position))]
@@ -113,8 +119,8 @@ async def answer(ctx: Context, act: Action) -> list[Reply]:
     if choice >= len(question.answers):
         return [_stale(ctx, await _view(ctx, lesson, row.position))]
     chosen = question.answers[choice]
-    await progress.record_answer(ctx.db, ctx.user.id, lesson.id, index, choice, chosen.correct,
-                                 ctx.now)
+    await progress_store.record_answer(ctx.db, ctx.user.id, lesson.id, index, choice,
+                                       chosen.correct, ctx.now)
     t, loc = ctx.t, ctx.t.locale
     verdict = t._("✅ Correct!") if chosen.correct else t._("❌ Not quite.")
     text = "\n\n".join([
@@ -178,14 +184,14 @@ def _question_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
 
 async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:
     t, loc = ctx.t, ctx.t.locale
-    right, total = await progress.first_try_score(ctx.db, ctx.user.id, lesson.id)
+    right, total = await progress_store.first_try_score(ctx.db, ctx.user.id, lesson.id)
     parts = [
         t._("🎉 You finished the lesson “{title}”.").format(title=lesson.title[loc]),
         t.ngettext("First try: {right} of {total} answer right.",
                    "First try: {right} of {total} answers right.", total).format(
             right=t.number(right), total=t.number(total)),
     ]
-    completed = {p.lesson_id for p in await progress.all_for(ctx.db, ctx.user.id)
+    completed = {p.lesson_id for p in await progress_store.all_for(ctx.db, ctx.user.id)
                  if p.completed_at}
     skill_lessons = ctx.catalog.by_skill(lesson.skill)
     if all(x.id in completed for x in skill_lessons):
@@ -235,17 +241,17 @@ async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:
     # The handbook is left out for someone no longer in a team, though it was begun.
     hidden = [] if may_open_track(ctx, HANDBOOK) else [
         lesson.id for lesson in ctx.catalog.by_skill(HANDBOOK)]
-    row = await progress.latest_unfinished(ctx.db, ctx.user.id, hidden)
+    row = await progress_store.latest_unfinished(ctx.db, ctx.user.id, hidden)
     lesson = ctx.catalog.lessons.get(row.lesson_id) if row else None
     if row is None or lesson is None:
         return [await _nothing_to_continue(ctx)]
-    await progress.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
+    await progress_store.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
     return [await _view(ctx, lesson, row.position)]
 
 
 async def _nothing_to_continue(ctx: Context) -> Reply:
     t = ctx.t
-    completed = {p.lesson_id for p in await progress.all_for(ctx.db, ctx.user.id)
+    completed = {p.lesson_id for p in await progress_store.all_for(ctx.db, ctx.user.id)
                  if p.completed_at}
     following = next((x for s in SKILLS for x in ctx.catalog.by_skill(s)
                       if x.id not in completed), None)

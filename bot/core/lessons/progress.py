@@ -12,13 +12,13 @@ from bot.core.router import Router
 from bot.core.shared.menus import CONTINUE, PROGRESS, menu_button
 from bot.core.shared.skills import SKILLS, skill_label
 from bot.i18n import N_
-from bot.storage import progress
+from bot.storage import progress as progress_store
 
 
 async def show_progress(ctx: Context, _arg: str | Action) -> list[Reply]:
     """Completion per skill, with the date each lesson was first finished."""
     t = ctx.t
-    rows = {p.lesson_id: p for p in await progress.all_for(ctx.db, ctx.user.id)}
+    rows = {p.lesson_id: p for p in await progress_store.all_for(ctx.db, ctx.user.id)}
     completed = {lesson_id for lesson_id, p in rows.items() if p.completed_at}
     lines = [t._("📊 Your progress"), ""]
     mastered = 0

@@ -15,4 +15,5 @@ OUTCOMES: dict[str, str] = {
     "two_factor": N_("Two-factor authentication turned on"),
     "scam_talk": N_("A talk on avoiding scams"),
 }
-assert tuple(OUTCOMES) == OUTCOME_KEYS
+if tuple(OUTCOMES) != OUTCOME_KEYS:  # a new outcome needs its column too (a migration)
+    raise RuntimeError("OUTCOMES and the visits table's o_* columns differ")
