@@ -75,6 +75,12 @@ class Config:
     # The channels whose user ids the admins list names; admins' notices go to the first.
     admin_channels: tuple[str, ...] = ("telegram", "console")
 
+    @property
+    def delivery_channel(self) -> str:
+        """The channel whose workers deliver notices and broadcasts: the first admin channel
+        (the terminal cannot receive them)."""
+        return self.admin_channels[0]
+
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read, validate and return the configuration; raise ConfigError naming the bad key."""

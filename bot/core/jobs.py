@@ -19,12 +19,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.broadcasts import in_quiet_hours
+from bot.core.broadcasts import start_due_broadcast
 from bot.core.campaigns import start_freezing
 from bot.core.context import Services
 from bot.core.help import escalate_overdue
 from bot.core.service import utc_now
-from bot.storage import broadcasts as broadcast_store
 from bot.storage.privacy import purge_expired
 
 log = logging.getLogger(__name__)
@@ -54,21 +53,6 @@ async def escalate_help_requests(services: Services, now: datetime) -> int:
 async def purge_personal_details(services: Services, now: datetime) -> int:
     """Erase the phone numbers and messages older than the retention periods."""
     return await purge_expired(services.db, now)
-
-
-async def start_due_broadcast(services: Services, now: datetime) -> int | None:
-    """Start the scheduled broadcast whose time has come, if none is being sent and it is not
-    quiet hours; its id, or None."""
-    settings = services.config.broadcasts
-    quiet = in_quiet_hours(now, settings.quiet_hours, services.config.timezone)
-    # One broadcast at a time: the one being sent comes first (next_due returns it).
-    job = await broadcast_store.next_due(services.db, now, scheduled_allowed=not quiet)
-    if job is None or job.status != broadcast_store.SCHEDULED:
-        return None
-    if not await broadcast_store.start(services.db, job.id, now):
-        return None  # stopped just now
-    log.info("broadcast %s: scheduled time reached, sending", job.id)
-    return job.id
 
 
 JOBS: tuple[Job, ...] = (

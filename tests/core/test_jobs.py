@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import App
+from bot.core.broadcasts import start_due_broadcast
 from bot.core.context import Services
-from bot.core.jobs import JOBS, Job, Scheduler, start_due_broadcast
+from bot.core.jobs import JOBS, Job, Scheduler
 from bot.storage import broadcasts as broadcast_store
 from bot.storage import campaigns as campaign_store
 from bot.storage import help_requests, users

@@ -7,7 +7,8 @@ resumable; see docs/BROADCASTS.md.
 - draft.py: the /broadcast form's typed draft and its steps, kept in the dialog state
 - form.py: /broadcast, the form's state machine: each typed answer and button checked again
 - photo.py: the one photo a broadcast may carry and the limits it must fit
-- schedule.py: quiet hours and the times admins type
+- schedule.py: quiet hours, the times admins type, and starting a scheduled broadcast when due
+  (called by the application's jobs, bot/core/jobs.py)
 - views.py: audiences, counts, the progress message and the report, the recent list
 - commands.py: /broadcasts and /stopbroadcast
 - pacing.py: the even pace and the window of sends in flight, for the channels' workers
@@ -27,7 +28,7 @@ from bot.core.broadcasts.ids import FORM_VERBS, LIST, STOP, STOP_CONFIRMED
 from bot.core.broadcasts.pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcasts.photo import MAX_BYTES
 from bot.core.broadcasts.record import OutcomeRecorder
-from bot.core.broadcasts.schedule import in_quiet_hours
+from bot.core.broadcasts.schedule import in_quiet_hours, start_due_broadcast
 from bot.core.broadcasts.views import final_text, progress_text, stop_button
 from bot.core.router import ADMINS, Router
 from bot.i18n import N_
@@ -47,5 +48,16 @@ def register(router: Router) -> None:
     router.action(LIST, list_pressed)
 
 
-__all__ = ["MAX_BYTES", "OutcomeRecorder", "Pacer", "Window", "final_text", "in_quiet_hours",
-           "progress_text", "register", "stop_button", "wait_or_halt"]
+__all__ = [
+    "MAX_BYTES",
+    "OutcomeRecorder",
+    "Pacer",
+    "Window",
+    "final_text",
+    "in_quiet_hours",
+    "progress_text",
+    "register",
+    "start_due_broadcast",
+    "stop_button",
+    "wait_or_halt",
+]

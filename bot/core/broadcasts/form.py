@@ -8,7 +8,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from bot.config import Config
 from bot.core import dialogs as flows
 from bot.core.broadcasts.draft import Draft, Step
 from bot.core.broadcasts.ids import (
@@ -59,12 +58,6 @@ async def begin(ctx: Context, _args: str) -> list[Reply]:
     return await _go(ctx, Draft(), Step.TEXT)
 
 
-def recipients_channel(config: Config) -> str:
-    """The channel whose users a broadcast reaches: the admins' own (admin_channels, the first),
-    whose worker delivers broadcasts (the terminal cannot receive them)."""
-    return config.admin_channels[0]
-
-
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
     return (Button(ctx.t._("✖ Cancel"), CANCEL()),)
 
@@ -78,7 +71,7 @@ def _audience(draft: Draft) -> Audience:
 async def _count(ctx: Context, audience: Audience) -> int:
     """How many people the audience reaches now."""
     return await store.count_recipients(ctx.db, audience,
-                                        recipients_channel(ctx.services.config))
+                                        ctx.services.config.delivery_channel)
 
 
 async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
@@ -304,7 +297,7 @@ async def _queue(ctx: Context, draft: Draft, when: datetime | None) -> list[Repl
         moved, when = later != when, later
     created = await store.create(
         ctx.db, ctx.user.id, draft.text or "", draft.text_en, _audience(draft), when, ctx.now,
-        f"{ctx.user.channel}:{ctx.user.external_id}", channel=recipients_channel(config),
+        f"{ctx.user.channel}:{ctx.user.external_id}", channel=config.delivery_channel,
         photo=draft.photo)
     await flows.close(ctx)
     if created is None:

@@ -1,12 +1,18 @@
-"""Broadcast times: quiet hours and the schedule times admins type, in local time."""
+"""Broadcast times: quiet hours, the schedule times admins type (local time), and starting a
+scheduled broadcast when its time comes."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.context import Services
 from bot.core.shared.dates import parse_moment
+from bot.storage import broadcasts as broadcast_store
+
+log = logging.getLogger(__name__)
 
 QuietHours = tuple[time, time] | None
 
@@ -58,3 +64,18 @@ def quiet_label(quiet: QuietHours) -> str:
     if quiet is None:
         return ""
     return f"{quiet[0].strftime('%H:%M')}-{quiet[1].strftime('%H:%M')}"
+
+
+async def start_due_broadcast(services: Services, now: datetime) -> int | None:
+    """Start the scheduled broadcast whose time has come, if none is being sent and it is not
+    quiet hours; its id, or None."""
+    settings = services.config.broadcasts
+    quiet = in_quiet_hours(now, settings.quiet_hours, services.config.timezone)
+    # One broadcast at a time: the one being sent comes first (next_due returns it).
+    job = await broadcast_store.next_due(services.db, now, scheduled_allowed=not quiet)
+    if job is None or job.status != broadcast_store.SCHEDULED:
+        return None
+    if not await broadcast_store.start(services.db, job.id, now):
+        return None  # stopped just now
+    log.info("broadcast %s: scheduled time reached, sending", job.id)
+    return job.id

@@ -79,7 +79,7 @@ async def ensure_frozen(ctx: Context) -> None:
 
 
 async def start_freezing(services: Services, now: datetime) -> None:
-    """Begin freezing the campaigns that have ended, in the background (the workers' minute)."""
+    """Begin freezing the ended campaigns in the background (the jobs run it every minute)."""
     ended = ended_campaigns(services.config, now)
     if ended:
         await services.freezer.start(services.db, ended, now)

@@ -49,8 +49,7 @@ async def recipients(services: Services, user_ids: Iterable[int]) -> list[Recipi
 async def admins(services: Services) -> list[Recipient]:
     """The configured admins who can be messaged: an admin who never wrote to the bot has no
     user row, and a bot may not start a conversation, so they are left out."""
-    # Admins are named by user id of the admin channels; notices go to the first of them.
-    channel = services.config.admin_channels[0]
+    channel = services.config.delivery_channel  # admins are named by their ids there
     found = []
     for admin_id in sorted(services.config.admins):
         user = await users.get(services.db, channel, str(admin_id))
