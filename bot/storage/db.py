@@ -28,8 +28,19 @@ _SLOW_READ = 0.05  # seconds: a short read taking longer holds every update up t
 _MIGRATION_NAME = re.compile(r"^v(\d{3})_[a-z0-9_]+\.sql$")
 
 
+_Row = TypeVar("_Row")
+
+
 class DatabaseError(Exception):
     """The database cannot be used by this version of the bot."""
+
+
+def expect_row(row: _Row | None, what: str) -> _Row:
+    """The row a statement must return (an INSERT ... RETURNING, an aggregate); DatabaseError if
+    it returned none, which only a broken database or schema can cause."""
+    if row is None:
+        raise DatabaseError(f"{what}: the database returned no row")
+    return row
 
 
 class Database:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.storage.db import Database, expect_row
 
 MAX_ATTEMPTS = 5
 BLOCKED = "blocked"
@@ -41,7 +41,7 @@ async def insert(conn: aiosqlite.Connection, user_id: int, reply: str, now: date
         (user_id, reply, now.isoformat()))
     row = await cur.fetchone()
     await cur.close()
-    assert row is not None
+    row = expect_row(row, "queue a message")
     return int(row[0])
 
 

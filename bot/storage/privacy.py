@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.storage import audit
-from bot.storage.db import Database
+from bot.storage.db import Database, expect_row
 
 # A closed help request's name, hamlet and phone are kept this long for follow-up questions.
 CLOSED_REQUEST_KEPT = timedelta(days=30)
@@ -92,7 +92,7 @@ async def stored_about(db: Database, user_id: int) -> Stored:
         " AND completed_at IS NOT NULL) AS done, "
         "(SELECT COUNT(*) FROM quiz_answers WHERE user_id = ?1) AS answers, "
         "(SELECT COUNT(*) FROM visits WHERE volunteer_id = ?1) AS visits", (user_id,))
-    assert row is not None  # a row of subqueries always comes back
+    row = expect_row(row, "count what a user has stored")  # subqueries: always one row
     requests = await db.fetchall(
         "SELECT id, first_name, commune_code, hamlet, phone, status FROM help_requests "
         "WHERE citizen_id = ? AND (first_name != '' OR hamlet != '' OR phone IS NOT NULL) "
@@ -104,7 +104,8 @@ async def stored_about(db: Database, user_id: int) -> Stored:
 
 def actor_tag(kind: str, number: int | str) -> str:
     """The prefix kept on a deleted actor's audit entries: "[admin:123] " or "[user:45] "."""
-    assert kind in (ADMIN_TAG, USER_TAG)
+    if kind not in (ADMIN_TAG, USER_TAG):
+        raise ValueError(f"unknown actor kind {kind!r}")
     return f"[{kind}:{number}] "
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.storage import summaries
-from bot.storage.db import Database
+from bot.storage.db import Database, expect_row
 from bot.storage.figures import SUMS, Figures, figures_of
 from bot.storage.summaries import SUM_COLUMNS
 
@@ -270,7 +270,7 @@ async def people(db: Database, start: str, end: str, team_id: int | None = None)
         row = await db.read_fetchone(USERS_SQL, (start, end))
     else:
         row = await db.read_fetchone(MEMBERS_SQL, (start, end, team_id))
-    assert row is not None  # an aggregate answers one row
+    row = expect_row(row, "sum a report")  # an aggregate answers one row
     return People(int(row["users"]), int(row["new_users"]))
 
 

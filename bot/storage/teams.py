@@ -8,7 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.storage import audit
-from bot.storage.db import Database
+from bot.storage.db import Database, expect_row
 
 VOLUNTEER = "volunteer"
 LEADER = "leader"
@@ -68,7 +68,7 @@ async def create(db: Database, join_code: str, name: str, commune_code: str,
             (join_code.upper(), name, commune_code, created_by, now.isoformat()))
         row = await cur.fetchone()
         await cur.close()
-    assert row is not None
+    row = expect_row(row, "insert a team")
     return Team(int(row[0]), join_code.upper(), name, commune_code)
 
 

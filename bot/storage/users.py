@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.storage.db import Database, expect_row
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ async def _record_contact(db: Database, channel: str, external_id: str, locale: 
                 (channel, external_id, locale, stamp, stamp))
             row = await cur.fetchone()
             await cur.close()
-    assert row is not None
+    row = expect_row(row, "insert a user")
     return _row(row, is_new=is_new)
 
 

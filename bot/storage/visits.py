@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.storage.db import Database, expect_row
 
 # The columns s_<key> and o_<key> of the visits table, in the order the form shows them.
 SKILL_KEYS = ("public_services", "shopping", "payment", "cyber_safety", "other_platforms")
@@ -97,7 +97,7 @@ async def save_new(db: Database, draft_id: str, volunteer_id: int, team_id: int,
         cur = await conn.execute("SELECT id FROM visits WHERE draft_id = ?", (draft_id,))
         row = await cur.fetchone()
         await cur.close()
-    assert row is not None
+    row = expect_row(row, "find the visit of a draft")
     return int(row[0]), False
 
 
