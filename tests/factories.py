@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.app import App, open_app
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config, load_config
 from bot.core.events import Capabilities, EventKind, Incoming, Reply
@@ -17,6 +21,9 @@ from bot.storage.db import Database
 from bot.storage.teams import Team
 
 ROOT = Path(__file__).resolve().parent.parent
+# Communes of Nghệ An the tests use, by their official codes.
+ANH_SON, CON_CUONG, VINH, DIEN_CHAU = "17329", "17254", "16681", "17464"
+ADMIN = "4242"  # the admin id the tests configure (BOT_ADMINS)
 # A well-formed token for the fake Bot API: digits, a colon and 35 URL-safe characters.
 TOKEN = "123456789:" + "A" * 10 + "b" * 10 + "C" * 10 + "_-0a9"
 _ids = itertools.count(1)
@@ -36,6 +43,18 @@ def make_config(tmp_path: Path, **env: str) -> Config:
     """The shipped config.yaml with the database in tmp_path."""
     environ = {"BOT_DATABASE": str(tmp_path / "bot.db"), **env}
     return load_config(ROOT / "config.yaml", environ)
+
+
+@asynccontextmanager
+async def running_app(tmp_path: Path, admins: str = ADMIN, **changes: Any) -> AsyncIterator[App]:
+    """The app on a fresh database in tmp_path, these ids its admins, the config changed by
+    changes (campaigns=..., for example); closed at the end."""
+    config = dataclasses.replace(make_config(tmp_path, BOT_ADMINS=admins), **changes)
+    opened = await open_app(config)
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 def text(body: str, user: str = "1", caps: Capabilities = TEXT_ONLY, locale: str | None = "vi"

@@ -16,12 +16,11 @@ from bot.channels.telegram.request import AiohttpRequest
 from bot.core.lessons.catalog import Lesson, load_catalog
 from bot.storage import progress, teams, users
 from bot.storage.db import open_database
-from tests.factories import ROOT
+from tests.factories import ANH_SON, ROOT
 from tests.fakes.telegram import FakeBotApi
 
 CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
 LESSON: Lesson = CATALOG.lessons["vneid-level2"]  # a citizens' lesson with 8 steps
-ANH_SON = "17329"  # the commune of the volunteers' team
 STEP = "Step {} of"  # the English step header; {} is the 1-based step number
 
 

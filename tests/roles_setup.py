@@ -29,11 +29,10 @@ from bot.core.events import Reply
 from bot.core.service import Core
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database
-from tests.factories import Chat, Clock, add_visit, make_config
+from tests.factories import ANH_SON, CON_CUONG, Chat, Clock, add_visit, make_config
 
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, day 3 of the campaign
 NIGHT = datetime(2026, 10, 3, 15, 0, tzinfo=UTC)  # 22:00 in Vietnam: within the quiet hours
-ANH_SON, CON_CUONG = "17329", "17254"
 
 # Telegram user ids. The roles of the matrix, then the citizens who asked for help.
 ADMIN, LEADER, VOLUNTEER, OUTSIDER, DELETED = "900", "501", "502", "503", "504"

@@ -13,6 +13,7 @@ from bot.core.context import Context, Services
 from bot.core.events import EventKind, Incoming, Reply
 from bot.core.router import Router
 from bot.core.shared import menus
+from bot.core.shared.messages import MAX_INPUT, clip
 from bot.core.shared.text import fold, is_number, normalize
 from bot.i18n import N_
 from bot.storage import dialogs
@@ -21,7 +22,6 @@ from bot.storage.sessions import open_session
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT = 4096
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _LABEL_KEY = re.compile(r"[^\w]+")
 
@@ -126,7 +126,7 @@ class Core:
         name = match.group(1).lower() if match else ""
         command = self.router.commands.get(name)
         if command is None:
-            shown = text.split()[0][:40]
+            shown = clip(text.split()[0])
             return [Reply(ctx.t._("I don't know the command {command}. Type /help to see the "
                                   "commands I know.").format(command=shown))]
         args = (match.group(2) or "").strip() if match else ""

@@ -18,8 +18,8 @@ from bot.storage import broadcasts as broadcast_store
 from bot.storage import campaigns as campaign_store
 from bot.storage import help_requests, users
 from bot.storage.broadcasts import Audience
+from tests.factories import ANH_SON
 
-ANH_SON = "17329"
 LATER = datetime(2026, 10, 13, 3, 0, tzinfo=UTC)  # 10:00 local, three days after the campaign
 EARLIER = LATER - timedelta(days=2)
 CAMPAIGN = "di-tung-ngo-2026"

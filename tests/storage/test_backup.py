@@ -28,14 +28,13 @@ from bot.__main__ import main
 from bot.core.lessons.catalog import load_catalog
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database
-from tests.factories import ROOT, TOKEN
+from tests.factories import ANH_SON, ROOT, TOKEN
 from tests.fakes.harness import finish_lesson as walk_lesson
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
 
 ADMIN, LEARNER = 42, 7101
 VOLUNTEERS = (7201, 7202)
-ANH_SON = "17329"
 CAMPAIGN_VISITS = 3000  # logged before the bot starts, so the figures are not trivial
 CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
 

@@ -6,7 +6,6 @@ that must read one whole (a broadcast to everyone reads every user) are listed w
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, open_app
+from bot.app import App
 from bot.config import Campaign
 from bot.core import privacy as privacy_flow
 from bot.core.service import Core
@@ -31,7 +30,7 @@ from bot.storage import (
     visits,
 )
 from bot.storage.broadcasts import Audience
-from tests.factories import Chat, Clock, add_visit, make_config
+from tests.factories import Chat, Clock, add_visit, running_app
 
 ADMIN, LEADER, VOLUNTEER, CITIZEN = "4242", "4243", "4244", "4245"
 OCT = Campaign("oct", "Đi từng ngõ", date(2026, 10, 1), date(2026, 10, 10), 50)
@@ -80,10 +79,8 @@ _SKIP = re.compile(r"^\s*(--|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|EXPL
 @pytest.fixture
 async def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
     monkeypatch.setattr("bot.core.exports.run.EXPORT_DIR", tmp_path / "exports")
-    config = dataclasses.replace(make_config(tmp_path, BOT_ADMINS=ADMIN), campaigns=(OCT, NOV))
-    opened = await open_app(config)
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path, admins=ADMIN, campaigns=(OCT, NOV)) as opened:
+        yield opened
 
 
 async def fill(app: App) -> dict[str, int]:

@@ -18,9 +18,8 @@ from bot.app import open_app
 from bot.core.events import Reply
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database
-from tests.factories import Chat, add_visit, make_config
+from tests.factories import ADMIN, Chat, add_visit, make_config
 
-ADMIN = "4242"
 WAIT = 20.0  # seconds: a guard against hanging, never a measure
 
 

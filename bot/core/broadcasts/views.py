@@ -37,9 +37,7 @@ EXCERPT = 60  # characters of a broadcast's first line in /broadcasts
 def audience_label(t: Translator, communes: Communes, audience: Audience) -> str:
     """The audience in words: "Everyone", "Commune: Xã Anh Sơn", "Language: English"."""
     if audience.kind == AudienceKind.COMMUNE:
-        commune = communes.get(audience.value or "")
-        return t._("Commune: {commune}").format(
-            commune=commune.name if commune else audience.value)
+        return t._("Commune: {commune}").format(commune=communes.display_name(audience.value))
     if audience.kind == AudienceKind.LANGUAGE:
         language = LANGUAGE_NAMES.get(audience.value or "", audience.value or "")
         return t._("Language: {language}").format(language=language)

@@ -6,6 +6,7 @@ from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.router import Router
 from bot.core.shared.menus import OPEN_LESSON, main_menu, menu_button, start
+from bot.core.shared.messages import clip
 from bot.core.shared.roles import sees_handbook
 from bot.core.shared.skills import HANDBOOK, SKILLS
 from bot.core.shared.text import fold
@@ -37,7 +38,7 @@ async def find(ctx: Context, query: str) -> list[Reply]:
     query = query[:MAX_QUERY]
     allowed = set(SKILLS) | ({HANDBOOK} if sees_handbook(ctx) else set())
     hits = ctx.services.search.search(query, limit=3, allowed=allowed)
-    shown = query if len(query) <= 60 else query[:59] + "…"
+    shown = clip(query, 60)
     if not hits:
         return [main_menu(ctx, t._("I found no lesson about “{query}”. Try other words, or "
                                    "choose a skill:").format(query=shown))]

@@ -10,12 +10,11 @@ import pytest
 
 from bot.app import open_app
 from bot.storage import teams, users
-from tests.factories import make_config
+from tests.factories import ANH_SON, make_config
 from tests.fakes.harness import data_of, running_bot, tap
 from tests.fakes.telegram import FakeBotApi
 
 USER = 6001
-ANH_SON = "17329"
 
 
 @pytest.fixture

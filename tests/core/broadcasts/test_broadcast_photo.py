@@ -11,17 +11,16 @@ from typing import Any
 
 import pytest
 
-from bot.app import App, open_app
+from bot.app import App
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.core.broadcasts import MAX_BYTES
 from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
 from bot.storage import broadcasts as store
-from tests.factories import Chat, make_config
+from tests.factories import ADMIN, Chat, running_app
 from tests.fakes.harness import data_of, running_bot
 from tests.fakes.telegram import FakeBotApi
 
-ADMIN = "42"
 DAY = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, outside quiet hours
 PHOTO = Photo("telegram:AgACPhoto1", 180_000, 1280, 960)
 _ids = itertools.count(1)
@@ -29,9 +28,8 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path) as opened:
+        yield opened
 
 
 async def send_photo(chat: Chat, photo: Photo, caption: str = "") -> list[Reply]:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import App, open_app
+from bot.app import App
 from bot.channels.base import TELEGRAM
 from bot.config import BroadcastConfig, ConfigError, load_config
 from bot.core.broadcasts import progress_text
@@ -24,9 +24,8 @@ from bot.storage import broadcasts as store
 from bot.storage import teams, users
 from bot.storage.broadcasts import Audience
 from bot.storage.db import Database
-from tests.factories import Chat, Clock, make_config
+from tests.factories import ADMIN, Chat, Clock, make_config, running_app
 
-ADMIN = "42"
 DAY = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 NIGHT = datetime(2026, 10, 3, 15, 0, tzinfo=UTC)  # 22:00 in Vietnam
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,9 +35,8 @@ QUIET = BroadcastConfig().quiet_hours  # 21:00-07:00
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -97,7 +95,7 @@ async def test_an_admin_sends_a_broadcast_to_everyone(app: App, core: Core) -> N
     assert "Broadcast #1 to 3 people starts in a moment" in chat.last[-1].text
     db = app.services.db
     assert await rows(db, "SELECT status, text_en, scheduled_for, progress_chat FROM "
-                          "broadcasts") == [("sending", english.text, None, "telegram:42")]
+                          "broadcasts") == [("sending", english.text, None, f"telegram:{ADMIN}")]
     assert await rows(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status") == [
         ("pending", 3)]
     (entry,) = await rows(db, "SELECT action, detail FROM audit_log WHERE action = 'broadcast'")

@@ -16,7 +16,6 @@ from bot.core.campaigns import days_bounds
 from bot.storage import campaigns as campaign_store
 from bot.storage import teams
 from tests.core.visits.test_figures import (
-    ANH_SON,
     CAMPAIGN,
     SETUP,
     TZ,
@@ -26,7 +25,7 @@ from tests.core.visits.test_figures import (
     open_test_app,
     volunteer,
 )
-from tests.factories import Clock, add_visit
+from tests.factories import ANH_SON, Clock, add_visit
 
 
 @pytest.fixture

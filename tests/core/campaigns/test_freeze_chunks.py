@@ -15,8 +15,8 @@ from bot.core.campaigns import ended_campaigns, start_freezing
 from bot.storage import campaigns as store
 from bot.storage import dialogs, teams
 from bot.storage.db import migrations, open_database
-from tests.core.visits.test_figures import ANH_SON, SETUP, local, open_test_app, volunteer
-from tests.factories import add_many_visits, add_visit
+from tests.core.visits.test_figures import SETUP, local, open_test_app, volunteer
+from tests.factories import ANH_SON, add_many_visits, add_visit
 
 AFTER = local(2026, 10, 12)  # two days after the campaign's last day
 

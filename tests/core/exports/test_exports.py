@@ -30,13 +30,12 @@ from bot.storage import audit, teams, users
 from bot.storage import exports as store
 from bot.storage.db import Database, open_database
 from bot.storage.teams import LEADER
-from tests.factories import ROOT, Chat, make_config, payload_of
+from tests.factories import ADMIN, ANH_SON, ROOT, Chat, make_config, payload_of, running_app
 from tests.fakes.harness import running_bot
 from tests.fakes.telegram import FakeBotApi
 
-ADMIN, CITIZEN = "777", "888"
+CITIZEN = "888"
 NOW = datetime(2026, 10, 12, 3, 0, tzinfo=UTC)  # two days after the campaign (1-10 October)
-ANH_SON = "17329"
 TELEGRAM_IDS = ("5550001111", "5550002222", "5550003333")  # the volunteers' and learner's
 CAMPAIGN = DayRange(date(2026, 10, 1), date(2026, 10, 10))
 
@@ -121,9 +120,8 @@ async def seed(app: App) -> Seeded:
 @pytest.fixture
 async def admin_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
     monkeypatch.setattr(report, "EXPORT_DIR", tmp_path / "exports")
-    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path) as opened:
+        yield opened
 
 
 def chat(app: App, user: str = ADMIN, now: datetime = NOW) -> Chat:

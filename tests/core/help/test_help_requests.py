@@ -21,9 +21,8 @@ from bot.core.help import check_first_name, check_hamlet, escalate_overdue, norm
 from bot.core.service import Core
 from bot.storage import help_requests, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, make_config
+from tests.factories import ANH_SON, CON_CUONG, Chat, make_config
 
-ANH_SON, CON_CUONG = "17329", "17254"
 ADMIN, SILENT_ADMIN = "777", "778"  # the second never wrote to the bot
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)
 LESSON = "vneid-level2"

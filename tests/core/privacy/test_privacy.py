@@ -11,26 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, open_app
+from bot.app import App
 from bot.channels.base import TEXT_ONLY
 from bot.core.events import Reply
 from bot.core.service import Core
 from bot.storage import audit, campaigns, figures, help_requests, privacy, progress, teams, users
 from bot.storage.teams import Team
 from bot.storage.visits import VisitRecord, save_new, soft_delete
-from tests.factories import Chat, make_config
+from tests.factories import ADMIN, ANH_SON, Chat, running_app
 
-ANH_SON = "17329"
-ADMIN = "777"
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)  # 10:00 in Nghệ An
 LESSON = "vneid-level2"
 
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture

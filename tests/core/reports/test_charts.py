@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import tempfile
 import time as clock
@@ -31,20 +30,8 @@ from bot.core.reports import (
     series,
 )
 from bot.storage import teams, users
-from tests.core.reports.test_reports import (
-    ADMIN,
-    ANH_SON,
-    OCT,
-    SEPT,
-    SETUP,
-    TZ,
-    VINH,
-    chat,
-    local,
-    member,
-    two_communes,
-)
-from tests.factories import add_visit, make_config, payload_of
+from tests.core.reports.test_reports import OCT, SEPT, SETUP, TZ, chat, local, member, two_communes
+from tests.factories import ADMIN, ANH_SON, VINH, add_visit, make_config, payload_of, running_app
 from tests.fakes.harness import running_bot
 from tests.fakes.telegram import FakeBotApi, Upload
 
@@ -55,10 +42,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    config = dataclasses.replace(make_config(tmp_path, BOT_ADMINS=ADMIN), campaigns=(SEPT, OCT))
-    opened = await open_app(config)
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path, campaigns=(SEPT, OCT)) as opened:
+        yield opened
 
 
 def _taken(path: str) -> bytes:

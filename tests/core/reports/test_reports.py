@@ -25,11 +25,21 @@ from bot.core.shared.skills import SKILLS
 from bot.storage import campaigns as campaign_store
 from bot.storage import reports, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config, payload_of
+from tests.factories import (
+    ADMIN,
+    ANH_SON,
+    DIEN_CHAU,
+    VINH,
+    Chat,
+    Clock,
+    add_many_visits,
+    add_visit,
+    make_config,
+    payload_of,
+    running_app,
+)
 
-ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-ANH_SON, VINH, DIEN_CHAU = "17329", "16681", "17464"
 SETUP = datetime(2026, 8, 1, 3, 0, tzinfo=UTC)
 SEPT = Campaign("sep", "Tháng Chín số", date(2026, 9, 1), date(2026, 9, 10), None)
 OCT = Campaign("oct", "Đi từng ngõ, gõ từng nhà", date(2026, 10, 1), date(2026, 10, 10), 50)
@@ -43,10 +53,8 @@ def local(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    config = dataclasses.replace(make_config(tmp_path, BOT_ADMINS=ADMIN), campaigns=(SEPT, OCT))
-    opened = await open_app(config)
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path, campaigns=(SEPT, OCT)) as opened:
+        yield opened
 
 
 async def member(app: App, key: str, team: Team, leader: bool = False,

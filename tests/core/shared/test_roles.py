@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, open_app
-from tests.factories import Chat, make_config, payload_of
-
-ADMIN = "4242"
+from bot.app import App
+from tests.factories import ADMIN, Chat, payload_of, running_app
 
 
 @pytest.fixture
 async def admin_app(tmp_path: Path) -> AsyncIterator[App]:
-    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path) as opened:
+        yield opened
 
 
 def handbook_lesson(app: App) -> str:

@@ -10,22 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, open_app
+from bot.app import App
 from bot.core.service import Core
 from bot.core.shared.communes import Communes
 from bot.core.teams import import_teams
 from bot.storage import audit, teams
-from tests.factories import ROOT, Chat, make_config, payload_of
+from tests.factories import ADMIN, ROOT, Chat, payload_of, running_app
 
-ADMIN = "777"
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def admin_app(tmp_path: Path) -> AsyncIterator[App]:
-    opened = await open_app(make_config(tmp_path, BOT_ADMINS=ADMIN))
-    yield opened
-    await opened.close()
+    async with running_app(tmp_path) as opened:
+        yield opened
 
 
 def test_nghe_an_has_its_130_communes_since_july_2025() -> None:

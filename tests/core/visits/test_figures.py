@@ -19,11 +19,18 @@ from bot.core.service import Core
 from bot.storage import campaigns as campaign_store
 from bot.storage import figures, teams, users
 from bot.storage.teams import Team
-from tests.factories import Chat, Clock, add_many_visits, add_visit, make_config, payload_of
+from tests.factories import (
+    ADMIN,
+    ANH_SON,
+    Chat,
+    Clock,
+    add_many_visits,
+    add_visit,
+    make_config,
+    payload_of,
+)
 
-ADMIN = "4242"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-ANH_SON = "17329"  # Xã Anh Sơn
 SETUP = datetime(2026, 9, 1, 3, 0, tzinfo=UTC)  # teams are created before the campaign
 CAMPAIGN = Campaign("oct", "Đi từng ngõ, gõ từng nhà", date(2026, 10, 1), date(2026, 10, 10), 50)
 

@@ -6,15 +6,8 @@ from datetime import UTC, datetime
 
 from bot.app import App
 from bot.storage import dialogs, teams
-from tests.core.visits.test_visits import (
-    ANH_SON,
-    fill_form,
-    make_volunteer,
-    payload,
-    rows,
-    state_of,
-)
-from tests.factories import Chat, payload_of
+from tests.core.visits.test_visits import fill_form, make_volunteer, payload, rows, state_of
+from tests.factories import ANH_SON, Chat, payload_of
 
 
 async def test_someone_outside_the_teams_cannot_log_visits(app: App) -> None:

@@ -15,8 +15,8 @@ from bot.core.visits import household_key
 from bot.storage import dialogs, teams, users
 from bot.storage import visits as visit_store
 from bot.storage.visits import VisitRecord
-from tests.core.visits.test_visits import ANH_SON, fill_form, make_volunteer, rows, state_of
-from tests.factories import Chat, payload_of, text
+from tests.core.visits.test_visits import fill_form, make_volunteer, rows, state_of
+from tests.factories import ANH_SON, Chat, payload_of, text
 
 
 async def saved_visits(app: App, volunteer: int, count: int, hamlet: str = "Thôn 1") -> None:

@@ -14,9 +14,7 @@ from bot.config import Config
 from bot.core.events import EventKind, Incoming, Reply
 from bot.storage import dialogs, teams, users
 from bot.storage.visits import OUTCOME_KEYS
-from tests.factories import Chat, payload_of
-
-ANH_SON = "17329"  # Xã Anh Sơn, Nghệ An
+from tests.factories import ANH_SON, Chat, payload_of
 
 
 async def make_volunteer(app: App, key: str = "v1", name: str | None = "Lan",
