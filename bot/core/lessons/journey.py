@@ -14,7 +14,7 @@ from bot.core.router import Router
 from bot.core.shared.menus import CONTINUE, OPEN_LESSON, SKILL, main_menu, menu_button
 from bot.core.shared.roles import may_open_track
 from bot.core.shared.skills import HANDBOOK, SKILLS, TRACKS, skill_label
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.storage import progress as progress_store
 from bot.storage.progress import LessonProgress
 
@@ -198,7 +198,7 @@ async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:
         parts.append(t._("🏅 You have mastered the skill: {skill}.").format(
             skill=skill_label(lesson.skill, t)))
         if mastered_all(ctx, completed):
-            parts.append(t._("🌟 Congratulations! You have mastered the 5 basic digital skills."))
+            parts.append(congratulations(t))
     rows: list[tuple[Button, ...]] = []
     following = next((x for x in skill_lessons if x.id not in completed), None)
     if following:
@@ -261,6 +261,12 @@ async def _nothing_to_continue(ctx: Context) -> Reply:
     text = t._("You have no lesson in progress. A good one to start:")
     return Reply(text, ((Button(following.title[t.locale], OPEN_LESSON(following.id)),),
                         (menu_button(t),)), edit=ctx.pressed)
+
+
+def congratulations(t: Translator) -> str:
+    """The line for a user who has mastered every skill."""
+    return t._("🌟 Congratulations! You have mastered the {count} basic digital skills.").format(
+        count=t.number(len(SKILLS)))
 
 
 def register(router: Router) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.lessons.journey import mastered_all
+from bot.core.lessons.journey import congratulations, mastered_all
 from bot.core.payloads import Action
 from bot.core.router import Router
 from bot.core.shared.menus import CONTINUE, PROGRESS, menu_button
@@ -37,9 +37,10 @@ async def show_progress(ctx: Context, _arg: str | Action) -> list[Reply]:
             lines.append("   ✓ " + t._("{title} ({date})").format(
                 title=lesson.title[t.locale], date=_date(ctx, when)))
     lines.append("")
-    lines.append(t._("Skills mastered: {count} of 5.").format(count=t.number(mastered)))
+    lines.append(t._("Skills mastered: {count} of {total}.").format(
+        count=t.number(mastered), total=t.number(len(SKILLS))))
     if mastered_all(ctx, completed):
-        lines.append(t._("🌟 Congratulations! You have mastered the 5 basic digital skills."))
+        lines.append(congratulations(t))
     buttons = ((Button(t._("▶ Continue"), CONTINUE()), menu_button(t)),)
     return [Reply("\n".join(lines), buttons, edit=ctx.pressed)]
 
