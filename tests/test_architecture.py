@@ -124,6 +124,28 @@ def test_every_core_package_says_what_it_is_and_which_file_does_what() -> None:
         init = package / "__init__.py"
         docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert docstring and docstring.strip(), f"{init.relative_to(ROOT)} has no docstring"
+        if package.name in FEATURES:
+            unsaid = [m.name for m in sorted(package.glob("*.py"))
+                      if m.name != "__init__.py" and m.name not in docstring]
+            assert not unsaid, f"{init.relative_to(ROOT)} does not say what {unsaid} do"
+
+
+def _core_names() -> set[str]:
+    core = ROOT / "bot" / "core"
+    return {p.stem for p in core.rglob("*.py")} | {p.name for p in core.iterdir() if p.is_dir()}
+
+
+def test_the_core_imports_storage_under_names_of_its_own() -> None:
+    # `from bot.storage import visits` inside bot/core/visits/ would hide which visits is meant.
+    taken = _core_names()
+    found = []
+    for path in sorted((ROOT / "bot" / "core").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "bot.storage":
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name}"
+                          for alias in node.names
+                          if alias.asname is None and alias.name in taken]
+    assert not found, "import these as <name>_store:\n" + "\n".join(found)
 
 
 def test_no_module_too_long_and_no_core_package_too_big() -> None:

@@ -16,7 +16,7 @@ from bot.core.shared import menus
 from bot.core.shared.messages import MAX_INPUT, clip
 from bot.core.shared.text import fold, is_number, normalize
 from bot.i18n import N_
-from bot.storage import dialogs
+from bot.storage import dialogs as dialog_store
 from bot.storage.dialogs import Option
 from bot.storage.sessions import open_session
 
@@ -45,7 +45,7 @@ def build_router() -> Router:
 
 async def cancel(ctx: Context, _args: str) -> list[Reply]:
     """Close any open form; lesson places stay saved."""
-    await dialogs.save_state(ctx.db, ctx.user.id, {}, ctx.now, ctx.event.sequence)
+    await dialog_store.save_state(ctx.db, ctx.user.id, {}, ctx.now, ctx.event.sequence)
     text = ctx.t._("Stopped. Your place in your lessons is saved: type /continue to go on.")
     return [menus.main_menu(ctx, text)]
 
@@ -147,7 +147,7 @@ class Core:
         if shown:
             options = [Option(b.label, b.action) for b in shown[-1].options()]
             if tuple(options) != before:  # the same menu again needs no write
-                await dialogs.save_options(ctx.db, ctx.user.id, options, ctx.now,
+                await dialog_store.save_options(ctx.db, ctx.user.id, options, ctx.now,
                                            ctx.event.sequence)
 
 

@@ -15,7 +15,7 @@ from bot.core.shared.communes import Communes
 from bot.core.shared.dates import DateRangeError, DayRange, Problem, checked, parse_day
 from bot.core.shared.messages import clip
 from bot.i18n import MissingCatalogError, Translations
-from bot.storage import audit
+from bot.storage import audit as audit_store
 from bot.storage.db import DatabaseError, open_database
 
 OK, NOTHING, USAGE = 0, 1, 2  # exit codes: written; nothing to export; bad input or failure
@@ -59,7 +59,7 @@ async def _run(config: Config, setting: Setting, period: DayRange, out: Path | N
             return NOTHING
         written = await report.write_export(db, setting, period, out, csv_dir)
         async with db.transaction() as conn:
-            await audit.record(conn, None, "export", f"command line: {period.first}.."
+            await audit_store.record(conn, None, "export", f"command line: {period.first}.."
                                                      f"{period.last}: {written.counts.describe()}",
                                datetime.now(UTC))
     finally:

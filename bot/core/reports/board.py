@@ -24,8 +24,9 @@ from bot.core.reports.views import (
 )
 from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
-from bot.storage import figures, teams
+from bot.storage import figures as figure_store
 from bot.storage import reports as report_store
+from bot.storage import teams as team_store
 
 TOP = 20  # places shown for teams and for volunteers (ties with the 20th are shown too)
 
@@ -76,7 +77,7 @@ async def show(ctx: Context, scope: Scope) -> list[Reply]:
 async def _province_teams(ctx: Context, scope: Scope) -> str:
     t = ctx.t
     commune = ctx.services.communes.display_name
-    everyone = {str(team.id): team for team in await figures.all_teams(ctx.db)}
+    everyone = {str(team.id): team for team in await figure_store.all_teams(ctx.db)}
     found = await report_store.by_team(ctx.db, scope.span)
     helped = sorted(((f.households, everyone[key]) for key, f in found.items()
                      if f.households and key in everyone),
@@ -125,12 +126,12 @@ async def _commune_teams(ctx: Context, scope: Scope) -> str:
     mine = own_team(ctx)
     span = scope.span
     if span.frozen:
-        counts = await figures.frozen_commune_households(ctx.db, span.frozen, mine.commune_code,
-                                                         span.end)
+        counts = await figure_store.frozen_commune_households(
+            ctx.db, span.frozen, mine.commune_code, span.end)
     else:
-        counts = await figures.commune_households(ctx.db, mine.commune_code, span.start,
-                                                  span.end)
-    names = {team.id: team.name for team in await teams.in_commune(ctx.db, mine.commune_code)}
+        counts = await figure_store.commune_households(ctx.db, mine.commune_code, span.start,
+                                                       span.end)
+    names = {team.id: team.name for team in await team_store.in_commune(ctx.db, mine.commune_code)}
     order = sorted(((households, team_id) for team_id, households in counts.items()
                     if team_id in names),
                    key=lambda pair: (-pair[0], fold(names[pair[1]])))

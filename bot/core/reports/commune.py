@@ -13,7 +13,7 @@ from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
 from bot.core.visits import figure_lines
 from bot.storage import reports as report_store
-from bot.storage import teams
+from bot.storage import teams as team_store
 from bot.storage.figures import Figures, figures_of
 from bot.storage.teams import Team
 
@@ -67,10 +67,10 @@ async def report(ctx: Context, scope: Scope, code: str) -> list[Reply]:
     total = await report_store.commune(ctx.db, scope.span, code)
     visited = await report_store.commune_teams(ctx.db, scope.span, code)
     known: dict[str, Team | None] = {str(team.id): team
-                                     for team in await teams.in_commune(ctx.db, code)}
+                                     for team in await team_store.in_commune(ctx.db, code)}
     for key in visited:
         if key not in known:
-            known[key] = await teams.by_id(ctx.db, int(key)) if key.isdigit() else None
+            known[key] = await team_store.by_id(ctx.db, int(key)) if key.isdigit() else None
     figures_of_team: dict[str, Figures] = {key: visited.get(key, NO_FIGURES) for key in known}
     order = sorted(known, key=lambda k: (-figures_of_team[k].households,
                                          -figures_of_team[k].visits, _sort_name(known[k])))

@@ -42,7 +42,7 @@ from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
 from bot.core.visits import figure_lines
-from bot.storage import figures
+from bot.storage import figures as figure_store
 from bot.storage import reports as report_store
 
 TOP_COMMUNES = 10
@@ -112,11 +112,11 @@ async def _province(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
     return pack(ctx, blocks, _buttons(ctx, scope, bool(total.visits), True), edit)
 
 
-def added(parts: Iterable[figures.Figures]) -> figures.Figures:
+def added(parts: Iterable[figure_store.Figures]) -> figure_store.Figures:
     """The sum of communes' figures: the province's (no household is in two communes)."""
-    total = figures.figures_of(None)
+    total = figure_store.figures_of(None)
     for part in parts:
-        total = figures.Figures(
+        total = figure_store.Figures(
             total.visits + part.visits, total.households + part.households,
             total.people + part.people,
             {k: v + part.skills[k] for k, v in total.skills.items()},
@@ -124,7 +124,7 @@ def added(parts: Iterable[figures.Figures]) -> figures.Figures:
     return total
 
 
-def _communes_by_households(ctx: Context, found: dict[str, figures.Figures]
+def _communes_by_households(ctx: Context, found: dict[str, figure_store.Figures]
                             ) -> list[tuple[str, int, int]]:
     rows = [(code, f.households, f.people) for code, f in found.items()]
     commune = ctx.services.communes.display_name
@@ -142,9 +142,9 @@ async def _team(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
     t, span = ctx.t, scope.span
     team = own_team(ctx)
     if span.frozen:
-        found = await figures.frozen_of_team(ctx.db, span.frozen, team.id)
+        found = await figure_store.frozen_of_team(ctx.db, span.frozen, team.id)
     else:
-        found = await figures.of_team(ctx.db, team.id, span.start, span.end)
+        found = await figure_store.of_team(ctx.db, team.id, span.start, span.end)
     blocks = ["\n".join([t._("👥 Team “{team}”, {commune}").format(
         team=team.name, commune=ctx.services.communes.display_name(team.commune_code)),
         *heading(ctx, scope), counted(t)]), "\n".join(figure_lines(t, found)),

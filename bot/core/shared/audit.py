@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.storage import audit
+from bot.storage import audit as audit_store
 
 
 async def record(ctx: Context, action: str, detail: str) -> None:
@@ -13,4 +13,4 @@ async def record(ctx: Context, action: str, detail: str) -> None:
     change and its record cannot be separated; this is for actions that write nothing else.
     """
     async with ctx.db.transaction() as conn:
-        await audit.record(conn, ctx.user.id, action, detail, ctx.now)
+        await audit_store.record(conn, ctx.user.id, action, detail, ctx.now)

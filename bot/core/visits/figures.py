@@ -25,7 +25,7 @@ from bot.core.shared.text import fold
 from bot.core.visits.ids import ONE_TEAM, TEAM_FIGURES, TEAM_LIST
 from bot.i18n import N_, Translator
 from bot.storage import figures as figure_store
-from bot.storage import teams
+from bot.storage import teams as team_store
 from bot.storage.figures import EVER, Figures
 from bot.storage.teams import Team
 
@@ -203,7 +203,7 @@ async def team_stats(ctx: Context, args: str) -> list[Reply]:
         return await show_team(ctx, own)
     if not code:
         return await show_team(ctx, own) if own else await team_list(ctx, 1)
-    team = await teams.by_code(ctx.db, code)
+    team = await team_store.by_code(ctx.db, code)
     if team is not None:
         return await show_team(ctx, team)
     found = ctx.services.communes.find(code)
@@ -220,7 +220,7 @@ def _team_button(ctx: Context, team: Team) -> tuple[Button, ...]:
 
 async def _commune_teams(ctx: Context, commune_code: str) -> list[Reply]:
     t, commune = ctx.t, ctx.services.communes.display_name(commune_code)
-    found = sorted(await teams.in_commune(ctx.db, commune_code), key=lambda x: fold(x.name))
+    found = sorted(await team_store.in_commune(ctx.db, commune_code), key=lambda x: fold(x.name))
     if not found:
         return [Reply(t._("{commune} has no team yet.").format(commune=commune),
                       ((menu_button(t),),))]
@@ -260,7 +260,7 @@ async def pressed_team(ctx: Context, act: Action) -> list[Reply]:
     if own is None and not is_admin(ctx):
         return _not_a_volunteer(ctx)
     # A database id: a forged 24-digit "id" would not fit SQLite's integers.
-    team = await teams.by_id(ctx.db, int(wanted)) if wanted.isdigit() and len(wanted) <= 12 \
+    team = await team_store.by_id(ctx.db, int(wanted)) if wanted.isdigit() and len(wanted) <= 12 \
         else None
     if team is not None and (is_admin(ctx) or (own is not None and own.id == team.id)):
         return await show_team(ctx, team)
