@@ -53,7 +53,7 @@ from bot.storage.visits import SKILL_KEYS
 _OPERATION_STEPS: dict[FormOp, tuple[Step, ...]] = {
     FormOp.COMMUNE: (COMMUNE,), FormOp.HAMLET: (HAMLET,),
     FormOp.KEEP: (HAMLET, HOUSEHOLD, NOTE), FormOp.PEOPLE: (PEOPLE,), FormOp.SKILL: (SKILLS,),
-    FormOp.SKILLS_DONE: (SKILLS,), FormOp.OUTCOME: (OUTCOMES,),
+    FormOp.ALL_SKILLS: (SKILLS,), FormOp.SKILLS_DONE: (SKILLS,), FormOp.OUTCOME: (OUTCOMES,),
     FormOp.OUTCOMES_DONE: (OUTCOMES,), FormOp.YES: (CONSENT,), FormOp.NO: (CONSENT,),
     FormOp.SKIP: (NOTE,), FormOp.FOLLOW: (DUPLICATE,), FormOp.CONFIRM: (SUMMARY,),
     FormOp.EDIT: (SUMMARY,), FormOp.DATE: (SUMMARY,), FormOp.FIELD: (EDIT,),
@@ -214,6 +214,10 @@ async def _choose(ctx: Context, draft: Draft, op: FormOp, arg: str) -> list[Repl
         return await _people(ctx, draft, int(arg) if arg.isdigit() and len(arg) < 4 else None)
     if op in (FormOp.SKILL, FormOp.OUTCOME):
         return await _toggle(ctx, draft, op, arg)
+    if op is FormOp.ALL_SKILLS:
+        draft.skills = list(SKILL_KEYS)
+        await flows.save(ctx, draft.to_state())
+        return [await view(ctx, draft)]
     if op is FormOp.SKILLS_DONE:
         if not draft.skills:
             return [await view(ctx, draft, t._("Choose at least one skill, then press Done."))]

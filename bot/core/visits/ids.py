@@ -25,6 +25,7 @@ class FormOp(StrEnum):
     KEEP = "keep"  # keep the hamlet, household or note already filled in
     PEOPLE = "ppl"  # argument: the number of people
     SKILL = "sk"  # argument: the skill ticked or unticked
+    ALL_SKILLS = "skall"  # tick all five skills at once (a full visit of the campaign)
     SKILLS_DONE = "sdone"
     OUTCOME = "oc"  # argument: the outcome ticked or unticked
     OUTCOMES_DONE = "odone"

@@ -130,6 +130,9 @@ def _question(ctx: Context, draft: Draft) -> tuple[str, Rows]:
         rows += [(Button(_ticked(skill_label(k, t), k in draft.skills),
                          press(draft, FormOp.SKILL, k)),) for k in SKILL_KEYS]
         rows.append((Button(t._("Done ▶"), press(draft, FormOp.SKILLS_DONE)),))
+        if len(draft.skills) < len(SKILL_KEYS):  # after Done: the typed numbers stay the same
+            rows.append((Button(t._("☑ All {count} skills").format(count=t.number(len(SKILL_KEYS))),
+                                press(draft, FormOp.ALL_SKILLS)),))
     elif step == OUTCOMES:
         text = t._("What did the household achieve? Press each that applies (✓ = chosen), then "
                    "Done. None is fine too.")

@@ -13,7 +13,7 @@ from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config
 from bot.core.events import EventKind, Incoming, Reply
 from bot.storage import dialogs, teams, users
-from bot.storage.visits import OUTCOME_KEYS
+from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
 from tests.factories import ANH_SON, Chat, payload_of
 
 
@@ -77,6 +77,21 @@ async def test_a_visit_is_logged_in_eleven_taps_or_messages(app: App) -> None:
     assert visit["follow_up_of"] is None and visit["deleted_at"] is None
     assert abs(datetime.fromisoformat(visit["visited_at"]) - before) < timedelta(seconds=5)
     assert await state_of(app) == {}  # the form is closed
+
+
+async def test_all_five_skills_are_ticked_in_one_tap(app: App) -> None:
+    await make_volunteer(app)
+    chat = Chat(app.core, "v1", locale="en")
+    for step in (chat.say("/visit"), chat.tap("✓"), chat.say("Thôn 3"), chat.say("Số 12"),
+                 chat.tap("2")):
+        await step
+    reply = await chat.tap("All 5 skills")
+    assert sum(label.startswith("✓ ") for label in chat.labels()) == len(SKILL_KEYS)
+    assert "All 5 skills" not in " ".join(chat.labels()) and "Done" in reply.options()[5].label
+    for label in ("Done", "Done", "Yes", "Skip", "Confirm"):
+        await chat.tap(label)
+    (visit,) = await rows(app)
+    assert all(visit[f"s_{key}"] == 1 for key in SKILL_KEYS)
 
 
 async def test_a_text_only_channel_logs_a_visit_by_typing(app: App) -> None:
