@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from bot.storage.db import Database
 
-IN_PROGRESS = "in_progress"
-DONE = "done"
+
+class Status(StrEnum):
+    """Where a user is in a lesson (the values are stored)."""
+
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+IN_PROGRESS, DONE = Status.IN_PROGRESS, Status.DONE
 
 
 @dataclass(frozen=True)
@@ -20,14 +28,14 @@ class LessonProgress:
 
     lesson_id: str
     position: int
-    status: str
+    status: Status
     updated_at: str
     completed_at: str | None
 
 
 def _row(row: aiosqlite.Row) -> LessonProgress:
-    return LessonProgress(row["lesson_id"], row["position"], row["status"], row["updated_at"],
-                          row["completed_at"])
+    return LessonProgress(row["lesson_id"], row["position"], Status(row["status"]),
+                          row["updated_at"], row["completed_at"])
 
 
 _COLUMNS = "lesson_id, position, status, updated_at, completed_at"

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from bot.storage import audit
 from bot.storage.db import Database, expect_row
 
-VOLUNTEER = "volunteer"
-LEADER = "leader"
+
+class Role(StrEnum):
+    """A member's role in a team (the values are stored)."""
+
+    VOLUNTEER = "volunteer"
+    LEADER = "leader"
+
+
+VOLUNTEER, LEADER = Role.VOLUNTEER, Role.LEADER
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class Membership:
 
     user_id: int
     team: Team
-    role: str
+    role: Role
     display_name: str | None
     joined_at: str
 
@@ -48,7 +56,7 @@ def _team(row: aiosqlite.Row) -> Team:
 
 
 def _membership(row: aiosqlite.Row) -> Membership:
-    return Membership(row["user_id"], _team(row), row["role"], row["display_name"],
+    return Membership(row["user_id"], _team(row), Role(row["role"]), row["display_name"],
                       row["joined_at"])
 
 

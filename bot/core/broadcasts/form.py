@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from bot.core import dialogs as flows
+from bot.core import dialogs
 from bot.core.broadcasts.draft import Draft, Step
 from bot.core.broadcasts.ids import (
     AUDIENCE,
@@ -160,7 +160,7 @@ async def _go(ctx: Context, draft: Draft, step: Step) -> list[Reply]:
     nobody = step == Step.PREVIEW and not await _count(ctx, _audience(draft))
     if nobody:  # keep the message and ask for another audience
         draft.step = Step.AUDIENCE
-    await flows.save(ctx, draft.to_state())
+    await dialogs.save(ctx, draft.to_state())
     replies = await _prompt(ctx, draft)
     if nobody:
         note = ctx.t._("Nobody in this audience can receive a message now (people who blocked "
@@ -202,7 +202,7 @@ def _check(ctx: Context, raw: str, photo: bool) -> tuple[str | None, list[Reply]
 async def on_text(ctx: Context, text: str) -> list[Reply]:
     """An answer typed while the form is open."""
     if not is_admin(ctx):
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return refusal(ctx)
     draft = Draft.from_state(ctx.state) or Draft()
     step = draft.step
@@ -228,7 +228,7 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
 async def on_photo(ctx: Context) -> list[Reply]:
     """A photo sent while the form is open: taken at the first step, with its caption."""
     if not is_admin(ctx):
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return refusal(ctx)
     draft = Draft.from_state(ctx.state) or Draft()
     if draft.step != Step.TEXT:
@@ -245,7 +245,7 @@ async def on_photo(ctx: Context) -> list[Reply]:
     draft.photo = photo.ref
     if not ctx.event.text.strip():
         return await _go(ctx, draft, Step.TEXT)
-    await flows.save(ctx, draft.to_state())  # kept while the caption is fixed
+    await dialogs.save(ctx, draft.to_state())  # kept while the caption is fixed
     message, problems = _check(ctx, ctx.event.text, True)
     if message is None:
         return problems
@@ -299,7 +299,7 @@ async def _queue(ctx: Context, draft: Draft, when: datetime | None) -> list[Repl
         ctx.db, ctx.user.id, draft.text or "", draft.text_en, _audience(draft), when, ctx.now,
         f"{ctx.user.channel}:{ctx.user.external_id}", channel=config.delivery_channel,
         photo=draft.photo)
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     if created is None:
         return [Reply(t._("Nobody in this audience can receive a message now (people who "
                           "blocked the bot are left out), so nothing was sent."),
@@ -331,7 +331,7 @@ async def on_button(ctx: Context, act: Action) -> list[Reply]:
     step, verb, arg = draft.step, act.verb, act.args[0] if act.args else ""
     config = ctx.services.config
     if verb == CANCEL:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [Reply(ctx.t._("Cancelled: nothing was sent."), ((menu_button(ctx.t),),),
                       edit=ctx.pressed)]
     if verb == AUDIENCE and step == Step.AUDIENCE and arg in store.AUDIENCES:

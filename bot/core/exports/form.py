@@ -10,8 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core import campaigns
-from bot.core import dialogs as flows
+from bot.core import campaigns, dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.exports.ids import CANCEL, LAST_WEEK, PERIOD
@@ -104,7 +103,7 @@ async def start(ctx: Context, args: str) -> list[Reply]:
     """/export: ask for the period; /export 01/10/2026 10/10/2026 exports at once."""
     if not is_admin(ctx):
         return [_refused(ctx)]
-    await flows.save(ctx, Draft().to_state())
+    await dialogs.save(ctx, Draft().to_state())
     if args.strip():
         return await typed(ctx, args)
     return [_ask(ctx, _prompt(ctx))]
@@ -113,7 +112,7 @@ async def start(ctx: Context, args: str) -> list[Reply]:
 async def typed(ctx: Context, text: str) -> list[Reply]:
     """Dates typed while the period is asked for."""
     if not is_admin(ctx):
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [_refused(ctx)]
     try:
         period = parse_range(text)
@@ -131,7 +130,7 @@ async def pressed(ctx: Context, act: Action) -> list[Reply]:
         return [Reply(t._("This export form is already closed. Type /export to start again."),
                       ((menu_button(t),),), edit=ctx.pressed)]
     if act.verb == CANCEL:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [Reply(t._("Nothing was exported."), ((menu_button(t),),), edit=ctx.pressed)]
     try:
         if act.verb == LAST_WEEK:
@@ -156,7 +155,7 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
         return [_ask(ctx, t._("Nothing to export: no visits and no lessons completed from "
                               "{first} to {last}. Choose other dates, or type them:").format(
             first=t.date(period.first), last=t.date(period.last)))]
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     directory: Path | None = None
     try:
         await asyncio.to_thread(report.remove_old_exports)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core import dialogs as flows
+from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import notify as help_notify
@@ -28,7 +28,7 @@ TYPED_ECHO = 60  # characters of a typed commune name quoted back
 async def begin(ctx: Context, lesson_id: str | None) -> list[Reply]:
     """Open the form at the consent question (nothing personal is stored yet)."""
     draft = Draft(lesson=lesson_id)
-    await flows.save(ctx, draft.to_state())
+    await dialogs.save(ctx, draft.to_state())
     prompt = _prompt(ctx, draft)
     # Asked from a lesson: keep the lesson's message on screen and ask below it.
     return [Reply(prompt.text, prompt.buttons, edit=False, numbered=prompt.numbered)]
@@ -100,7 +100,7 @@ def _prompt(ctx: Context, draft: Draft) -> Reply:
 
 async def _go_to(ctx: Context, draft: Draft, step: Step) -> list[Reply]:
     draft.step = step
-    await flows.save(ctx, draft.to_state())
+    await dialogs.save(ctx, draft.to_state())
     return [_prompt(ctx, draft)]
 
 
@@ -176,12 +176,12 @@ async def on_button(ctx: Context, act: Action) -> list[Reply]:
         return [closed(ctx)]
     step = draft.step
     if act.verb == CANCEL:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [_after(ctx, draft, ctx.t._("Cancelled: nothing was sent and nothing was kept."))]
     if act.verb == AGREE and step == Step.CONSENT:
         return await _go_to(ctx, draft, Step.NAME)
     if act.verb == REFUSE and step == Step.CONSENT:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [_after(ctx, draft, ctx.t._("All right: nothing was kept and nothing was sent. "
                                             "You can ask again at any time with /helpme."))]
     if act.verb == COMMUNE and step == Step.COMMUNE and act.args[0] in draft.choices:
@@ -227,7 +227,7 @@ async def _send(ctx: Context, draft: Draft) -> list[Reply]:
                 notice = help_notify.new_notice(services.translations.get(recipient.locale),
                                                 services, request)
                 await outbox.notify(conn, recipient.user_id, notice, now)
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     if request_id is None:  # a second Send, or another request already waiting
         return [_after(ctx, draft, t._("You already have a help request waiting. Type /helpme "
                                        "to see it."))]

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.core import dialogs as flows
+from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import reopened_notice, volunteers_to_tell
@@ -71,7 +71,7 @@ async def _confirmation(ctx: Context, asked: Confirmation) -> Reply:
 async def ask_delete(ctx: Context, _arg: str | Action) -> list[Reply]:
     """/deleteme or the button: ask first; asking twice shows the same single confirmation."""
     asked = Confirmation.from_state(ctx.state) or Confirmation.new()
-    await flows.save(ctx, asked.to_state())
+    await dialogs.save(ctx, asked.to_state())
     return [await _confirmation(ctx, asked)]
 
 
@@ -87,8 +87,8 @@ async def typed_while_asking(ctx: Context, text: str) -> list[Reply]:
 
 async def refuse_delete(ctx: Context, _act: Action) -> list[Reply]:
     """No: nothing is deleted (another open form, if any, is left alone)."""
-    if flows.current(ctx, FLOW) is not None:
-        await flows.close(ctx)
+    if dialogs.current(ctx, FLOW) is not None:
+        await dialogs.close(ctx)
     return [main_menu(ctx, ctx.t._("All right: nothing was deleted."))]
 
 

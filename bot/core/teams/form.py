@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core import dialogs as flows
+from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
@@ -75,7 +75,7 @@ async def new_team(ctx: Context, _args: str) -> list[Reply]:
     """/newteam (admins): ask for the commune, then the name; answer with the join code."""
     if not is_admin(ctx):
         return [Reply(ctx.t._("Only admins can create teams."))]
-    await flows.save(ctx, Draft().to_state())
+    await dialogs.save(ctx, Draft().to_state())
     return [_ask_commune(ctx, ctx.t._("New team. Which commune is it in? Type its name, with or "
                                       "without accents (for example: Anh Sơn)."))]
 
@@ -89,7 +89,7 @@ def _ask_commune(ctx: Context, text: str, choices: list[Commune] | None = None) 
 async def on_text(ctx: Context, text: str) -> list[Reply]:
     """Typed answers in /newteam: the commune's name, then the team's name."""
     if not is_admin(ctx):
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [Reply(ctx.t._("Only admins can create teams."))]
     draft = Draft.from_state(ctx.state)
     if draft is None:  # the router sends only this flow's text here
@@ -102,7 +102,7 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
                                           "name again:").format(
             province=ctx.services.communes.province, text=clip(normalize(text), TYPED_ECHO)))]
     if len(found) > 1:
-        await flows.save(ctx, Draft(free_text=False).to_state())
+        await dialogs.save(ctx, Draft(free_text=False).to_state())
         return [_ask_commune(ctx, ctx.t._("Several communes match. Choose one, or type the name "
                                           "again:"), found)]
     return await _ask_name(ctx, found[0])
@@ -119,7 +119,7 @@ async def on_commune(ctx: Context, act: Action) -> list[Reply]:
 
 
 async def _ask_name(ctx: Context, commune: Commune) -> list[Reply]:
-    await flows.save(ctx, Draft(Step.NAME, commune=commune.code).to_state())
+    await dialogs.save(ctx, Draft(Step.NAME, commune=commune.code).to_state())
     text = ctx.t._("Commune: {commune}. Now type the team's name (for example: Tổ công nghệ số "
                    "thôn 3).").format(commune=commune.name)
     return [Reply(text, (_cancel_row(ctx),), numbered=False)]
@@ -140,7 +140,7 @@ async def _create(ctx: Context, commune: str, name: str) -> list[Reply]:
             continue
     else:
         raise RuntimeError("could not find a free join code")
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     await audit.record(ctx, "team", f"created team {team.id} ({team.join_code}) in commune "
                                     f"{commune}")
     text = t._("Team “{team}” created in {commune}. Its join code is {code}: volunteers type "
@@ -153,5 +153,5 @@ async def _create(ctx: Context, commune: str, name: str) -> list[Reply]:
 async def on_cancel(ctx: Context, _act: Action) -> list[Reply]:
     """Cancel /newteam."""
     if Draft.from_state(ctx.state) is not None:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
     return [Reply(ctx.t._("No team was created."), ((menu_button(ctx.t),),), edit=ctx.pressed)]

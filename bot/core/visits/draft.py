@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.core import dialogs as flows
+from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.visits.rules import MAX_PEOPLE, household_key
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS, Visit
@@ -159,4 +159,4 @@ def open_draft(ctx: Context) -> Draft | None:
 
 async def save(ctx: Context, draft: Draft) -> None:
     """Store the draft in the database (it survives restarts)."""
-    await flows.save(ctx, draft.to_state())
+    await dialogs.save(ctx, draft.to_state())

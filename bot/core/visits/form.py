@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import dialogs as flows
+from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
@@ -75,7 +75,7 @@ def closed(ctx: Context, saved: int | None = None) -> Reply:
 
 async def cancel(ctx: Context, draft: Draft) -> list[Reply]:
     """Drop the draft: nothing is saved."""
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     text = (ctx.t._("Cancelled. Visit #{number} was not changed.").format(number=draft.visit_id)
             if draft.visit_id else ctx.t._("Cancelled. Nothing was saved."))
     return [Reply(text, ((Button(ctx.t._("➕ Log a visit"), LOG_VISIT()),),), edit=ctx.pressed)]
@@ -85,10 +85,10 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
     """Typed text while the form is open: the answer to its open step."""
     draft = open_draft(ctx)
     if draft is None:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [closed(ctx)]
     if not is_volunteer(ctx):
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [not_volunteer(ctx)]
     text = normalize(text)
     t = ctx.t
@@ -135,13 +135,13 @@ async def _commune_typed(ctx: Context, draft: Draft, text: str) -> list[Reply]:
     found = ctx.services.communes.find(text)
     if not found:
         draft.choices = []
-        await flows.save(ctx, draft.to_state())
+        await dialogs.save(ctx, draft.to_state())
         return [await view(ctx, draft, t._("No commune of {province} matches “{text}”. Type "
                                            "the name again, or press a button.").format(
             province=ctx.services.communes.province, text=clip(text)))]
     if len(found) > 1:
         draft.choices = [c.code for c in found[:6]]
-        await flows.save(ctx, draft.to_state())
+        await dialogs.save(ctx, draft.to_state())
         return [await view(ctx, draft, t._("Several communes match “{text}”. Choose one, or "
                                            "type the name again:").format(text=clip(text)))]
     return await _set_commune(ctx, draft, found[0].code)
@@ -181,7 +181,7 @@ async def on_button(ctx: Context, act: Action) -> list[Reply]:
         return [already_saved(ctx, saved) if saved and op is FormOp.CONFIRM
                 else closed(ctx, saved)]
     if not is_volunteer(ctx):
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         return [not_volunteer(ctx)]
     if op is FormOp.CANCEL:
         return await cancel(ctx, draft)
@@ -216,7 +216,7 @@ async def _choose(ctx: Context, draft: Draft, op: FormOp, arg: str) -> list[Repl
         return await _toggle(ctx, draft, op, arg)
     if op is FormOp.ALL_SKILLS:
         draft.skills = list(SKILL_KEYS)
-        await flows.save(ctx, draft.to_state())
+        await dialogs.save(ctx, draft.to_state())
         return [await view(ctx, draft)]
     if op is FormOp.SKILLS_DONE:
         if not draft.skills:
@@ -230,7 +230,7 @@ async def _choose(ctx: Context, draft: Draft, op: FormOp, arg: str) -> list[Repl
         draft.consent = True
         return await answered(ctx, draft)
     if op is FormOp.NO:
-        await flows.close(ctx)
+        await dialogs.close(ctx)
         if draft.visit_id is not None:
             return [Reply(t._("Nothing was changed. If the household no longer agrees to be "
                               "recorded, delete visit #{number} in /myvisits.").format(
@@ -269,5 +269,5 @@ async def _toggle(ctx: Context, draft: Draft, op: FormOp, key: str) -> list[Repl
         else:
             chosen.append(key)
         chosen.sort(key=known.index)
-        await flows.save(ctx, draft.to_state())
+        await dialogs.save(ctx, draft.to_state())
     return [await view(ctx, draft)]

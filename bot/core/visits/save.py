@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.core import campaigns
-from bot.core import dialogs as flows
+from bot.core import campaigns, dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.shared.menus import LOG_VISIT, menu_button
@@ -54,7 +53,7 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
     if draft.visit_id is None:
         saved = await visit_store.saved_from(ctx.db, draft.token)
         if saved is not None:  # saved, but the form stayed open (a crash in between)
-            await flows.close(ctx)
+            await dialogs.close(ctx)
             return [already_saved(ctx, saved)]
     if draft.first_missing() or draft.key != draft.checked_key:
         return await go(ctx, draft, SUMMARY)  # shows what is missing, or the warning
@@ -81,7 +80,7 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
     await campaigns.ensure_frozen(ctx)  # a visit dated back must not enter a finished campaign
     number, new = await visit_store.save_new(ctx.db, draft.token, ctx.user.id,
                                         ctx.membership.team.id, record, ctx.now)
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     if not new:
         return [already_saved(ctx, number)]
     return [Reply(t._("✅ Visit #{number} saved. Thank you!").format(number=number),
@@ -98,7 +97,7 @@ async def _update(ctx: Context, visit_id: int, record: VisitRecord) -> list[Repl
     t = ctx.t
     await campaigns.ensure_frozen(ctx)  # an ended campaign's figures keep the old values
     refusal = edit_refusal(ctx, await visit_store.get(ctx.db, visit_id))
-    await flows.close(ctx)
+    await dialogs.close(ctx)
     if refusal is None and await visit_store.update(ctx.db, visit_id, ctx.user.id, record, ctx.now):
         text = t._("✅ Visit #{number} updated.").format(number=visit_id)
     else:
