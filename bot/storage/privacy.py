@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,8 +35,6 @@ _ACTOR_TAG = re.compile(r"^\[(admin|user):(\d{1,20})\] ")
 ADMIN_TAG, USER_TAG = "admin", "user"
 # What a delivered notification about a deleted user's request is left with.
 _ERASED_NOTICE = json.dumps({"text": "", "buttons": []})
-# Buttons in other people's chats that carry a member's user id (team management).
-_MEMBER_VERBS = ("tmr", "tmv", "tmx", "tmy")
 
 
 @dataclass(frozen=True)
@@ -173,8 +172,8 @@ async def _erase_taker_notices(conn: aiosqlite.Connection, user_id: int) -> None
                        (_ERASED_NOTICE, user_id, _in_json(name)))
 
 
-async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: datetime
-                      ) -> Deleted | None:
+async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: datetime,
+                      member_verbs: Iterable[str] = ()) -> Deleted | None:
     """Delete the user's personal data inside the caller's transaction; None if already gone.
 
     tag (from actor_tag) is kept on their audit entries and on the entry recording this.
@@ -204,8 +203,9 @@ async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: d
                        (user_id,))
     await conn.execute("UPDATE broadcasts SET progress_chat = NULL, progress_message = NULL "
                        "WHERE progress_chat = ?", (f"{user['channel']}:{user['external_id']}",))
-    # Admins' remembered /team buttons are labelled with the member's shown name.
-    for verb in _MEMBER_VERBS:
+    # Admins' remembered /team buttons (member_verbs: the names of the verbs that carry a
+    # member's user id) are labelled with the member's shown name.
+    for verb in member_verbs:
         await conn.execute("UPDATE dialogs SET options = '[]' WHERE user_id != ? "
                            "AND instr(options, ?) > 0", (user_id, f'"{verb}:{user_id}:'))
     await conn.execute("UPDATE audit_log SET detail = ? || detail WHERE actor_id = ?",

@@ -21,6 +21,7 @@ from bot.core.privacy.views import admin_note
 from bot.core.shared import outbox
 from bot.core.shared.menus import main_menu
 from bot.core.shared.roles import is_admin
+from bot.core.teams import MEMBER_VERBS
 from bot.storage import help_requests as request_store
 from bot.storage import privacy as privacy_store
 
@@ -141,7 +142,8 @@ async def _delete(ctx: Context, admin: bool) -> None:
                     await outbox.notify(conn, recipient.user_id, Reply(tr._(
                         "The volunteer who was going to come can no longer make it. Your "
                         "request is open again, and I will tell you who comes.")), now)
-        deleted = await privacy_store.delete_user(conn, uid, tag, now)
+        deleted = await privacy_store.delete_user(
+            conn, uid, tag, now, [verb.name for verb in MEMBER_VERBS])
         cancelled = {rid for rid, _ in deleted.cancelled} if deleted else set()
         if own is None or own.id not in cancelled:
             return

@@ -9,6 +9,7 @@
 
 from bot.core.router import ADMINS, VOLUNTEERS, Router
 from bot.core.teams import form, ids, join, members
+from bot.core.teams.ids import MEMBER_VERBS
 from bot.core.teams.importer import import_teams
 from bot.i18n import N_
 
@@ -26,4 +27,4 @@ def register(router: Router) -> None:
         router.action(verb, members.change_member)
 
 
-__all__ = ["import_teams", "register"]
+__all__ = ["MEMBER_VERBS", "import_teams", "register"]

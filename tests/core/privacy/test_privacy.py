@@ -15,7 +15,17 @@ from bot.app import App
 from bot.channels.base import TEXT_ONLY
 from bot.core.events import Reply
 from bot.core.service import Core
-from bot.storage import audit, campaigns, figures, help_requests, privacy, progress, teams, users
+from bot.storage import (
+    audit,
+    campaigns,
+    dialogs,
+    figures,
+    help_requests,
+    privacy,
+    progress,
+    teams,
+    users,
+)
 from bot.storage.teams import Team
 from bot.storage.visits import VisitRecord, save_new, soft_delete
 from tests.factories import ADMIN, ANH_SON, Chat, running_app
@@ -361,3 +371,18 @@ async def test_a_double_tap_on_yes_deletes_once(app: App, core: Core, team: Team
     assert any("your data has been deleted" in a.text for a in answers)
     assert len([e for e in await audit.latest(app.services.db) if e.action == "delete"]) == 1
     assert await count(app, "SELECT COUNT(*) FROM visits WHERE volunteer_id IS NULL") == 1
+
+
+async def test_deleteme_forgets_the_admins_buttons_named_after_the_volunteer(
+        app: App, core: Core, team: Team) -> None:
+    minh = await volunteer(app, core, "11", team, "Minh")
+    minh_id = await uid(app, "11")
+    admin = Chat(core, user=ADMIN, locale="en")
+    await admin.say("/start")
+    await admin.say(f"/team {team.join_code}")
+    admin_id = await uid(app, ADMIN)
+    remembered = str((await dialogs.load(app.services.db, admin_id)).options)
+    assert f":{minh_id}:" in remembered  # the /team buttons of Minh, by his id and name
+    await minh.say("/deleteme")
+    await minh.tap("Yes")
+    assert (await dialogs.load(app.services.db, admin_id)).options == ()
