@@ -1,1 +1,12 @@
-"""The channel-neutral core: it owns the product and never imports a channel library."""
+"""The channel-neutral core: it owns the product, imports no channel library, names no channel.
+
+- events.py: Incoming (what a user did, in any channel), Reply and Button (what to show).
+- context.py: Services (built once) and Context (one event being handled).
+- router.py: commands, button verbs and form steps, registered by the features.
+- payloads.py: Verb (a button's wire name and argument shapes) and Action (a parsed press).
+- service.py: Core.handle, the one entry point; build_router, every feature in /help's order.
+- dialogs.py: a form's state in the database between messages.
+- jobs.py: the application's scheduler (escalation, purge, freezing, scheduled broadcasts).
+- shared/: what several features use. The features, one package each: lessons/, visits/,
+  help/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/ (docs/ARCHITECTURE.md).
+"""
