@@ -33,6 +33,7 @@ class TelegramConfig:
     token: str | None
     api_url: str
     concurrent_updates: int
+    allow_groups: bool = False  # stay in group chats the bot is added to (it leaves them)
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,12 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
 
 def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     if not isinstance(raw, dict):
-        raise ConfigError("telegram: must be a mapping (api_url, concurrent_updates)")
-    unknown = sorted(set(raw) - {"api_url", "concurrent_updates"})
-    if unknown:
         raise ConfigError(
-            f"telegram.{unknown[0]}: unknown key; allowed: api_url, concurrent_updates")
+            "telegram: must be a mapping (api_url, concurrent_updates, allow_groups)")
+    unknown = sorted(set(raw) - {"api_url", "concurrent_updates", "allow_groups"})
+    if unknown:
+        raise ConfigError(f"telegram.{unknown[0]}: unknown key; allowed: api_url, "
+                          "concurrent_updates, allow_groups")
     if "token" in raw:
         raise ConfigError(
             "telegram.token: secrets do not belong in the file; set TELEGRAM_BOT_TOKEN")
@@ -152,10 +154,14 @@ def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     if isinstance(concurrent, bool) or not isinstance(concurrent, int) \
             or not 1 <= concurrent <= 1024:
         raise ConfigError("telegram.concurrent_updates: must be a whole number from 1 to 1024")
+    allow_groups = raw.get("allow_groups", False)
+    if not isinstance(allow_groups, bool):
+        raise ConfigError("telegram.allow_groups: must be true or false")
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None:
         check_token(token)
-    return TelegramConfig(token=token, api_url=api_url, concurrent_updates=concurrent)
+    return TelegramConfig(token=token, api_url=api_url, concurrent_updates=concurrent,
+                          allow_groups=allow_groups)
 
 
 # Telegram's free bulk limit is about 30 messages a second; paid broadcasts allow 1,000.

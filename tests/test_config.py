@@ -55,6 +55,7 @@ def test_admin_channels_can_be_configured(tmp_path: Path) -> None:
     ("telegram: {concurrent_updates: 0}\n", "telegram.concurrent_updates"),
     ("telegram: {api_url: 'ftp://x'}\n", "telegram.api_url"),
     ("telegram: {token: '1:abc'}\n", "telegram.token"),
+    ("telegram: {allow_groups: 'yes please'}\n", "telegram.allow_groups"),
     ("colour: blue\n", "colour"),
     ("- just a list\n", "mapping"),
     ("province: [\n", "not valid YAML"),

@@ -265,6 +265,12 @@ class BotApiMethods:
             raise bad_request("message to delete not found")
         return True
 
+    def _api_leave_chat(self, params: dict[str, Any]) -> bool:
+        chat = self._chat_for(params)
+        if chat.id > 0:
+            raise bad_request("chat member status can't be changed in private chats")
+        return True
+
     def _api_answer_callback_query(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id", ""))
         if query_id not in self._open_queries:

@@ -56,6 +56,7 @@ METHODS: Final = (
     "setMyCommands",
     "getMyCommands",
     "deleteMyCommands",
+    "leaveChat",
 )
 CANONICAL: Final = {name.lower(): name for name in METHODS}
 SEND_METHODS: Final = frozenset({"sendMessage", "sendPhoto", "sendDocument"})

@@ -21,7 +21,7 @@ from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 def build_application(config: Config) -> Application:  # type: ignore[type-arg]
@@ -31,7 +31,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     check_token(token)
     translations = Translations(config.locales, config.default_locale)
-    channel = TelegramChannel(translations)
+    channel = TelegramChannel(translations, allow_groups=config.telegram.allow_groups)
     holder: dict[str, App] = {}
     workers: list[OutboxWorker | BroadcastWorker] = []
 

@@ -6,11 +6,12 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Chat, ChatMember, Message, MessageEntity, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -32,18 +33,25 @@ Context = ContextTypes.DEFAULT_TYPE
 class TelegramChannel:
     """Turns each update into one core call and renders the replies."""
 
-    def __init__(self, translations: Translations):
+    def __init__(self, translations: Translations, allow_groups: bool = False):
         self.translations = translations
+        self.allow_groups = allow_groups  # else the bot leaves a group it is added to
         self.core: Core | None = None  # set when the application starts (post_init)
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
-        """The handlers, in order: text (commands included), buttons, anything else."""
+        """The handlers, in order: text (commands included), buttons, anything else, and
+        what happens in groups."""
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
         return [
             MessageHandler(private & filters.TEXT, self.on_text),
             CallbackQueryHandler(self.on_button),
             MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                            self.on_other),
+            # Commands and mentions only: a group's own talk is not for the bot.
+            MessageHandler(group & (filters.COMMAND | filters.Entity(MessageEntity.MENTION)),
+                           self.on_group_text),
+            ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
 
     async def on_text(self, update: Update, context: Context) -> None:
@@ -64,18 +72,47 @@ class TelegramChannel:
         await self._run(update, context, EventKind.PHOTO, text=caption, photo=photo)
 
     async def on_button(self, update: Update, context: Context) -> None:
-        """A button press: stop the spinner while the press is answered like any other event."""
+        """A button press: stop the spinner while the press is answered like any other event.
+        A button pressed in a group (a forwarded message) is answered in the presser's private
+        chat, never in the group, where others would read it."""
         query = update.callback_query
         if query is None:  # the handler is for button presses only
             return
         # Side by side, not one after the other: the user sees the answer a round trip sooner.
         spinner = asyncio.create_task(_stop_spinner(context.bot, query.id))
         try:
-            pressed = query.message.message_id if isinstance(query.message, Message) else None
+            in_private = _is_private(update.effective_chat)
+            pressed = query.message.message_id \
+                if in_private and isinstance(query.message, Message) else None
             await self._run(update, context, EventKind.ACTION, action=query.data or "",
                             pressed=pressed)
         finally:
             await spinner
+
+    async def on_group_text(self, update: Update, context: Context) -> None:
+        """A message in a group: one line saying the bot works in private chats."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None:
+            return
+        t = self.translations.get(
+            self.translations.negotiate(user.language_code if user else None))
+        line = t._("I only work in private chats. Please write to me directly: @{username}"
+                   ).format(username=context.bot.username)
+        await deliver(context.bot, chat.id, [Reply(line)])
+
+    async def on_membership(self, update: Update, context: Context) -> None:
+        """Added to a group or channel: leave it, unless the configuration allows groups."""
+        change = update.my_chat_member
+        if change is None or _is_private(change.chat) or self.allow_groups:
+            return
+        if change.new_chat_member.status not in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
+            return
+        log.info("added to a %s chat; leaving it (telegram.allow_groups is off)",
+                 change.chat.type)
+        try:
+            await call(context.bot, "leaveChat", chat_id=change.chat.id)
+        except TelegramError as exc:
+            log.warning("could not leave a %s chat: %s", change.chat.type, exc)
 
     async def _run(self, update: Update, context: Context, kind: EventKind, text: str = "",
                    action: str = "", pressed: int | None = None,
@@ -92,7 +129,14 @@ class TelegramChannel:
                          event_id=str(update.update_id), sequence=update.update_id,
                          photo=photo)
         replies = await self.core.handle(event)
-        await deliver(context.bot, chat.id, replies, pressed)
+        if _is_private(chat):
+            await deliver(context.bot, chat.id, replies, pressed)
+            return
+        try:  # pressed in a group: the answer goes to the presser alone
+            await deliver(context.bot, user.id, replies)
+        except Forbidden:
+            log.info("update %s: a button pressed in a group by a user who has no private chat "
+                     "with the bot; not answered", update.update_id)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log the failure once with its update id and tell the user briefly."""
@@ -109,12 +153,17 @@ class TelegramChannel:
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         user = update.effective_user
+        # Never in a group: the apology goes to the user's private chat.
+        target = update.effective_chat.id if _is_private(update.effective_chat) else (
+            user.id if user else None)
+        if target is None:
+            return
         t = self.translations.get(
             self.translations.negotiate(user.language_code if user else None))
         apology = Reply(t._("Sorry, something went wrong on my side. Please try again in a "
                             "moment, or type /menu."))
         try:
-            await deliver(context.bot, update.effective_chat.id, [apology])
+            await deliver(context.bot, target, [apology])
         except TelegramError as exc:
             log.warning("could not send the apology for update %s: %s", update_id, exc)
 
@@ -127,6 +176,10 @@ async def _stop_spinner(bot: Bot, query_id: str) -> None:
         # A network fault is logged once by the transport, not once per press.
         log.log(logging.DEBUG if is_network_fault(exc) else logging.INFO,
                 "could not answer callback query: %s", exc)
+
+
+def _is_private(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == Chat.PRIVATE
 
 
 def photo_of(message: Message) -> Photo | None:
