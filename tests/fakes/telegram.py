@@ -16,6 +16,11 @@ errors (``fail_next``), blocked chats, a send rate limit, and lasting faults of 
 (``flood``: 429 storms, ``outage``: 5xx bursts, ``stall``: timeouts, ``drop``: connections closed
 without an answer), for some seconds, some calls, or until ``end_faults``.
 It is not thread-safe: inject updates from the event loop the server runs in.
+
+This module holds the server core (lifecycle, HTTP handling, dispatch, getUpdates); the Bot API
+methods are in telegram_methods, fault injection in telegram_faults, simulated users in
+telegram_users, inspection and waiting helpers in telegram_inspection, and constants and data
+classes in telegram_model.
 """
 
 from __future__ import annotations
@@ -23,17 +28,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import dataclasses
 import itertools
-import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_methods import BotApiMethods
+from tests.fakes.telegram_faults import FaultInjection
 from tests.fakes.telegram_model import (
     BLOCKED,
     BOT_ID,
@@ -41,19 +44,11 @@ from tests.fakes.telegram_model import (
     CANONICAL,
     CHAT_METHODS,
     CONFLICT,
-    DROP,
-    FLOOD,
-    HTML_ERRORS,
     MESSAGE_NOT_MODIFIED,
     OPT_IN_UPDATES,
-    OUTAGE,
     OUTGOING,
     PATH_RE,
     SEND_METHODS,
-    SENT_OR_EDITED,
-    STALL,
-    STATUS_TEXT,
-    TEXT_METHODS,
     TOKEN,
     TOKEN_RE,
     ApiError,
@@ -62,14 +57,11 @@ from tests.fakes.telegram_model import (
     Fault,
     FaultMode,
     JSONDict,
-    StoredMessage,
     Upload,
     decode_value,
-    render_text,
-    update_chat_id,
     update_kind,
-    utf16_len,
 )
+from tests.fakes.telegram_users import UserActions
 
 __all__ = [
     "BOT_ID",
@@ -85,7 +77,7 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 
-class FakeBotApi(BotApiMethods):
+class FakeBotApi(FaultInjection, UserActions):
     """An in-process fake Telegram Bot API server (see the module docstring)."""
 
     def __init__(
@@ -196,455 +188,6 @@ class FakeBotApi(BotApiMethods):
         """A token this fake accepts (the bot id of its messages is BOT_ID)."""
         return TOKEN
 
-    # ------------------------------------------------------------------ fault injection
-
-    def fail_next(
-        self,
-        method: str,
-        status: int,
-        description: str,
-        retry_after: int | None = None,
-        count: int = 1,
-    ) -> None:
-        """Make the next ``count`` calls of ``method`` fail with this error."""
-        name = CANONICAL.get(method.lower(), method)
-        self._faults.setdefault(name, []).append(Fault(status, description, retry_after, count))
-
-    def flood(self, retry_after: int = 1, *, seconds: float | None = None,
-              calls: int | None = None, methods: Iterable[str] | None = None) -> None:
-        """A 429 storm: answer calls "Too Many Requests" with ``retry_after``.
-
-        Like every lasting fault it covers ``methods`` (default: every method, getUpdates
-        included; :data:`OUTGOING` spares getUpdates) and ends after ``seconds``, after
-        ``calls`` faulty answers, or at :meth:`end_faults`, whichever comes first.
-        """
-        self._add_mode(FLOOD, seconds, calls, methods, retry_after=retry_after)
-
-    def outage(self, statuses: Sequence[int] = (500, 502, 503), *, seconds: float | None = None,
-               calls: int | None = None, methods: Iterable[str] | None = None) -> None:
-        """A 5xx burst: answer calls with these statuses in turn (502-504 as an nginx page)."""
-        self._add_mode(OUTAGE, seconds, calls, methods, statuses=tuple(statuses))
-
-    def stall(self, *, hold: float | None = None, seconds: float | None = None,
-              calls: int | None = None, methods: Iterable[str] | None = None,
-              applied: bool = False) -> None:
-        """Timeouts: hold requests without answering for ``hold`` s (default: until the mode
-        ends), then answer normally if the client still waits.
-
-        With ``applied`` the call takes effect at once and only its answer is late, as when
-        Telegram delivered a message but the bot timed out (the undecidable case of
-        docs/BROADCASTS.md). getUpdates is never applied early.
-        """
-        self._add_mode(STALL, seconds, calls, methods, hold=hold, applied=applied)
-
-    def drop(self, *, seconds: float | None = None, calls: int | None = None,
-             methods: Iterable[str] | None = None, applied: bool = False) -> None:
-        """Dropped connections: close the TCP connection without answering. With ``applied``
-        the call takes effect first (the answer is what gets lost)."""
-        self._add_mode(DROP, seconds, calls, methods, applied=applied)
-
-    def end_faults(self) -> None:
-        """End every lasting fault now; stalled requests are answered."""
-        for mode in self._modes:
-            mode.over.set()
-        self._modes.clear()
-
-    @property
-    def faulty(self) -> bool:
-        """Whether a lasting fault still takes calls."""
-        now = time.monotonic()
-        return any(mode.lasts(now) for mode in self._modes)
-
-    def _add_mode(self, kind: str, seconds: float | None, calls: int | None,
-                  methods: Iterable[str] | None, **options: Any) -> None:
-        names = None if methods is None else frozenset(
-            CANONICAL.get(m.lower(), m) for m in methods)
-        deadline = None if seconds is None else time.monotonic() + seconds
-        self._modes.append(FaultMode(kind, names, deadline, calls, **options))
-
-    def _mode_for(self, method: str) -> FaultMode | None:
-        """The lasting fault that takes this call, if any (counted as one of its calls)."""
-        now = time.monotonic()
-        for mode in self._modes:
-            if mode.lasts(now) and (mode.methods is None or method in mode.methods):
-                mode.hits += 1
-                if mode.calls_left is not None:
-                    mode.calls_left -= 1
-                self.fault_hits[mode.kind] += 1
-                return mode
-        return None
-
-    def block_chat(self, chat_id: int) -> None:
-        """Make sends/edits to ``chat_id`` answer 403 "bot was blocked by the user"."""
-        self._blocked.add(chat_id)
-
-    def unblock_chat(self, chat_id: int) -> None:
-        """Undo :meth:`block_chat`."""
-        self._blocked.discard(chat_id)
-
-    def refuses(self, chat_id: Any) -> bool:
-        """Whether ``chat_id`` is one of the ``forbidden_share`` of chats answered 403."""
-        if self.forbidden_share <= 0 or not isinstance(chat_id, int) or chat_id < 0:
-            return False
-        spread = (chat_id * 2_654_435_761) % 2**32  # Knuth's multiplicative hash
-        return spread < self.forbidden_share * 2**32
-
-    def _flooded(self) -> bool:
-        """Whether a send now would exceed ``send_rate_limit``; counts it if not."""
-        if self.send_rate_limit is None:
-            return False
-        now = time.monotonic()
-        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
-            self._recent_sends.popleft()
-        if len(self._recent_sends) >= self.send_rate_limit:
-            return True
-        self._recent_sends.append(now)
-        return False
-
-    # ------------------------------------------------------------------ injecting updates
-
-    def queue_update(self, update: JSONDict) -> int:
-        """Queue a raw update dict (update_id is assigned if missing); return its update_id."""
-        update = dict(update)
-        update_id = update.get("update_id")
-        if not isinstance(update_id, int):
-            update_id = self._next_update_id
-            update["update_id"] = update_id
-        self._next_update_id = max(self._next_update_id, update_id + 1)
-        body = update.get("callback_query")
-        if isinstance(body, dict) and "id" in body:
-            self._open_queries.add(str(body["id"]))
-        chat_id = update_chat_id(update)
-        if chat_id is not None:
-            self._marks[chat_id] = len(self.calls)
-        self._pending.append(update)
-        self._last_activity = time.monotonic()
-        self._notify()
-        return update_id
-
-    def send_text(
-        self, user_id: int, text: str, language_code: str = "vi", first_name: str = "An"
-    ) -> int:
-        """Queue a private text message from ``user_id``; return the update_id."""
-        extra: JSONDict = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            extra["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
-            ]
-        return self._queue_user_message(user_id, extra, language_code, first_name)
-
-    def send_sticker(self, user_id: int, language_code: str = "vi", first_name: str = "An") -> int:
-        """Queue a sticker message from ``user_id``; return the update_id."""
-        n = next(self._ids)
-        sticker = {
-            "file_id": f"CAACAgIAAxkBAAFakeSticker{n}",
-            "file_unique_id": f"AgADSticker{n}",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": "👍",
-            "file_size": 12_345,
-        }
-        return self._queue_user_message(user_id, {"sticker": sticker}, language_code, first_name)
-
-    def send_photo(
-        self,
-        user_id: int,
-        caption: str | None = None,
-        language_code: str = "vi",
-        first_name: str = "An",
-    ) -> int:
-        """Queue a photo message (optionally captioned) from ``user_id``; return the update_id."""
-        n = next(self._ids)
-        sizes = [
-            {
-                "file_id": f"AgACAgIAAxkBAAFakePhoto{n}_{w}",
-                "file_unique_id": f"AQADPhoto{n}_{w}",
-                "width": w,
-                "height": h,
-                "file_size": w * h // 10,
-            }
-            for w, h in ((90, 67), (320, 240), (1280, 960))
-        ]
-        extra: JSONDict = {"photo": sizes}
-        if caption is not None:
-            extra["caption"] = caption
-        return self._queue_user_message(user_id, extra, language_code, first_name)
-
-    def send_voice(
-        self, user_id: int, duration: int = 3, language_code: str = "vi", first_name: str = "An"
-    ) -> int:
-        """Queue a voice message from ``user_id``; return the update_id."""
-        n = next(self._ids)
-        voice = {
-            "file_id": f"AwACAgIAAxkBAAFakeVoice{n}",
-            "file_unique_id": f"AgADVoice{n}",
-            "duration": duration,
-            "mime_type": "audio/ogg",
-            "file_size": 4_000 * duration,
-        }
-        return self._queue_user_message(user_id, {"voice": voice}, language_code, first_name)
-
-    def press(
-        self,
-        user_id: int,
-        callback_data: str,
-        message_id: int | None = None,
-        language_code: str = "vi",
-        *,
-        check: bool = True,
-    ) -> int:
-        """Queue a callback_query from ``user_id`` pressing a button; return the update_id.
-
-        The message defaults to the bot's most recently sent-or-edited message with an inline
-        keyboard in that chat. With ``check`` (default) the button must exist on that message;
-        with ``check=False`` any data may be sent (an unknown message becomes inaccessible).
-        """
-        chat = self._chat(user_id)
-        if message_id is None:
-            stored = self._latest_with_keyboard(chat)
-        else:
-            stored = chat.messages.get(message_id)
-        if check:
-            if stored is None:
-                raise AssertionError(
-                    f"press({user_id}, {callback_data!r}): no such message with a keyboard "
-                    f"(message_id={message_id})\n{self.describe()}"
-                )
-            datas = [data for _, data in self._buttons_of(stored)]
-            if callback_data not in datas:
-                raise AssertionError(
-                    f"press({user_id}, {callback_data!r}): message {stored.data['message_id']} "
-                    f"has buttons {self._buttons_of(stored)}"
-                )
-        if stored is not None:
-            message: JSONDict = json.loads(json.dumps(stored.data))
-        else:
-            message = {"chat": chat.as_dict(), "message_id": message_id or 0, "date": 0}
-        query_id = f"{user_id}{next(self._ids):08d}"
-        query = {
-            "id": query_id,
-            "from": self._user(user_id, chat.first_name, language_code),
-            "chat_instance": f"-{user_id}{BOT_ID}",
-            "data": callback_data,
-            "message": message,
-        }
-        return self.queue_update({"callback_query": query})
-
-    # ------------------------------------------------------------------ inspection
-
-    @property
-    def unconfirmed(self) -> list[int]:
-        """update_ids queued but not yet confirmed by a getUpdates offset."""
-        return [int(update["update_id"]) for update in self._pending]
-
-    def sent_to(self, chat_id: int) -> list[Call]:
-        """Successful sendMessage/sendPhoto/sendDocument/editMessage* calls for the chat."""
-        return [
-            call
-            for call in self.calls
-            if call.ok and call.method in SENT_OR_EDITED and call.chat_id == chat_id
-        ]
-
-    def texts_to(self, chat_id: int) -> list[str]:
-        """Texts (or captions) of :meth:`sent_to` calls, in order."""
-        return [call.text for call in self.sent_to(chat_id)]
-
-    def messages(self, chat_id: int) -> list[JSONDict]:
-        """Current state (Bot API Message dicts) of all messages in the chat, by message_id."""
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            return []
-        return [chat.messages[key].data for key in sorted(chat.messages)]
-
-    def last_markup(self, chat_id: int) -> list[list[JSONDict]] | None:
-        """inline_keyboard of the bot message most recently sent/edited in the chat, or None."""
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            return None
-        bot_messages = [m for m in chat.messages.values() if m.from_bot]
-        if not bot_messages:
-            return None
-        latest = max(bot_messages, key=lambda m: m.touched)
-        if latest.markup is None:
-            return None
-        keyboard: list[list[JSONDict]] = latest.markup["inline_keyboard"]
-        return keyboard
-
-    def buttons(self, chat_id: int) -> list[tuple[str, str]]:
-        """(label, callback_data) of the latest sent/edited message with an inline keyboard."""
-        chat = self._chats.get(chat_id)
-        stored = None if chat is None else self._latest_with_keyboard(chat)
-        return [] if stored is None else self._buttons_of(stored)
-
-    def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
-        """Labels of the reply keyboard currently shown in the chat, or None."""
-        chat = self._chats.get(chat_id)
-        if chat is None or chat.reply_keyboard is None:
-            return None
-        return [
-            [b["text"] if isinstance(b, dict) else str(b) for b in row]
-            for row in chat.reply_keyboard.get("keyboard", [])
-        ]
-
-    def my_commands(
-        self, language_code: str = "", scope: JSONDict | None = None
-    ) -> list[tuple[str, str]]:
-        """(command, description) pairs set via setMyCommands for this scope/language."""
-        commands = self._commands.get(self._commands_key(scope, language_code), [])
-        return [(str(c.get("command")), str(c.get("description"))) for c in commands]
-
-    def describe(self, last: int = 8) -> str:
-        """A human-readable summary of recent calls and state, for assertion messages."""
-        calls = [c for c in self.calls if c.method != "getUpdates"][-last:]
-        lines = [f"last {len(calls)} non-getUpdates calls:"]
-        for call in calls:
-            text = call.text.replace("\n", "\\n")
-            status = "ok" if call.ok else f"{call.status} {call.description}"
-            lines.append(f"  {call.method} chat={call.chat_id} [{status}] {text[:100]!r}")
-        lines.append(f"unconfirmed updates: {self.unconfirmed}")
-        polls = sum(1 for c in self.calls if c.method == "getUpdates")
-        lines.append(f"getUpdates calls: {polls}")
-        if self.server_errors:
-            lines.append(f"SERVER ERRORS: {self.server_errors}")
-        return "\n".join(lines)
-
-    # ------------------------------------------------------------------ waiting helpers
-
-    async def wait_for(
-        self,
-        predicate: Callable[[], bool],
-        timeout: float = 10.0,  # noqa: ASYNC109
-        what: str = "",
-    ) -> None:
-        """Wait until ``predicate()`` is true (checked every 10 ms) or raise AssertionError."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                name = what or getattr(predicate, "__name__", repr(predicate))
-                raise AssertionError(
-                    f"timed out after {timeout}s waiting for {name}\n{self.describe()}"
-                )
-            await asyncio.sleep(0.01)
-
-    async def wait_calls(
-        self,
-        method: str,
-        count: int = 1,
-        chat_id: int | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
-    ) -> list[Call]:
-        """Wait until at least ``count`` calls of ``method`` (to ``chat_id``) were made."""
-        name = CANONICAL.get(method.lower(), method)
-
-        def matching() -> list[Call]:
-            return [
-                c
-                for c in self.calls
-                if c.method == name and (chat_id is None or c.chat_id == chat_id)
-            ]
-
-        await self.wait_for(
-            lambda: len(matching()) >= count,
-            timeout,
-            f"{count} {name} call(s)" + (f" to chat {chat_id}" if chat_id is not None else ""),
-        )
-        return matching()
-
-    async def wait_text(
-        self,
-        chat_id: int,
-        contains: str,
-        timeout: float = 10.0,  # noqa: ASYNC109
-        *,
-        since: int | None = None,
-    ) -> Call:
-        """Wait for a successful sendMessage/editMessageText to the chat containing ``contains``.
-
-        Only calls made after the latest update injected for that chat count (or after
-        index ``since`` into ``calls``). The substring is matched against the raw text and the
-        HTML-rendered text.
-        """
-        start = self._marks.get(chat_id, 0) if since is None else since
-        found: list[Call] = []
-
-        def seen() -> bool:
-            for call in self.calls[start:]:
-                if call.ok and call.method in TEXT_METHODS and call.chat_id == chat_id:
-                    text = call.text
-                    with contextlib.suppress(ApiError):
-                        text += "\0" + render_text(text, call.params.get("parse_mode"))
-                    if contains in text:
-                        found.append(call)
-                        return True
-            return False
-
-        await self.wait_for(seen, timeout, f"a text containing {contains!r} to chat {chat_id}")
-        return found[0]
-
-    async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until all injected updates are confirmed and no call arrived for ``quiet`` s."""
-
-        def idle() -> bool:
-            return (
-                not self._pending
-                and self._in_flight == 0
-                and time.monotonic() - self._last_activity >= quiet
-            )
-
-        await self.wait_for(idle, timeout, f"the bot to be idle for {quiet}s")
-
-    # ------------------------------------------------------------------ internals: state
-
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    @staticmethod
-    def _user(user_id: int, first_name: str, language_code: str) -> JSONDict:
-        return {
-            "id": user_id,
-            "is_bot": False,
-            "first_name": first_name,
-            "language_code": language_code,
-        }
-
-    def _queue_user_message(
-        self, user_id: int, content: JSONDict, language_code: str, first_name: str
-    ) -> int:
-        chat = self._chat(user_id)
-        chat.first_name = first_name
-        message_id = chat.next_message_id
-        chat.next_message_id += 1
-        message: JSONDict = {
-            "message_id": message_id,
-            "from": self._user(user_id, first_name, language_code),
-            "chat": chat.as_dict(),
-            "date": int(time.time()),
-            **content,
-        }
-        chat.messages[message_id] = StoredMessage(data=message, from_bot=False)
-        return self.queue_update({"message": json.loads(json.dumps(message))})
-
-    @staticmethod
-    def _latest_with_keyboard(chat: ChatState) -> StoredMessage | None:
-        candidates = [m for m in chat.messages.values() if m.from_bot and m.markup is not None]
-        return max(candidates, key=lambda m: m.touched) if candidates else None
-
-    @staticmethod
-    def _buttons_of(stored: StoredMessage) -> list[tuple[str, str]]:
-        if stored.markup is None:
-            return []
-        result: list[tuple[str, str]] = []
-        for row in stored.markup["inline_keyboard"]:
-            for button in row:
-                target = button.get("callback_data", button.get("url", ""))
-                result.append((str(button.get("text", "")), str(target)))
-        return result
-
     # ------------------------------------------------------------------ internals: HTTP
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -740,62 +283,6 @@ class FakeBotApi(BotApiMethods):
         self.calls.append(
             Call(method, params, time.monotonic(), status, description, result, answered)
         )
-
-    async def _misbehave(
-        self, mode: FaultMode, request: web.Request, method: str, params: dict[str, Any]
-    ) -> web.StreamResponse | None:
-        """Answer a call a lasting fault took, or not at all; None: answer it normally."""
-        if mode.kind == FLOOD:
-            description = f"Too Many Requests: retry after {mode.retry_after}"
-            self._record(method, params, 429, description, None)
-            return self._error_response(429, description, {"retry_after": mode.retry_after})
-        if mode.kind == OUTAGE:
-            status = mode.statuses[(mode.hits - 1) % len(mode.statuses)]
-            text = STATUS_TEXT.get(status, "Server Error")
-            self._record(method, params, status, text, None)
-            if status not in HTML_ERRORS:
-                return self._error_response(status, text)
-            page = (f"<html><head><title>{status} {text}</title></head><body><center><h1>"
-                    f"{status} {text}</h1></center><hr><center>nginx</center></body></html>")
-            return web.Response(status=status, text=page, content_type="text/html")
-        applied = mode.applied and method != "getUpdates"
-        if mode.kind == DROP:
-            if applied:
-                self._dispatch(method, params, answered=False)
-            else:
-                self._record(method, params, 0, "no answer: connection dropped", None, False)
-            return await self._hang_up(request)
-        answer = self._dispatch(method, params) if applied else None
-        index = len(self.calls) - 1
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(mode.over.wait(), mode.held_for(time.monotonic()))
-        except asyncio.CancelledError:  # the client gave up waiting and closed the connection
-            if applied:
-                self.calls[index] = dataclasses.replace(self.calls[index], answered=False)
-            else:
-                self._record(method, params, 0, "no answer: timed out", None, False)
-            raise
-        return None if answer is None else web.json_response(answer[1], status=answer[0])
-
-    @staticmethod
-    async def _hang_up(request: web.Request) -> web.StreamResponse:
-        """Close the connection without an answer (the client sees it reset)."""
-        if request.transport is not None:
-            request.transport.abort()
-        await asyncio.sleep(1.0)  # aiohttp cancels this handler once it sees the connection go
-        return web.Response(status=502)  # reaches nobody
-
-    def _take_fault(self, method: str) -> ApiError | None:
-        faults = self._faults.get(method)
-        if not faults:
-            return None
-        fault = faults[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            faults.pop(0)
-        parameters = None if fault.retry_after is None else {"retry_after": fault.retry_after}
-        return ApiError(fault.status, fault.description, parameters)
 
     def _dispatch(
         self, method: str, params: dict[str, Any], answered: bool = True
