@@ -6,6 +6,7 @@ is dropped on Cancel, so only a sent request is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.core import dialogs
@@ -23,6 +24,12 @@ from bot.storage import help_requests as request_store
 from bot.storage.help_requests import HelpRequest
 
 TYPED_ECHO = 60  # characters of a typed commune name quoted back
+# The steps answered by typing: the check of the answer, the draft's field, the next step.
+_TYPED_STEPS: dict[Step, tuple[Callable[[str], Checked], str, Step]] = {
+    Step.NAME: (check_first_name, "name", Step.COMMUNE),
+    Step.HAMLET: (check_hamlet, "hamlet", Step.PHONE),
+    Step.PHONE: (check_phone, "phone", Step.CONFIRM),
+}
 
 
 async def begin(ctx: Context, lesson_id: str | None) -> list[Reply]:
@@ -128,26 +135,16 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
     draft = Draft.from_state(ctx.state)
     if draft is None:  # the router sends only this flow's text here
         return [closed(ctx)]
-    if draft.step == Step.NAME:
-        checked = check_first_name(text)
-        if checked.value is None:
-            return _refused(ctx, checked)
-        draft.name = checked.value
-        return await _go_to(ctx, draft, Step.COMMUNE)
     if draft.step == Step.COMMUNE:
         return await _find_commune(ctx, draft, text)
-    if draft.step == Step.HAMLET:
-        checked = check_hamlet(text)
+    typed = _TYPED_STEPS.get(draft.step)
+    if typed is not None:
+        check, field, following = typed
+        checked = check(text)
         if checked.value is None:
             return _refused(ctx, checked)
-        draft.hamlet = checked.value
-        return await _go_to(ctx, draft, Step.PHONE)
-    if draft.step == Step.PHONE:
-        checked = check_phone(text)
-        if checked.value is None:
-            return _refused(ctx, checked)
-        draft.phone = checked.value
-        return await _go_to(ctx, draft, Step.CONFIRM)
+        setattr(draft, field, checked.value)
+        return await _go_to(ctx, draft, following)
     current = _prompt(ctx, draft)
     note = ctx.t._("Please answer with one of the buttons below.")
     return [Reply(f"{note}\n\n{current.text}", current.buttons)]
