@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 from bot.app import App
 from bot.storage import dialogs, teams
-from tests.core.visits.test_visits import fill_form, make_volunteer, payload, rows, state_of
+from tests.core.visits.test_visits import (
+    fill_form,
+    make_volunteer,
+    payload,
+    rows,
+    state_of,
+    to_people_step,
+)
 from tests.factories import ANH_SON, Chat, payload_of
 
 
@@ -44,10 +51,7 @@ async def test_a_commune_is_found_by_name_without_accents(app: App) -> None:
 async def test_absurd_numbers_of_people_are_refused(app: App) -> None:
     await make_volunteer(app)
     chat = Chat(app.core, "v1", locale="en")
-    await chat.say("/visit")
-    await chat.tap("✓")
-    await chat.say("Thôn 3")
-    await chat.say("Nhà số 5")
+    await to_people_step(chat, "Nhà số 5")
     expected = {"abc": "Please type a number", "0": "At least one person",
                 "500": "500 is more than 30", "31": "probably a typing slip",
                 "ba người": "Please type a number", "2.5": "Please type a number"}

@@ -40,6 +40,15 @@ async def fill_form(chat: Chat, hamlet: str = "Thôn 3", household: str = "Nguy�
     return len(steps)
 
 
+async def to_people_step(chat: Chat, household: str = "Nguyễn Văn A", hamlet: str = "Thôn 3"
+                         ) -> Reply:
+    """From /visit through the commune, hamlet and household: the people step's reply."""
+    await chat.say("/visit")
+    await chat.tap("✓")
+    await chat.say(hamlet)
+    return await chat.say(household)
+
+
 async def rows(app: App, sql: str = "SELECT * FROM visits ORDER BY id", params: tuple[Any, ...]
                = ()) -> list[aiosqlite.Row]:
     """Rows straight from the database."""
@@ -110,10 +119,7 @@ async def test_a_text_only_channel_logs_a_visit_by_typing(app: App) -> None:
 async def test_back_returns_to_each_step_with_its_answer_kept(app: App) -> None:
     await make_volunteer(app)
     chat = Chat(app.core, "v1", locale="en")
-    await chat.say("/visit")
-    await chat.tap("✓")
-    await chat.say("Thôn 3")
-    await chat.say("Nguyễn Văn A")
+    await to_people_step(chat)
     reply = await chat.tap("Back")
     assert "Step 3 of 8" in reply.text and "✓ Nguyễn Văn A" in chat.labels()
     reply = await chat.tap("Back")
@@ -153,10 +159,7 @@ async def test_cancel_at_any_step_saves_nothing(app: App) -> None:
 async def test_slash_cancel_mid_form_closes_it_and_its_buttons(app: App) -> None:
     await make_volunteer(app)
     chat = Chat(app.core, "v1", locale="en")
-    await chat.say("/visit")
-    await chat.tap("✓")
-    await chat.say("Thôn 3")
-    await chat.say("Nhà số 5")
+    await to_people_step(chat, "Nhà số 5")
     two = payload(chat, "2")
     await chat.say("/cancel")
     reply = await chat.press(two)
@@ -233,20 +236,14 @@ async def test_a_deleted_visit_is_not_a_duplicate(app: App) -> None:
     await fill_form(chat)
     await chat.tap("Confirm")
     await chat.press(payload_of("vm", "delok", 1))
-    await chat.say("/visit")
-    await chat.tap("✓")
-    await chat.say("Thôn 3")
-    assert "Step 4 of 8" in (await chat.say("Nguyễn Văn A")).text
+    assert "Step 4 of 8" in (await to_people_step(chat)).text
 
 
 async def test_a_restart_mid_form_resumes_it(config: Config) -> None:
     first = await open_app(config)
     await make_volunteer(first)
     chat = Chat(first.core, "v1", locale="en")
-    await chat.say("/visit")
-    await chat.tap("✓")
-    await chat.say("Thôn 3")
-    await chat.say("Nguyễn Văn A")
+    await to_people_step(chat)
     await first.close()
 
     second = await open_app(config)  # a new process would do exactly this
