@@ -34,6 +34,9 @@ class TelegramConfig:
     api_url: str
     concurrent_updates: int
     allow_groups: bool = False  # stay in group chats the bot is added to (it leaves them)
+    rate: int = 25  # messages a second for everything the bot sends: replies, notices, broadcasts
+    reply_deadline: float = 60.0  # seconds a reply is retried before it is given up
+    chat_rate: float = 1.0  # messages a second to one chat, after a burst of a few
 
 
 @dataclass(frozen=True)
@@ -139,11 +142,11 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
 def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     if not isinstance(raw, dict):
         raise ConfigError(
-            "telegram: must be a mapping (api_url, concurrent_updates, allow_groups)")
-    unknown = sorted(set(raw) - {"api_url", "concurrent_updates", "allow_groups"})
+            f"telegram: must be a mapping ({', '.join(_TELEGRAM_KEYS)})")
+    unknown = sorted(set(raw) - set(_TELEGRAM_KEYS))
     if unknown:
-        raise ConfigError(f"telegram.{unknown[0]}: unknown key; allowed: api_url, "
-                          "concurrent_updates, allow_groups")
+        raise ConfigError(f"telegram.{unknown[0]}: unknown key; allowed: "
+                          f"{', '.join(_TELEGRAM_KEYS)}")
     if "token" in raw:
         raise ConfigError(
             "telegram.token: secrets do not belong in the file; set TELEGRAM_BOT_TOKEN")
@@ -157,11 +160,34 @@ def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     allow_groups = raw.get("allow_groups", False)
     if not isinstance(allow_groups, bool):
         raise ConfigError("telegram.allow_groups: must be true or false")
+    rate = raw.get("rate", 25)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= _PAID_RATE:
+        raise ConfigError("telegram.rate: messages per second, a whole number from 1 to 1000 "
+                          "(Telegram allows about 30 a second)")
+    deadline = raw.get("reply_deadline", 60)
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) \
+            or not 5 <= deadline <= 600:
+        raise ConfigError("telegram.reply_deadline: seconds, from 5 to 600")
+    chat_rate: object = raw.get("chat_rate", 1)
+    if env.get("TELEGRAM_CHAT_RATE"):
+        try:
+            chat_rate = float(env["TELEGRAM_CHAT_RATE"])
+        except ValueError:
+            chat_rate = None
+    if isinstance(chat_rate, bool) or not isinstance(chat_rate, int | float) \
+            or not 0.1 <= chat_rate <= 100:
+        raise ConfigError("telegram.chat_rate / TELEGRAM_CHAT_RATE: messages per second to one "
+                          "chat, from 0.1 to 100")
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None:
         check_token(token)
     return TelegramConfig(token=token, api_url=api_url, concurrent_updates=concurrent,
-                          allow_groups=allow_groups)
+                          allow_groups=allow_groups, rate=rate, reply_deadline=float(deadline),
+                          chat_rate=float(chat_rate))
+
+
+_TELEGRAM_KEYS = ("api_url", "concurrent_updates", "allow_groups", "rate", "reply_deadline",
+                  "chat_rate")
 
 
 # Telegram's free bulk limit is about 30 messages a second; paid broadcasts allow 1,000.

@@ -143,11 +143,18 @@ async def add_many_visits(db: Database, people: list[int], teams: list[Team],
             "follow_up_of) VALUES (?, ?, ?, ?, 'h', 'x', ?, 2, ?, ?, ?, ?, ?)", rows)
 
 
-def write_config(tmp_path: Path, rate: int, paid: bool) -> Path:
-    """The shipped config.yaml at this broadcast pace, without quiet hours, lessons from the
-    repository: for tests that run `python -m bot --config` as a process."""
+# Simulated users tap far faster than people: for them, no pace per chat (TELEGRAM_CHAT_RATE);
+# the pace per chat is tested on its own (tests/delivery).
+FAST_USERS = "100"
+
+
+def write_config(tmp_path: Path, rate: int, paid: bool, telegram_rate: int = 25) -> Path:
+    """The shipped config.yaml at this broadcast pace (and this pace for all sends), without
+    quiet hours, lessons from the repository: for tests that run `python -m bot --config` as a
+    process."""
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     raw["lessons_dir"] = str(ROOT / "lessons")
+    raw["telegram"]["rate"] = telegram_rate
     raw["broadcasts"] = {"rate": rate, "paid": paid, "quiet_hours": None, "max_attempts": 5}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")

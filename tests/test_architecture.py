@@ -1,4 +1,4 @@
-"""The seams: the core and storage never import a channel library."""
+"""The seams: the core, delivery and storage never import a channel library."""
 
 from __future__ import annotations
 
@@ -23,15 +23,19 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("layer", ["core", "storage"])
+NEUTRAL = ("core", "delivery", "storage")  # the layers every channel shares
+
+
+@pytest.mark.parametrize("layer", NEUTRAL)
 def test_the_layer_imports_no_channel_library(layer: str) -> None:
     for path in sorted((ROOT / "bot" / layer).rglob("*.py")):
         leaked = imported_modules(path) & CHANNEL_LIBRARIES
         assert not leaked, f"{path.relative_to(ROOT)} imports {leaked}"
 
 
-def test_the_core_imports_no_channel_module() -> None:
-    for path in sorted((ROOT / "bot" / "core").rglob("*.py")):
+@pytest.mark.parametrize("layer", ["core", "delivery"])
+def test_the_layer_imports_no_channel_module(layer: str) -> None:
+    for path in sorted((ROOT / "bot" / layer).rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         assert "bot.channels" not in source, path
 
@@ -67,10 +71,10 @@ def _channel_literals(path: Path) -> list[str]:
     return found
 
 
-def test_the_core_and_storage_name_no_channel() -> None:
-    # Channels come and go (Zalo next); the core and storage take a channel's name from the
-    # event or the configuration (admin_channels), never from a literal.
-    found = [hit for layer in ("core", "storage")
+def test_the_neutral_layers_name_no_channel() -> None:
+    # Channels come and go (Zalo next); the core, delivery and storage take a channel's name
+    # from the event, the engine or the configuration (admin_channels), never from a literal.
+    found = [hit for layer in NEUTRAL
              for path in sorted((ROOT / "bot" / layer).rglob("*.py"))
              for hit in _channel_literals(path)]
     assert not found, "\n".join(found)
@@ -120,11 +124,11 @@ def _core_packages() -> list[Path]:
 
 
 def test_every_core_package_says_what_it_is_and_which_file_does_what() -> None:
-    for package in _core_packages():
+    for package in [*_core_packages(), ROOT / "bot" / "delivery"]:
         init = package / "__init__.py"
         docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert docstring and docstring.strip(), f"{init.relative_to(ROOT)} has no docstring"
-        if package.name in (*FEATURES, "core", "shared"):
+        if package.name in (*FEATURES, "core", "shared", "delivery"):
             unsaid = [m.name for m in sorted(package.glob("*.py"))
                       if m.name != "__init__.py" and m.name not in docstring]
             assert not unsaid, f"{init.relative_to(ROOT)} does not say what {unsaid} do"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.storage.db import Database, open_database
-from tests.factories import ROOT, TOKEN, write_config
+from tests.factories import FAST_USERS, ROOT, TOKEN, write_config
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
 
@@ -50,6 +50,7 @@ async def bot_process(api: FakeBotApi, config: Path, database: Path
                       ) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m bot --config ...` pointed at the fake API; SIGKILLed at the end."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "TELEGRAM_CHAT_RATE": FAST_USERS,
            "BOT_DATABASE": str(database), "BOT_ADMINS": str(ADMIN)}
     with (config.parent / "bot.log").open("a") as log:  # the bot's log, to read on a failure
         process = await asyncio.create_subprocess_exec(

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.core.lessons.catalog import load_catalog
-from tests.factories import ROOT, TOKEN
+from tests.factories import FAST_USERS, ROOT, TOKEN
 from tests.fakes.harness import finish_lesson, tap
 from tests.fakes.telegram import FakeBotApi
 
@@ -22,6 +22,7 @@ CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
 async def bot_process(api: FakeBotApi, database: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m bot` with a token, pointed at the fake API; killed with SIGKILL at the end."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "TELEGRAM_CHAT_RATE": FAST_USERS,
            "BOT_DATABASE": str(database)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=ROOT, env=env,

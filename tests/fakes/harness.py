@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
 from bot.core.lessons.catalog import Lesson
-from tests.factories import TOKEN, make_config
+from tests.factories import FAST_USERS, TOKEN, make_config
 from tests.fakes.telegram import FakeBotApi
 
 
@@ -19,7 +19,9 @@ from tests.fakes.telegram import FakeBotApi
 async def running_bot(api: FakeBotApi, tmp_path: Path, **env: str
                       ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Start the bot as run_polling would (post_init included) and stop it the same way."""
-    config = make_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, **env)
+    config = make_config(tmp_path, **{"TELEGRAM_BOT_TOKEN": TOKEN,
+                                      "TELEGRAM_API_URL": api.base_url,
+                                      "TELEGRAM_CHAT_RATE": FAST_USERS, **env})
     application = build_application(config)
     await application.initialize()
     assert application.post_init is not None and application.updater is not None

@@ -28,7 +28,7 @@ from bot.__main__ import main
 from bot.core.lessons.catalog import load_catalog
 from bot.storage import teams, users
 from bot.storage.db import Database, open_database
-from tests.factories import ANH_SON, ROOT, TOKEN
+from tests.factories import ANH_SON, FAST_USERS, ROOT, TOKEN
 from tests.fakes.harness import finish_lesson as walk_lesson
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
@@ -76,7 +76,8 @@ def environment(database: Path, api: FakeBotApi | None = None) -> dict[str, str]
     env = {**os.environ, "BOT_DATABASE": str(database), "BOT_ADMINS": str(ADMIN)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     if api is not None:
-        env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url}
+        env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+                "TELEGRAM_CHAT_RATE": FAST_USERS}
     return env
 
 

@@ -8,15 +8,16 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import App, open_app
-from bot.channels.telegram.broadcaster import BroadcastWorker
-from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import CHANNEL, TelegramChannel
 from bot.channels.telegram.commands import register_commands
-from bot.channels.telegram.faults import FaultLog
-from bot.channels.telegram.outbox import OutboxWorker
+from bot.channels.telegram.faults import fault_log
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.sender import TelegramSender
 from bot.config import Config, check_token
-from bot.core.broadcasts import Pacer
+from bot.delivery.broadcasts import BroadcastWorker
+from bot.delivery.engine import DeliveryEngine, Limits
+from bot.delivery.outbox import OutboxWorker
 from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     channel = TelegramChannel(translations, allow_groups=config.telegram.allow_groups)
     holder: dict[str, App] = {}
     workers: list[OutboxWorker | BroadcastWorker] = []
+    engines: list[DeliveryEngine] = []
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         app = await open_app(config)
@@ -46,23 +48,26 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         # The application's jobs (escalation, purge, freezing, starting scheduled broadcasts);
         # this channel only delivers what they queue. Stopped by app.close().
         app.start_jobs()
-        # One pace for every bulk send (notifications and broadcasts together), under
-        # Telegram's ~30 messages a second; answers to users are not bulk and are not paced.
-        # Paid broadcasts have a limit of their own, so then the outbox keeps its own pace.
-        pacer = Pacer(config.broadcasts.rate)
-        outbox_pacer = None if config.broadcasts.paid else pacer
-        worker = OutboxWorker(application.bot, app.services, pacer=outbox_pacer)
+        # Everything the bot sends goes through one engine, under one budget: replies first,
+        # then notifications, broadcasts fill what is left. Paid broadcasts have their own.
+        engine = DeliveryEngine(CHANNEL, TelegramSender(application.bot), limits(config))
+        engines.append(engine)
+        channel.engine = engine
+        worker = OutboxWorker(engine, app.services)
         workers.append(worker)
         worker.start()
         # Broadcasts have their own task, so the bot keeps answering everyone meanwhile.
-        broadcaster = BroadcastWorker(application.bot, app.services, pacer=pacer)
+        broadcaster = BroadcastWorker(engine, app.services)
         workers.append(broadcaster)
         broadcaster.start()
 
     async def post_stop(_application: Application) -> None:  # type: ignore[type-arg]
-        # Before PTB closes the bot's connection, so a send under way can finish.
+        # Before PTB closes the bot's connection, so a send under way can finish: the workers
+        # withdraw what they queued, then the replies still queued get a moment to go out.
         while workers:
             await workers.pop().stop()
+        while engines:
+            await engines.pop().stop()
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await post_stop(application)  # in case stop was skipped; the database comes next
@@ -80,10 +85,10 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         # aiohttp: several times less CPU per Bot API call than PTB's default httpx
         # (docs/PERFORMANCE.md). getUpdates gets its own session, as PTB does by default.
         .request(AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
-                                faults=FaultLog("Telegram Bot API calls")))
+                                faults=fault_log("Telegram Bot API calls")))
         # Its own episodes: a poll that works says nothing about sends that fail, and back.
         .get_updates_request(AiohttpRequest(connection_pool_size=1,
-                                            faults=FaultLog("Telegram polling")))
+                                            faults=fault_log("Telegram polling")))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -92,6 +97,15 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     application.add_handlers(channel.handlers())
     application.add_error_handler(channel.on_error)
     return application
+
+
+def limits(config: Config) -> Limits:
+    """The engine's limits from the configuration."""
+    broadcasts = config.broadcasts
+    telegram = config.telegram
+    return Limits(rate=telegram.rate, chat_rate=telegram.chat_rate,
+                  reply_deadline=telegram.reply_deadline,
+                  paid_rate=broadcasts.rate if broadcasts.paid else None)
 
 
 def run_telegram(config: Config) -> None:

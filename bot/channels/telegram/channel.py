@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from telegram import Bot, Chat, ChatMember, Message, MessageEntity, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -19,9 +19,10 @@ from telegram.ext import (
 
 from bot.channels.base import TELEGRAM
 from bot.channels.telegram.faults import is_network_fault
-from bot.channels.telegram.render import call, deliver
+from bot.channels.telegram.render import call
 from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
+from bot.delivery.engine import DeliveryEngine
 from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class TelegramChannel:
         self.translations = translations
         self.allow_groups = allow_groups  # else the bot leaves a group it is added to
         self.core: Core | None = None  # set when the application starts (post_init)
+        self.engine: DeliveryEngine | None = None  # likewise
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """The handlers, in order: text (commands included), buttons, anything else, and
@@ -92,13 +94,13 @@ class TelegramChannel:
     async def on_group_text(self, update: Update, context: Context) -> None:
         """A message in a group: one line saying the bot works in private chats."""
         chat, user = update.effective_chat, update.effective_user
-        if chat is None:
+        if chat is None or self.engine is None:
             return
         t = self.translations.get(
             self.translations.negotiate(user.language_code if user else None))
         line = t._("I only work in private chats. Please write to me directly: @{username}"
                    ).format(username=context.bot.username)
-        await deliver(context.bot, chat.id, [Reply(line)])
+        self.engine.reply(str(chat.id), [Reply(line)])
 
     async def on_membership(self, update: Update, context: Context) -> None:
         """Added to a group or channel: leave it, unless the configuration allows groups."""
@@ -118,7 +120,7 @@ class TelegramChannel:
                    action: str = "", pressed: int | None = None,
                    photo: Photo | None = None) -> None:
         user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or self.core is None:
+        if user is None or chat is None or self.core is None or self.engine is None:
             return
         message = update.effective_message
         sent = message.date if isinstance(message, Message) and kind is not EventKind.ACTION \
@@ -129,24 +131,17 @@ class TelegramChannel:
                          event_id=str(update.update_id), sequence=update.update_id,
                          photo=photo)
         replies = await self.core.handle(event)
-        if _is_private(chat):
-            await deliver(context.bot, chat.id, replies, pressed)
-            return
-        try:  # pressed in a group: the answer goes to the presser alone
-            await deliver(context.bot, user.id, replies)
-        except Forbidden:
-            log.info("update %s: a button pressed in a group by a user who has no private chat "
-                     "with the bot; not answered", update.update_id)
+        # Queued, not awaited: the engine paces and retries; this update's slot is free now.
+        # Pressed in a group, the answer goes to the presser alone (or nowhere, when they have
+        # no private chat with the bot: the engine logs the refusal).
+        self.engine.reply(str(chat.id if _is_private(chat) else user.id), replies, pressed,
+                          lambda: self._apology(user.language_code))
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log the failure once with its update id and tell the user briefly."""
         update_id = update.update_id if isinstance(update, Update) else None
-        if is_network_fault(context.error):
-            # The transport logged the episode once; the answer is lost, the state is saved.
-            log.debug("update %s: the answer could not be sent: %s", update_id, context.error)
-            return
-        if isinstance(context.error, Forbidden):
-            log.info("update %s: the user blocked the bot: %s", update_id, context.error)
+        if is_network_fault(context.error):  # polling: the transport logged the episode
+            log.debug("update %s: %s", update_id, context.error)
             return
         log.error("error while handling update %s: %s", update_id, context.error,
                   exc_info=context.error)
@@ -156,16 +151,15 @@ class TelegramChannel:
         # Never in a group: the apology goes to the user's private chat.
         target = update.effective_chat.id if _is_private(update.effective_chat) else (
             user.id if user else None)
-        if target is None:
+        if target is None or self.engine is None:
             return
-        t = self.translations.get(
-            self.translations.negotiate(user.language_code if user else None))
-        apology = Reply(t._("Sorry, something went wrong on my side. Please try again in a "
-                            "moment, or type /menu."))
-        try:
-            await deliver(context.bot, target, [apology])
-        except TelegramError as exc:
-            log.warning("could not send the apology for update %s: %s", update_id, exc)
+        self.engine.reply(str(target), [self._apology(user.language_code if user else None)])
+
+    def _apology(self, language: str | None) -> Reply:
+        """The short apology, in the user's language."""
+        t = self.translations.get(self.translations.negotiate(language))
+        return Reply(t._("Sorry, something went wrong on my side. Please try again in a "
+                         "moment, or type /menu."))
 
 
 async def _stop_spinner(bot: Bot, query_id: str) -> None:

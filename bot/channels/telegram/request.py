@@ -15,7 +15,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.channels.telegram.faults import FaultLog
+from bot.channels.telegram.faults import fault_log
+from bot.delivery.episodes import Episodes
 
 
 class AiohttpRequest(BaseRequest):
@@ -24,7 +25,7 @@ class AiohttpRequest(BaseRequest):
     def __init__(self, connection_pool_size: int = 256, read_timeout: float = 5.0,
                  write_timeout: float = 5.0, connect_timeout: float = 5.0,
                  pool_timeout: float = 1.0, media_write_timeout: float = 20.0,
-                 faults: FaultLog | None = None) -> None:
+                 faults: Episodes | None = None) -> None:
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -32,7 +33,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
-        self.faults = faults or FaultLog()
+        self.faults = faults or fault_log("Telegram Bot API")
 
     @property
     def read_timeout(self) -> float | None:

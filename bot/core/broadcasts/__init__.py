@@ -1,7 +1,7 @@
 """Broadcasts: admins send campaign notices to everyone or a part (citizens, volunteers, team
-leaders, one commune, one language), now or scheduled, see the recent ones and stop one. Each
-channel's worker delivers them (Telegram's: bot/channels/telegram/broadcaster.py), paced and
-resumable; see docs/BROADCASTS.md.
+leaders, one commune, one language), now or scheduled, see the recent ones and stop one. The
+delivery worker (bot/delivery/broadcasts.py) sends them through each channel's delivery engine,
+paced and resumable; see docs/BROADCASTS.md.
 
 - ids.py: the button verbs
 - draft.py: the /broadcast form's typed draft and its steps, kept in the dialog state
@@ -11,8 +11,6 @@ resumable; see docs/BROADCASTS.md.
   (called by the application's jobs, bot/core/jobs.py)
 - views.py: audiences, counts, the progress message and the report, the recent list
 - commands.py: /broadcasts and /stopbroadcast
-- pacing.py: the even pace and the window of sends in flight, for the channels' workers
-- record.py: the group commit of delivery outcomes, for the channels' workers
 """
 
 from bot.core.broadcasts.commands import (
@@ -25,9 +23,7 @@ from bot.core.broadcasts.commands import (
 from bot.core.broadcasts.draft import FLOW
 from bot.core.broadcasts.form import begin, on_button, on_photo, on_text
 from bot.core.broadcasts.ids import FORM_VERBS, LIST, STOP, STOP_CONFIRMED
-from bot.core.broadcasts.pacing import Pacer, Window, wait_or_halt
 from bot.core.broadcasts.photo import MAX_BYTES
-from bot.core.broadcasts.record import OutcomeRecorder
 from bot.core.broadcasts.schedule import in_quiet_hours, start_due_broadcast
 from bot.core.broadcasts.views import final_text, progress_text, stop_button
 from bot.core.router import ADMINS, Router
@@ -50,14 +46,10 @@ def register(router: Router) -> None:
 
 __all__ = [
     "MAX_BYTES",
-    "OutcomeRecorder",
-    "Pacer",
-    "Window",
     "final_text",
     "in_quiet_hours",
     "progress_text",
     "register",
     "start_due_broadcast",
     "stop_button",
-    "wait_or_halt",
 ]

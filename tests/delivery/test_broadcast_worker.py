@@ -1,4 +1,5 @@
-"""The Telegram broadcast worker: the real PTB Bot against the fake Bot API, a real database."""
+"""The broadcast worker, through the delivery engine and the Telegram adapter: the real PTB Bot
+against the fake Bot API, a real database."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
 
 from bot.app import App, open_app
-from bot.channels.telegram.broadcaster import CHANNEL, BroadcastWorker
-from bot.channels.telegram.outbox import OutboxWorker
+from bot.channels.telegram.application import limits
+from bot.channels.telegram.channel import CHANNEL
+from bot.channels.telegram.sender import TelegramSender
 from bot.config import BroadcastConfig, Config
-from bot.core.broadcasts import Pacer
 from bot.core.events import Reply
 from bot.core.jobs import Scheduler
 from bot.core.service import Core
 from bot.core.shared import outbox
+from bot.delivery.broadcasts import BroadcastWorker
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outbox import OutboxWorker
 from bot.storage import broadcasts as store
 from bot.storage.broadcasts import Audience
 from bot.storage.db import Database
@@ -84,10 +88,22 @@ async def queue(app: App, text: str = TEXT, text_en: str | None = None,
 
 
 @asynccontextmanager
-async def running(app: App, api: FakeBotApi, clock: Callable[[], datetime] = lambda: NOW,
-                  **options: object) -> AsyncIterator[BroadcastWorker]:
+async def engine_for(app: App, api: FakeBotApi) -> AsyncIterator[DeliveryEngine]:
+    """The Telegram delivery engine as the application builds it, on the fake Bot API."""
     async with Bot(TOKEN, base_url=api.base_url) as bot:
-        worker = BroadcastWorker(bot, app.services, clock=clock, poll_interval=0.05,
+        engine = DeliveryEngine(CHANNEL, TelegramSender(bot), limits(app.services.config))
+        try:
+            yield engine
+        finally:
+            await engine.stop()
+
+
+@asynccontextmanager
+async def running(app: App, api: FakeBotApi, clock: Callable[[], datetime] = lambda: NOW,
+                  engine: DeliveryEngine | None = None,
+                  **options: object) -> AsyncIterator[BroadcastWorker]:
+    async with engine_for(app, api) as own:
+        worker = BroadcastWorker(engine or own, app.services, clock=clock, poll_interval=0.05,
                                  progress_every=0.3, **options)  # type: ignore[arg-type]
         worker.start()
         try:
@@ -176,7 +192,7 @@ async def test_the_pace_is_kept_without_provoking_flood_control(tmp_path: Path) 
 
 async def test_notifications_and_a_broadcast_share_one_pace(tmp_path: Path) -> None:
     # Help notifications (the outbox) go out during a broadcast; together they must stay
-    # under Telegram's limit, so both workers take their turns from one Pacer.
+    # under Telegram's limit, so both workers send through the channel's one engine.
     async with FakeBotApi(send_rate_limit=30) as api, \
             opened(tmp_path, settings(rate=25, paid=False)) as app:
         recipients = await add_users(app.services.db, 100)
@@ -184,11 +200,8 @@ async def test_notifications_and_a_broadcast_share_one_pace(tmp_path: Path) -> N
             for user_id in recipients[:40]:
                 await outbox.notify(conn, user_id, Reply("Có người cần giúp"), NOW)
         number = await queue(app, watch=False)
-        pacer = Pacer(25)
-        async with Bot(TOKEN, base_url=api.base_url) as bot, \
-                running(app, api, pacer=pacer):
-            notifier = OutboxWorker(bot, app.services, clock=lambda: NOW, interval=0.05,
-                                    pacer=pacer)
+        async with engine_for(app, api) as engine, running(app, api, engine=engine):
+            notifier = OutboxWorker(engine, app.services, clock=lambda: NOW, interval=0.05)
             notifier.start()
             try:
                 await until_status(app.services.db, number, store.DONE, within=20)

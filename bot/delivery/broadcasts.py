@@ -1,12 +1,13 @@
-"""Deliver broadcasts to Telegram users: one task, paced, resumable after any crash.
+"""Deliver broadcasts to one channel's users through its delivery engine: one task, paced,
+resumable after any crash.
 
 The protocol (docs/BROADCASTS.md): every delivery row exists before anything is sent; a
-delivery is sent, then marked with its outcome in its own short transaction right after
-Telegram answers. After a kill -9 only the sends whose answer was not yet recorded (at most the
+delivery is sent, then marked with its outcome in its own short transaction right after the
+channel answers. After a kill -9 only the sends whose answer was not yet recorded (at most the
 window of sends in flight, one at the default pace on a fast link) are sent again; nothing is
-lost. Flood control (RetryAfter) pauses every send and retries the same message without
-counting an attempt; timeouts and server errors are retried with backoff up to
-broadcasts.max_attempts; a user who blocked the bot is marked and left out of later
+lost. Broadcasts take what replies and notifications leave of the channel's budget (the engine
+sees to that, and to flood control); timeouts and server errors are retried here with backoff
+up to broadcasts.max_attempts; a user who blocked the bot is marked and left out of later
 broadcasts.
 """
 
@@ -21,49 +22,23 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-
-from bot.channels.telegram.faults import is_network_fault, retry_after_seconds
-from bot.channels.telegram.render import call, keyboard, message_id_of, telegram_file
-from bot.core.broadcasts import (
-    OutcomeRecorder,
-    Pacer,
-    Window,
-    final_text,
-    progress_text,
-    stop_button,
-    wait_or_halt,
-)
+from bot.core.broadcasts import final_text, progress_text, stop_button
 from bot.core.context import Services
-from bot.core.events import Reply
 from bot.core.service import utc_now
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outcomes import Part, Priority
+from bot.delivery.outcomes import Result as Sent
+from bot.delivery.pacing import Budget, Window, wait_or_halt
+from bot.delivery.record import OutcomeRecorder
 from bot.storage import broadcasts as store
 from bot.storage.broadcasts import Broadcast, Counts, Outcome, Recipient, Result, Status
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 BATCH = 500  # recipients read from the database at a time
 RETRY_DELAYS = (2.0, 10.0, 30.0, 60.0)  # seconds after the 1st, 2nd... failed try
 PROGRESS_EVERY = 3.0  # seconds between edits of the admin's progress message
 STATUS_EVERY = 0.5  # seconds between checks that the broadcast was not stopped
-
-
-async def send_plain(bot: Bot, chat_id: int, text: str, photo: str | None, paid: bool) -> None:
-    """Send a broadcast's message (a photo with it as the caption) as plain text.
-
-    No parse_mode, so a "<" or "&" in the message cannot break it. Called by method name, not
-    bot.send_message(): PTB's errors are raised just the same, but the answer is not turned
-    into a Message (a fifth of the CPU a send costs, and a broadcast never reads it)."""
-    params: dict[str, object] = {"chat_id": chat_id}
-    if photo:
-        method, params["photo"], params["caption"] = "sendPhoto", photo, text
-    else:
-        method, params["text"] = "sendMessage", text
-    if paid:
-        params["allow_paid_broadcast"] = True
-    await call(bot, method, **params)
 
 
 @dataclass(order=True)
@@ -76,18 +51,19 @@ class BroadcastWorker:
     """Sends due broadcasts one at a time; started in post_init, stopped in post_stop. It never
     dies of an error: each is logged and the broadcast is taken up again."""
 
-    def __init__(self, bot: Bot, services: Services, clock: Callable[[], datetime] = utc_now,
-                 poll_interval: float = 1.0, retry_delays: tuple[float, ...] = RETRY_DELAYS,
-                 progress_every: float = PROGRESS_EVERY, pacer: Pacer | None = None) -> None:
-        self.bot = bot
+    def __init__(self, engine: DeliveryEngine, services: Services,
+                 clock: Callable[[], datetime] = utc_now, poll_interval: float = 1.0,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 progress_every: float = PROGRESS_EVERY) -> None:
+        self.engine = engine
         self.services = services
         self.settings = services.config.broadcasts
         self.clock = clock
         self.poll_interval = poll_interval
         self.retry_delays = retry_delays
         self.progress_every = progress_every
-        # Shared with the outbox worker (see application.py): one pace for all bulk sends.
-        self.pacer = pacer or Pacer(self.settings.rate)
+        # At most broadcasts.rate, within what the channel's budget leaves (the engine's).
+        self.pacer = Budget(self.settings.rate)
         self.window = Window(self.settings.rate)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -97,7 +73,7 @@ class BroadcastWorker:
     def start(self) -> None:
         """Start the task (once)."""
         if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="telegram-broadcasts")
+            self._task = asyncio.create_task(self._loop(), name=f"{self.engine.channel}-broadcasts")
 
     @property
     def stopping(self) -> bool:
@@ -170,11 +146,10 @@ class _Run:
         self.progress_message = job.progress_message
         self.shown = ""
 
-    @staticmethod
-    def _chat_of(where: str | None) -> int | None:
-        """The admin's Telegram chat, when they started the broadcast from Telegram."""
+    def _chat_of(self, where: str | None) -> str | None:
+        """The admin's chat, when they started the broadcast on this channel."""
         channel, _, chat = (where or "").partition(":")
-        return int(chat) if channel == CHANNEL and chat.lstrip("-").isdigit() else None
+        return chat if channel == self.worker.engine.channel and chat else None
 
     def _counts(self) -> Counts:
         return Counts(**self.counts)
@@ -229,7 +204,7 @@ class _Run:
                 return
             if not await window.acquire(self.halt):
                 return
-            if not await pacer.wait(self.halt):
+            if not await pacer.take_unless(self.halt):
                 window.release(None)
                 return
             task = asyncio.create_task(self._deliver(recipient))
@@ -270,34 +245,15 @@ class _Run:
             self.worker.window.release(measured)
 
     async def _attempt(self, recipient: Recipient) -> tuple[Result | None, str | None, float]:
-        """One send (repeated after flood control): the outcome, its reason, and the round trip
-        of the send that got it (a pause for flood control is not the time a send takes)."""
-        text = self.job.text_for(recipient.locale)
-        paid = self.worker.settings.paid
-        photo = telegram_file(self.job.photo)
-        bot = self.worker.bot
-        while True:
-            started = time.monotonic()
-            try:
-                chat_id = int(recipient.external_id)
-                await send_plain(bot, chat_id, text, photo, paid)
-            except RetryAfter as exc:
-                # Flood control is nobody's fault: no attempt counted, everyone waits.
-                delay = retry_after_seconds(exc)
-                log.info("broadcast %s: Telegram asked to wait %s s", self.job.id, delay)
-                self.worker.pacer.pause(delay)
-                if not await self.worker.pacer.wait(self.halt):
-                    return None, None, 0.0
-                continue
-            except Forbidden as exc:  # blocked the bot, or the account was deleted
-                return store.BLOCKED, exc.message, time.monotonic() - started
-            except BadRequest as exc:  # "chat not found" and the like: trying again won't help
-                return store.FAILED, exc.message, time.monotonic() - started
-            except TelegramError as exc:  # timeouts, network and server errors
-                return store.RETRY, exc.message, time.monotonic() - started
-            except ValueError:
-                return store.FAILED, "not a Telegram chat id", 0.0
-            return store.SENT, None, time.monotonic() - started
+        """One send (flood control is the engine's): the outcome, its reason, and the round
+        trip of the send that got it (the time waiting for a turn is not the network's)."""
+        part = Part(self.job.text_for(recipient.locale), photo=self.job.photo,
+                    paid=self.worker.settings.paid)
+        outcome = await self.worker.engine.send(recipient.external_id, part, Priority.BULK,
+                                                self.halt)
+        if outcome is None:
+            return None, None, 0.0  # halted before it went out: still pending, not sent
+        return _RESULTS[outcome.result], outcome.detail or None, outcome.seconds
 
     def _count(self, outcome: str) -> None:
         if outcome in (store.SENT, store.BLOCKED, store.FAILED):
@@ -328,37 +284,34 @@ class _Run:
         log.info("broadcast %s %s: %s", self.job.id, status, counts)
         await self._show(progress_text(self.t, self.job.id, counts, status), stop=False)
         if self.progress_chat is not None:
-            try:
-                await self.worker.bot.send_message(
-                    self.progress_chat, final_text(self.t, self.job.id, status, counts))
-            except TelegramError as exc:
-                log.warning("broadcast %s: could not send the report: %s", self.job.id, exc)
+            report = Part(final_text(self.t, self.job.id, status, counts))
+            outcome = await self.worker.engine.send(self.progress_chat, report, Priority.REPLY)
+            if outcome is not None and outcome.result is not Sent.SENT:
+                log.warning("broadcast %s: could not send the report: %s", self.job.id,
+                            outcome.detail)
 
     async def _show(self, text: str, stop: bool) -> None:
-        """Send or edit the admin's progress message; a failure never stops the delivery."""
+        """Send or edit the admin's progress message (a new one when it cannot be edited); a
+        failure never stops the delivery."""
         chat = self.progress_chat
         if chat is None or text == self.shown:
             return
         buttons = ((stop_button(self.t, self.job.id),),) if stop else ()
-        markup = keyboard(Reply(text, buttons))
-        bot = self.worker.bot
-        try:
-            if self.progress_message is not None:
-                try:
-                    await call(bot, "editMessageText", chat_id=chat,
-                               message_id=self.progress_message, text=text, reply_markup=markup)
-                    self.shown = text
-                    return
-                except BadRequest as exc:
-                    if "not modified" in exc.message.lower():
-                        self.shown = text
-                        return
-                    log.info("broadcast %s: progress message gone (%s); a new one",
-                             self.job.id, exc.message)
-            sent = await call(bot, "sendMessage", chat_id=chat, text=text, reply_markup=markup)
-            self.progress_message = message_id_of(sent)
-            self.shown = text
+        part = Part(text, buttons, edit_of=self.progress_message)
+        outcome = await self.worker.engine.send(chat, part, Priority.REPLY)
+        if outcome is None or outcome.result is not Sent.SENT:
+            level = logging.DEBUG if outcome and outcome.result is Sent.TRANSIENT \
+                else logging.WARNING
+            log.log(level, "broadcast %s: could not show progress: %s", self.job.id,
+                    outcome.detail if outcome else "stopping")
+            return
+        self.shown = text
+        if outcome.message_id is not None and outcome.message_id != self.progress_message:
+            self.progress_message = outcome.message_id
             await store.set_progress_message(self.db, self.job.id, self.progress_message)
-        except (TelegramError, ValueError) as exc:  # ValueError: an answer without its id
-            level = logging.DEBUG if is_network_fault(exc) else logging.WARNING
-            log.log(level, "broadcast %s: could not show progress: %s", self.job.id, exc)
+
+
+# The engine's outcomes as a delivery's: a send that failed for now is tried again later.
+_RESULTS: dict[Sent, Result] = {Sent.SENT: store.SENT, Sent.BLOCKED: store.BLOCKED,
+                                Sent.BAD_REQUEST: store.FAILED, Sent.TRANSIENT: store.RETRY,
+                                Sent.RETRY_AFTER: store.RETRY}

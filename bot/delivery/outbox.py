@@ -1,8 +1,9 @@
-"""Deliver the outbox (notifications queued by the core) to Telegram users, in one paced task.
+"""Deliver the outbox (notifications queued by the core) to one channel's users, through its
+delivery engine: ahead of broadcasts, behind replies.
 
-Delivery is at-least-once, as close to exactly-once as Telegram allows: a row is marked sent
-right after Telegram accepts it. If the process dies between the two (or Telegram accepted a
-message whose answer timed out), that one message is sent again after the restart; nothing is
+Delivery is at-least-once, as close to exactly-once as the channel allows: a row is marked sent
+right after the channel accepts it. If the process dies between the two (or the channel accepted
+a message whose answer timed out), that one message is sent again after the restart; nothing is
 ever lost. The jobs that queue some of these notifications (escalating overdue help requests)
 run in the application's scheduler (bot/core/jobs.py), not here: this worker only delivers.
 """
@@ -16,36 +17,26 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import Bot
-from telegram.error import Forbidden, RetryAfter, TelegramError
-
-from bot.channels.telegram.faults import is_network_fault, retry_after_seconds
-from bot.channels.telegram.render import call, keyboard
-from bot.core.broadcasts import Pacer
 from bot.core.context import Services
 from bot.core.service import utc_now
 from bot.core.shared import outbox
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outcomes import Outcome, Part, Priority, Result
 from bot.storage import outbox as store
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 BATCH = 50
-# Telegram allows about 30 messages a second in bulk; stay well under it. The application gives
-# this worker and the broadcast worker one shared Pacer, so together they keep to one pace.
-MESSAGES_PER_SECOND = 20
 RETRY_DELAYS = (2.0, 10.0, 60.0, 300.0)  # seconds to wait after the 1st, 2nd... failure
 
 
 class OutboxWorker:
-    """A background task: every second (or when woken) send pending Telegram messages. It never
-    dies of an error: each is logged."""
+    """A background task: every second (or when woken) send the channel's pending
+    notifications. It never dies of an error: each is logged."""
 
-    def __init__(self, bot: Bot, services: Services,
-                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0,
-                 pacer: Pacer | None = None) -> None:
-        self.bot = bot
-        self.pacer = pacer or Pacer(MESSAGES_PER_SECOND)
+    def __init__(self, engine: DeliveryEngine, services: Services,
+                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0) -> None:
+        self.engine = engine
         self.services = services
         self.clock = clock
         self.interval = interval
@@ -58,7 +49,7 @@ class OutboxWorker:
     def start(self) -> None:
         """Start the task (once)."""
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="telegram-outbox")
+            self._task = asyncio.create_task(self._run(), name=f"{self.engine.channel}-outbox")
 
     def wake(self) -> None:
         """Deliver now rather than at the next tick."""
@@ -92,14 +83,14 @@ class OutboxWorker:
             self._wake.clear()
 
     async def deliver_pending(self) -> int:
-        """Send what is waiting for Telegram users, paced; return how many were sent."""
+        """Send what is waiting for the channel's users; return how many were sent."""
         sent = 0
         now = time.monotonic()
-        for message in await store.pending(self.services.db, CHANNEL, BATCH):
+        for message in await store.pending(self.services.db, self.engine.channel, BATCH):
+            if self._halt.is_set():
+                break
             if self._retry_at.get(message.id, 0.0) > now:
                 continue
-            if not await self.pacer.wait(self._halt):
-                break  # stopping
             if await self._send(message):
                 sent += 1
         return sent
@@ -107,36 +98,28 @@ class OutboxWorker:
     async def _send(self, message: store.Pending) -> bool:
         try:
             reply = outbox.decode(message.reply)
-            chat_id = int(message.external_id)
         except (ValueError, KeyError, TypeError) as exc:
             log.error("outbox message %s cannot be sent (%r); given up", message.id, exc)
             await store.give_up(self.services.db, message.id, "unreadable")
             return False
-        try:
-            await call(self.bot, "sendMessage", chat_id=chat_id, text=reply.text,
-                       reply_markup=keyboard(reply))
-        except RetryAfter as exc:
-            # Flood control is nobody's fault: no attempt is counted, everyone waits.
-            delay = retry_after_seconds(exc)
-            log.info("Telegram asked to wait %s s before sending more", delay)
-            self.pacer.pause(delay)  # the broadcast worker waits too: the limit is the bot's
-            return False
-        except Forbidden as exc:
+        part = Part(reply.text, reply.buttons)
+        outcome = await self.engine.send(message.external_id, part, Priority.NOTICE, self._halt)
+        if outcome is None:
+            return False  # the bot is shutting down before it went out: sent after the restart
+        if outcome.result is Result.BLOCKED:
             log.info("outbox message %s: user %s blocked the bot (%s); not retried",
-                     message.id, message.user_id, exc.message)
+                     message.id, message.user_id, outcome.detail)
             await store.give_up(self.services.db, message.id, store.BLOCKED)
             return False
-        except Exception as exc:  # any other failure counts as an attempt: the queue moves on
-            if self._halt.is_set():
-                return False  # the bot is shutting down: not the message's fault
-            await self._failed(message, exc)
+        if outcome.result is not Result.SENT:  # counts as an attempt: the queue moves on
+            await self._failed(message, outcome)
             return False
         self._retry_at.pop(message.id, None)
         await store.mark_sent(self.services.db, message.id, self.clock())
         return True
 
-    async def _failed(self, message: store.Pending, exc: Exception) -> None:
-        reason = exc.message if isinstance(exc, TelegramError) else repr(exc)
+    async def _failed(self, message: store.Pending, outcome: Outcome) -> None:
+        reason = outcome.detail or str(outcome.result)
         gave_up = await store.mark_failed(self.services.db, message.id, reason)
         if gave_up:
             self._retry_at.pop(message.id, None)
@@ -146,6 +129,6 @@ class OutboxWorker:
         delay = RETRY_DELAYS[min(message.attempts, len(RETRY_DELAYS) - 1)]
         self._retry_at[message.id] = time.monotonic() + delay
         # A network fault is logged once by the transport, not once per waiting message.
-        level = logging.DEBUG if is_network_fault(exc) else logging.WARNING
+        level = logging.DEBUG if outcome.result is Result.TRANSIENT else logging.WARNING
         log.log(level, "outbox message %s to user %s failed (attempt %s), retry in %.0f s: %s",
                     message.id, message.user_id, message.attempts + 1, delay, reason)
