@@ -229,8 +229,8 @@ def test_whatever_fails_each_reply_arrives_once_and_in_its_chats_order(
         assert await delivery.drain(10)
 
     asyncio.run(run())
-    for chat, texts in queued.items():
-        assert channel.sent(chat) == texts
+    for to, texts in queued.items():
+        assert channel.sent(to) == texts
 
 
 def _interleaved(queued: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
