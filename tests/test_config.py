@@ -25,12 +25,18 @@ def test_the_shipped_config_loads_with_defaults() -> None:
     assert config.telegram.api_url == "https://api.telegram.org/bot"
     assert str(config.timezone) == "Asia/Ho_Chi_Minh"
     assert config.admin_channels == ("telegram", "console")
+    assert (config.telegram.rate, config.telegram.chat_rate, config.telegram.reply_deadline) \
+        == (25, 1.0, 60.0)
 
 
 def test_environment_overrides(tmp_path: Path) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
-           "BOT_DATABASE": str(tmp_path / "x.db"), "BOT_ADMINS": " 42, 7 "}
+           "BOT_DATABASE": str(tmp_path / "x.db"), "BOT_ADMINS": " 42, 7 ",
+           "TELEGRAM_CHAT_RATE": "50"}
     config = load_config(write(tmp_path, "admins: [5]\n"), env)
+    assert config.telegram.chat_rate == 50.0
+    with pytest.raises(ConfigError, match="TELEGRAM_CHAT_RATE"):
+        load_config(write(tmp_path, ""), {"TELEGRAM_CHAT_RATE": "fast"})
     assert config.telegram.token == TOKEN
     assert config.telegram.api_url == "http://127.0.0.1:9/bot"
     assert config.database == tmp_path / "x.db"
@@ -56,6 +62,11 @@ def test_admin_channels_can_be_configured(tmp_path: Path) -> None:
     ("telegram: {api_url: 'ftp://x'}\n", "telegram.api_url"),
     ("telegram: {token: '1:abc'}\n", "telegram.token"),
     ("telegram: {allow_groups: 'yes please'}\n", "telegram.allow_groups"),
+    ("telegram: {rate: 0}\n", "telegram.rate"),
+    ("telegram: {rate: 2.5}\n", "telegram.rate"),
+    ("telegram: {chat_rate: 0}\n", "telegram.chat_rate"),
+    ("telegram: {reply_deadline: 1}\n", "telegram.reply_deadline"),
+    ("telegram: {reply_deadline: true}\n", "telegram.reply_deadline"),
     ("colour: blue\n", "colour"),
     ("- just a list\n", "mapping"),
     ("province: [\n", "not valid YAML"),
