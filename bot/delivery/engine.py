@@ -148,6 +148,9 @@ class DeliveryEngine:
             worker.cancel()
         if self._workers:
             await asyncio.wait(list(self._workers.values()))
+        for budget in (self.budget, self.paid):
+            if budget is not None:
+                budget.close()
 
     # ------------------------------------------------------------------ the chat workers
 

@@ -89,6 +89,14 @@ class Budget:
         slot.cancel()  # its place in the queue is given up
         return False
 
+    def close(self) -> None:
+        """Stop handing out slots (the owner is stopping); waiters are cancelled."""
+        for _, _, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+
     def _free_slot(self) -> bool:
         """Claim the current slot if it has come; False when the caller must wait."""
         now = self._clock()

@@ -31,7 +31,9 @@ RATE = 150  # paid broadcasts, so the test takes seconds; the pace itself is tes
 TEXT = "Ngày hội chuyển đổi số <08/10> & quà tặng: mời bà con đến nhà văn hoá xóm!"
 
 
-async def add_users(database: Path) -> None:
+async def add_users(database: Path, count: int = USERS, first: int = FIRST_CHAT,
+                    english_every: int = 4) -> None:
+    """Users who wrote to the bot before: chats first, first + 1, ...; every so many English."""
     db = await open_database(database)
     stamp = datetime.now(UTC).isoformat()
     try:
@@ -39,8 +41,8 @@ async def add_users(database: Path) -> None:
             await conn.executemany(
                 "INSERT INTO users (channel, external_id, locale, created_at, last_seen_at) "
                 "VALUES ('telegram', ?, ?, ?, ?)",
-                [(str(FIRST_CHAT + i), "en" if i % 4 == 0 else "vi", stamp, stamp)
-                 for i in range(USERS)])
+                [(str(first + i), "en" if i % english_every == 0 else "vi", stamp, stamp)
+                 for i in range(count)])
     finally:
         await db.close()
 

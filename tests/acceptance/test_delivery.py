@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.storage.db import open_database
-from tests.acceptance.test_broadcasts import ADMIN, TEXT, Tally, bot_process, kill_after
+from tests.acceptance.test_broadcasts import (
+    ADMIN,
+    TEXT,
+    Tally,
+    add_users,
+    bot_process,
+    kill_after,
+)
 from tests.factories import write_config
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
@@ -28,20 +33,6 @@ RECIPIENTS, RECIPIENT_FIRST = 1200, 800_000
 WRITERS, WRITER_FIRST = 100, 900_000
 LONE = 990_001
 GREETING = "Hello"
-
-
-async def add_recipients(database: Path) -> None:
-    """The broadcast's audience, as users who wrote to the bot before."""
-    db = await open_database(database)
-    stamp = datetime.now(UTC).isoformat()
-    try:
-        async with db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO users (channel, external_id, locale, created_at, last_seen_at) "
-                "VALUES ('telegram', ?, 'en', ?, ?)",
-                [(str(RECIPIENT_FIRST + i), stamp, stamp) for i in range(RECIPIENTS)])
-    finally:
-        await db.close()
 
 
 def refused(api: FakeBotApi) -> int:
@@ -73,7 +64,7 @@ async def test_300_users_in_the_same_second_are_all_greeted_within_22_s(tmp_path
 
 async def test_a_broadcast_with_two_kills_while_100_users_write(tmp_path: Path) -> None:
     config, database = write_config(tmp_path, 25, paid=False), tmp_path / "bot.db"
-    await add_recipients(database)
+    await add_users(database, RECIPIENTS, RECIPIENT_FIRST, english_every=1)
     writers = range(WRITER_FIRST, WRITER_FIRST + WRITERS)
     async with FakeBotApi(send_rate_limit=TELEGRAM_LIMIT) as api:
         async with bot_process(api, config, database) as process:
