@@ -2,9 +2,11 @@
 
 It runs in the benchmark's own process, so its CPU never counts against the bot under test,
 which runs in a process of its own. The bot tags every Bot API call with the update it is
-answering (``?u=<update_id>``) and reports each finished update on a TCP line; that is how a
-user knows the bot has answered (it waits before its next action, like a person: closed loop)
-and how the per-chat order of answers is checked.
+answering (``?u=<update_id>``) and reports each finished update on a TCP line. A user waits for
+both before acting again (closed loop, like a person): the report that its update is handled,
+and a message sent or edited in its chat since it acted (at most ANSWER_GRACE after the report:
+a bot that queues its replies and sends them later, paced, answers after its handlers end). The
+tags are how the per-chat order of answers is checked and the calls per update counted.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.telegram import FakeBotApi
+from tests.fakes.telegram_model import SENT_OR_EDITED
 
 Buttons = list[tuple[str, str]]  # (label, callback data)
 ANSWER_TIMEOUT = 30.0  # s; an update not reported by then counts as a timeout
+ANSWER_GRACE = 2.0  # s a user waits after the report for a message in its chat, then acts
 
 
 class BenchApi(FakeBotApi):
@@ -34,25 +38,59 @@ class BenchApi(FakeBotApi):
         self.last_answered: dict[int, int] = {}  # chat -> newest update id answered so far
         self.order_violations = 0
         self.tagged_calls = 0
+        self.calls_made = 0  # every call but getUpdates
+        self.messages_sent = 0  # calls that send or edit a message (what a pace counts)
         self.failures: collections.Counter[str] = collections.Counter()
+        self.last_message: dict[int, float] = {}  # chat -> when a message last went to it
+        self._watchers: dict[int, list[asyncio.Future[None]]] = {}
 
     def _record(self, method: str, params: dict[str, Any], status: int, description: str,
                 result: Any, *_more: Any) -> None:
-        # Replaces the call log: an answer to an older update of a chat after an answer to a
-        # newer one is an ordering violation.
+        # Replaces the call log: a message (sent or edited) answering an older update of a chat
+        # after one answering a newer update is an ordering violation. Other calls do not
+        # count: an answerCallbackQuery stops a button's spinner and may go ahead of a
+        # message that a bot's pace holds back.
         if status != 200:
             self.failures[f"{method} {status} {description[:50]}"] += 1
+        if method == "getUpdates":
+            return
+        self.calls_made += 1
+        if method in SENT_OR_EDITED:  # refused ("not modified") too: the bot did answer
+            self.messages_sent += 1
+            with contextlib.suppress(TypeError, ValueError):
+                chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
+                self.last_message[chat_id] = time.monotonic()
+                for watcher in self._watchers.pop(chat_id, []):
+                    if not watcher.done():
+                        watcher.set_result(None)
         tag = params.get("u")
         if not isinstance(tag, int):
             return
         self.tagged_calls += 1
         chat = self.owner.get(tag)
+        if method not in SENT_OR_EDITED:
+            return
         if chat is None:
             return
         if tag < self.last_answered.get(chat, 0):
             self.order_violations += 1
         else:
             self.last_answered[chat] = tag
+
+    async def answered(self, chat_id: int, since: float, grace: float) -> bool:
+        """Wait (at most grace seconds) for a message to the chat sent at or after since."""
+        if self.last_message.get(chat_id, 0.0) >= since:
+            return True
+        watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        watchers = self._watchers.setdefault(chat_id, [])
+        watchers.append(watcher)
+        try:
+            await asyncio.wait_for(watcher, grace)
+        except TimeoutError:
+            with contextlib.suppress(ValueError):
+                watchers.remove(watcher)
+            return False
+        return True
 
     def screen(self, chat_id: int) -> tuple[str, Buttons]:
         """What the user sees: the bot's latest text and the latest inline keyboard."""
@@ -217,7 +255,9 @@ class Driver:
         self.ready = asyncio.Event()
         self.timeouts = 0
         self.stuck = 0
+        self.silent = 0  # answers with no message in the chat within ANSWER_GRACE
         self.profile: dict[str, int] = {}
+        self.settings: dict[str, Any] = {}  # what the bot runs with (slots, pace)
         self.moves: collections.Counter[str] = collections.Counter()
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self._sent_at: dict[int, float] = {}
@@ -236,10 +276,12 @@ class Driver:
                 await asyncio.wait_for(self._server.wait_closed(), 2)
 
     async def _reports(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # "R" once the bot is up; "D update_id own_ns api_ns calls" per finished update.
+        # "R {settings}" once the bot is up; "D update_id own_ns api_ns calls" per finished
+        # update; "P {counters}" after a profile.
         while line := await reader.readline():
             parts = line.split()
             if parts[0] == b"R":
+                self.settings = json.loads(line[2:] or b"{}")
                 self.ready.set()
                 continue
             if parts[0] == b"P":
@@ -274,7 +316,7 @@ class Driver:
             move, stuck = next_move(user, text, buttons)
             self.stuck += stuck
             times = 2 if move.burst and user.rng.random() < self.burst_share else 1
-            waiters = []
+            waiters, acted = [], time.monotonic()
             for _ in range(times):
                 self.moves[move.kind] += 1
                 waiter: asyncio.Future[None] = loop.create_future()
@@ -284,12 +326,15 @@ class Driver:
                 await asyncio.wait_for(asyncio.gather(*waiters), ANSWER_TIMEOUT)
             except TimeoutError:
                 self.timeouts += 1
+            else:
+                self.silent += not await self.api.answered(user.uid, acted, ANSWER_GRACE)
             self.api.prune(user.uid)
 
 
 def make_users(count: int, bare: bool, volunteer_share: float, join_codes: list[str],
                seed: int = 6) -> list[SimUser]:
-    """count users with ids from 5,000,001; a share of them join a team and log visits."""
+    """count users with ids from 5,000,001; a share of them, spread evenly (so that the first n
+    users of a ramp hold the same share), join a team and log visits."""
     users = []
     for n in range(count):
         rng = random.Random(seed * 1_000_003 + n)
@@ -299,9 +344,10 @@ def make_users(count: int, bare: bool, volunteer_share: float, join_codes: list[
             users.append(SimUser(uid, "bare", language, rng, [Move("text", "/start")]))
             continue
         first = [Move("text", "/start", burst=False)]
-        volunteer = join_codes and n < count * volunteer_share
+        volunteer = join_codes and int((n + 1) * volunteer_share) > int(n * volunteer_share)
         if volunteer:
-            first.append(Move("text", f"/join {join_codes[n % len(join_codes)]}", burst=False))
+            code = join_codes[int(n * volunteer_share) % len(join_codes)]
+            first.append(Move("text", f"/join {code}", burst=False))
         users.append(SimUser(uid, "volunteer" if volunteer else "citizen", language, rng, first,
                              goal="visit" if volunteer else "lesson"))
     return users

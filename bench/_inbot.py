@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from pathlib import Path
@@ -21,7 +22,39 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-_ANSWERING: ContextVar[list[int] | None] = ContextVar("answering", default=None)
+class _Answering:
+    """The update a task is answering, and the time its Bot API calls kept it waiting.
+
+    Calls may overlap (an update's answerCallbackQuery goes beside its edit), so the waiting
+    is the union of the calls' intervals, not their sum (the sum made "own" time negative)."""
+
+    __slots__ = ("api_ns", "calls", "closed", "in_flight", "since", "update_id")
+
+    def __init__(self, update_id: int) -> None:
+        self.update_id = update_id
+        self.api_ns = self.calls = self.in_flight = self.since = 0
+        self.closed = False
+
+    def call_started(self, now: int) -> None:
+        if self.in_flight == 0:
+            self.since = now
+        self.in_flight += 1
+
+    def call_ended(self, now: int) -> None:
+        self.in_flight -= 1
+        if not self.closed:
+            self.calls += 1
+            if self.in_flight == 0:
+                self.api_ns += now - self.since
+
+    def close(self, now: int) -> None:
+        """The handlers are done: a call still in flight (sent beside them) counts until now."""
+        if self.in_flight:
+            self.api_ns += now - self.since
+        self.closed = True
+
+
+_ANSWERING: ContextVar[_Answering | None] = ContextVar("answering", default=None)
 
 
 class Reporter:
@@ -31,10 +64,11 @@ class Reporter:
         self.port = port
         self.writer: asyncio.StreamWriter | None = None
 
-    async def connect(self) -> None:
-        """Connect and say the bot is up."""
+    async def connect(self, settings: dict[str, Any]) -> None:
+        """Connect and say the bot is up, with the settings it runs with."""
+        import json
         _, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self.send("R")
+        self.send("R " + json.dumps(settings))
 
     def send(self, line: str) -> None:
         """One line to the benchmark (buffered; never blocks the loop)."""
@@ -50,15 +84,17 @@ def instrument(reporter: Reporter) -> None:
     from bot.channels.telegram.request import AiohttpRequest
 
     async def timed(update: Any, coroutine: Awaitable[Any]) -> None:
-        state = [int(getattr(update, "update_id", 0)), 0, 0]  # update id, API ns, API calls
+        state = _Answering(int(getattr(update, "update_id", 0)))
         token = _ANSWERING.set(state)
         started = time.perf_counter_ns()
         try:
             await coroutine
         finally:
-            wall = time.perf_counter_ns() - started
+            ended = time.perf_counter_ns()
             _ANSWERING.reset(token)
-            reporter.send(f"D {state[0]} {wall - state[1]} {state[1]} {state[2]}")
+            state.close(ended)
+            reporter.send(f"D {state.update_id} {ended - started - state.api_ns} {state.api_ns} "
+                          f"{state.calls}")
 
     processing = BaseUpdateProcessor.process_update
 
@@ -72,18 +108,51 @@ def instrument(reporter: Reporter) -> None:
         setattr(cls, "do_request", _tagged(cls.do_request))  # noqa: B010
 
 
+def follow_queued_replies() -> bool:
+    """Tag the calls of a bot that queues its replies: its delivery engine sends them from a
+    task of its own (per chat, made by whichever update came first), so each queued message
+    carries the update that queued it and its try runs under that update's tag. False when
+    the bot has no such engine (or it changed shape): its calls are tagged as made."""
+    try:
+        from bot.delivery import engine
+    except ImportError:
+        return False
+    cls = getattr(engine, "DeliveryEngine", None)
+    push, attempt = getattr(cls, "_push", None), getattr(cls, "_attempt", None)
+    if cls is None or push is None or attempt is None:
+        return False
+    queued: weakref.WeakKeyDictionary[Any, _Answering] = weakref.WeakKeyDictionary()
+
+    def pushed(self: Any, chat: str, item: Any) -> None:
+        state = _ANSWERING.get()
+        if state is not None:
+            queued[item] = state
+        push(self, chat, item)
+
+    async def attempted(self: Any, chat: str, item: Any) -> Any:
+        token = _ANSWERING.set(queued.get(item))  # None: a notice or broadcast, untagged
+        try:
+            return await attempt(self, chat, item)
+        finally:
+            _ANSWERING.reset(token)
+
+    setattr(cls, "_push", pushed)  # noqa: B010
+    setattr(cls, "_attempt", attempted)  # noqa: B010
+    return True
+
+
 def _tagged(do_request: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     async def wrapper(self: Any, url: str, method: str, request_data: Any = None,
                       **kwargs: Any) -> Any:
         state = _ANSWERING.get()
         if state is None:
             return await do_request(self, url, method, request_data, **kwargs)
-        started = time.perf_counter_ns()
+        state.call_started(time.perf_counter_ns())
         try:
-            return await do_request(self, f"{url}?u={state[0]}", method, request_data, **kwargs)
+            return await do_request(self, f"{url}?u={state.update_id}", method, request_data,
+                                    **kwargs)
         finally:
-            state[1] += time.perf_counter_ns() - started
-            state[2] += 1
+            state.call_ended(time.perf_counter_ns())
     return wrapper
 
 
@@ -99,10 +168,8 @@ def build_bot(args: argparse.Namespace) -> Any:
         from bot.config import load_config
         config = load_config(ROOT / "config.yaml", {
             "BOT_DATABASE": args.db, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": args.api_url})
-        if args.concurrency:
-            config = dataclasses.replace(config, telegram=dataclasses.replace(
-                config.telegram, concurrent_updates=args.concurrency))
-        return build_application(config)
+        return build_application(dataclasses.replace(config, telegram=dataclasses.replace(
+            config.telegram, **ours_settings(args))))
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a"),
                                       InlineKeyboardButton("B", callback_data="b")],
                                      [InlineKeyboardButton("C", callback_data="c")]])
@@ -130,6 +197,17 @@ def build_bot(args: argparse.Namespace) -> Any:
     return application
 
 
+def ours_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Our bot's telegram settings for the run: its slots and, where the bot has a pace
+    (telegram.rate, messages a second for all it sends), the fastest allowed, so that a CPU
+    benchmark measures CPU and not the pace."""
+    from bot.config import TelegramConfig
+    settings: dict[str, Any] = {"concurrent_updates": args.concurrency}
+    if "rate" in {f.name for f in dataclasses.fields(TelegramConfig)}:
+        settings["rate"] = args.rate
+    return settings
+
+
 def serve(args: argparse.Namespace) -> None:
     """The bot process: run the chosen bot until SIGTERM, reporting to the benchmark."""
     import logging
@@ -146,6 +224,9 @@ def serve(args: argparse.Namespace) -> None:
     counters = count_database_work() if args.profile_out else None
     application = build_bot(args)
     started = application.post_init
+    settings = ours_settings(args) if args.serve == "ours" else {
+        "concurrent_updates": args.bare_concurrency}
+    settings["engine"] = args.serve == "ours" and follow_queued_replies()
 
     async def post_init(app: Any) -> None:
         if started is not None:
@@ -153,7 +234,7 @@ def serve(args: argparse.Namespace) -> None:
         if counters is not None:
             profile_on_signals(asyncio.get_running_loop(), args.profile_out, args.cprofile,
                                counters, reporter)
-        await reporter.connect()
+        await reporter.connect(settings)
 
     application.post_init = post_init
     application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.0)
