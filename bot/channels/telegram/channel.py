@@ -39,6 +39,7 @@ class TelegramChannel:
         self.allow_groups = allow_groups  # else the bot leaves a group it is added to
         self.core: Core | None = None  # set when the application starts (post_init)
         self.engine: DeliveryEngine | None = None  # likewise
+        self._spinners: set[asyncio.Task[None]] = set()  # answerCallbackQuery calls under way
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
         """The handlers, in order: text (commands included), buttons, anything else, and
@@ -80,16 +81,16 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:  # the handler is for button presses only
             return
-        # Side by side, not one after the other: the user sees the answer a round trip sooner.
+        # Side by side, and not awaited: the answer comes a round trip sooner, and this
+        # update's slot is free as soon as the press is handled.
         spinner = asyncio.create_task(_stop_spinner(context.bot, query.id))
-        try:
-            in_private = _is_private(update.effective_chat)
-            pressed = query.message.message_id \
-                if in_private and isinstance(query.message, Message) else None
-            await self._run(update, context, EventKind.ACTION, action=query.data or "",
-                            pressed=pressed)
-        finally:
-            await spinner
+        self._spinners.add(spinner)
+        spinner.add_done_callback(self._spinners.discard)
+        in_private = _is_private(update.effective_chat)
+        pressed = query.message.message_id \
+            if in_private and isinstance(query.message, Message) else None
+        await self._run(update, context, EventKind.ACTION, action=query.data or "",
+                        pressed=pressed)
 
     async def on_group_text(self, update: Update, context: Context) -> None:
         """A message in a group: one line saying the bot works in private chats."""
