@@ -161,6 +161,10 @@ class DeliveryEngine:
             self._idle.clear()
             self._workers[chat] = asyncio.create_task(self._work(chat, queue),
                                                       name=f"{self.channel}-chat")
+        elif item.priority < queue[0].priority:
+            # The chat's head waits at its own priority; what queues behind it must not wait
+            # at that pace (a reply behind a broadcast message would never get a slot).
+            self.budget.hurry(chat, item.priority)
         queue.append(item)
 
     async def _work(self, chat: str, queue: deque[_Item]) -> None:
@@ -172,7 +176,7 @@ class DeliveryEngine:
                 if item.withdrawn or (item.done is not None and item.done.done()):
                     queue.popleft()
                     continue
-                outcome = await self._attempt(chat, item)
+                outcome = await self._attempt(chat, item, queue)
                 if outcome is not None:
                     queue.popleft()
                     self._finish(chat, item, outcome)
@@ -191,13 +195,16 @@ class DeliveryEngine:
             if not self._queues:
                 self._idle.set()
 
-    async def _attempt(self, chat: str, item: _Item) -> Outcome | None:
-        """One try of the message at the head of the queue; None: try it again."""
+    async def _attempt(self, chat: str, item: _Item, queue: deque[_Item]) -> Outcome | None:
+        """One try of the message at the head of the queue; None: try it again. It waits for
+        the budget as the most urgent message in the chat's queue would."""
         if item.priority is Priority.REPLY and self._clock() >= item.deadline:
             return GIVEN_UP
         await self._chat_turn(chat)
-        budget = self.paid if item.part.paid and self.paid is not None else self.budget
-        await budget.take(item.priority)
+        if item.part.paid and self.paid is not None:
+            await self.paid.take(item.priority)
+        else:
+            await self.budget.take(min(queued.priority for queued in queue), chat)
         if item.withdrawn:
             return None  # withdrawn while it waited: the loop drops it
         item.sending = True

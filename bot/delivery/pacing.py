@@ -47,6 +47,7 @@ class Budget:
         self._next = 0.0
         self._paused_until = 0.0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap
+        self._tickets: dict[str, tuple[int, int, asyncio.Future[None]]] = {}  # by waiter's key
         self._arrivals = itertools.count()
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -64,15 +65,34 @@ class Budget:
         """How many sends wait for a slot."""
         return len(self._waiting)
 
-    async def take(self, priority: int = 0) -> None:
-        """Wait for this caller's slot."""
+    async def take(self, priority: int = 0, key: str | None = None) -> None:
+        """Wait for this caller's slot; a key lets hurry() make the wait more urgent."""
         if not self._waiting and self._free_slot():
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (priority, next(self._arrivals), future))
+        ticket = (priority, next(self._arrivals), future)
+        heapq.heappush(self._waiting, ticket)
+        if key is not None:
+            self._tickets[key] = ticket
         if self._dispatcher is None:
             self._dispatcher = asyncio.create_task(self._dispatch(), name="budget")
-        await future
+        try:
+            await future
+        finally:
+            if key is not None and self._tickets.get(key) is ticket:
+                del self._tickets[key]
+
+    def hurry(self, key: str, priority: int) -> None:
+        """The wait under key becomes as urgent as priority, if that is more urgent (a reply
+        queued behind a broadcast message in the same chat must not wait at its pace)."""
+        ticket = self._tickets.get(key)
+        if ticket is None or priority >= ticket[0] or ticket[2].done():
+            return
+        # A second entry for the same waiter: whichever comes first serves it, the other is
+        # skipped as done.
+        hurried = (priority, ticket[1], ticket[2])
+        self._tickets[key] = hurried
+        heapq.heappush(self._waiting, hurried)
 
     async def take_unless(self, halt: asyncio.Event, priority: int = 0) -> bool:
         """Wait for a slot unless halt is set first; False when halted."""
@@ -94,6 +114,7 @@ class Budget:
         for _, _, future in self._waiting:
             future.cancel()
         self._waiting.clear()
+        self._tickets.clear()
         if self._dispatcher is not None:
             self._dispatcher.cancel()
 

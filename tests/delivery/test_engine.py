@@ -62,6 +62,33 @@ async def test_replies_go_before_what_was_queued_in_bulk() -> None:
     assert order.index("answer") <= 5  # the next slot or so, not behind 20 broadcasts
 
 
+async def test_a_reply_behind_a_broadcast_message_in_its_chat_does_not_wait_at_its_pace(
+) -> None:
+    # Replies to others want more than the budget for four seconds; chat A has a broadcast
+    # message at its head, then a reply: the head goes at the reply's priority, in order.
+    channel = Channel()
+    delivery = engine(channel, Limits(rate=20, chat_rate=1000, chat_burst=100,
+                                      reply_deadline=3))
+
+    async def others() -> None:
+        for number in range(100):  # 25 a second
+            delivery.reply(str(100 + number), [Reply(f"busy {number}")])
+            await asyncio.sleep(0.04)
+
+    feeding = asyncio.create_task(others())
+    await asyncio.sleep(0.1)
+    bulk = asyncio.create_task(delivery.send("A", Part("broadcast"), Priority.BULK))
+    await asyncio.sleep(0.1)  # the broadcast message waits for a bulk slot
+    queued = time.monotonic()
+    delivery.reply("A", [Reply("answer")])
+    await feeding
+    await delivery.stop(grace=3)
+    assert channel.sent("A") == ["broadcast", "answer"]
+    answered = next(at for at, chat, part, _ in channel.calls if part.text == "answer")
+    assert answered - queued < 1.0, answered - queued
+    assert bulk.done()
+
+
 async def test_flood_control_pauses_the_channel_and_the_chat_keeps_its_order() -> None:
     channel = Channel(script={"one": [Outcome(Result.RETRY_AFTER, "flood", retry_after=0.3)]})
     delivery = engine(channel)
