@@ -17,14 +17,12 @@ from pathlib import Path
 
 from tests.acceptance.test_broadcasts import (
     ADMIN,
-    TEXT,
-    Tally,
     add_users,
     bot_process,
     kill_after,
+    send_to_everyone,
 )
 from tests.factories import write_config
-from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
 
 TELEGRAM_LIMIT = 30  # sends a second, as Telegram enforces them
@@ -68,14 +66,7 @@ async def test_a_broadcast_with_two_kills_while_100_users_write(tmp_path: Path) 
     writers = range(WRITER_FIRST, WRITER_FIRST + WRITERS)
     async with FakeBotApi(send_rate_limit=TELEGRAM_LIMIT) as api:
         async with bot_process(api, config, database) as process:
-            api.send_text(ADMIN, "/broadcast", language_code="en")
-            await api.wait_text(ADMIN, "New broadcast", timeout=30)
-            api.send_text(ADMIN, TEXT, language_code="en")
-            await api.wait_text(ADMIN, "Who should receive it?")
-            await tap(api, ADMIN, "Everyone", "English version")
-            await tap(api, ADMIN, "Skip", "Send it now, or schedule it?")
-            tally = Tally(api)  # from here on: the broadcast, not the admin's preview
-            await tap(api, ADMIN, "Send now", "starts in a moment")
+            tally = await send_to_everyone(api)
             first_kill = await kill_after(api, tally, process, 250, database)
         async with bot_process(api, config, database) as process:
             await api.wait_for(tally.reached(350), timeout=30)
