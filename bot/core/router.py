@@ -25,6 +25,9 @@ CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
 FlowHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 PhotoHandler = Callable[[Context], Awaitable[list[Reply]]]
+# What /cancel says it dropped when a flow is open: a msgid, or a function of the context
+# returning the translated line (for a flow whose drafts differ, a new visit or an edit).
+Dropped = str | Callable[[Context], str]
 
 
 class RegistrationError(ValueError):
@@ -51,6 +54,7 @@ class Router:
         self.actions: dict[Verb, ActionHandler] = {}
         self.flows: dict[str, FlowHandler] = {}
         self.photo_flows: dict[str, PhotoHandler] = {}
+        self.dropped: dict[str, Dropped] = {}
 
     def command(self, name: str, description: str, handler: CommandHandler,
                 listed: bool = True, audience: Audience = EVERYONE) -> None:
@@ -64,14 +68,23 @@ class Router:
         self.verbs[verb.name] = verb
         self.actions[verb] = handler
 
-    def flow(self, name: str, handler: FlowHandler, on_photo: PhotoHandler | None = None
-             ) -> None:
+    def flow(self, name: str, handler: FlowHandler, on_photo: PhotoHandler | None = None, *,
+             dropped: Dropped) -> None:
         """Register the handler of text typed while the dialog state's "flow" is name (and of
-        photos sent then, for the flows that take one)."""
+        photos sent then, for the flows that take one); dropped is what /cancel says it threw
+        away ("The visit you were logging was not saved.")."""
         _claim(self.flows, name)
         self.flows[name] = handler
+        self.dropped[name] = dropped
         if on_photo is not None:
             self.photo_flows[name] = on_photo
+
+    def dropped_line(self, ctx: Context) -> str | None:
+        """What /cancel drops: the open flow's line in the user's language, or None."""
+        dropped = self.dropped.get(str(ctx.state.get("flow", "")))
+        if dropped is None:
+            return None
+        return ctx.t._(dropped) if isinstance(dropped, str) else dropped(ctx)
 
     def parse(self, payload: str) -> Action | None:
         """The registered action in payload, or None when it is malformed or unknown."""

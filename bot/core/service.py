@@ -44,10 +44,19 @@ def build_router() -> Router:
 
 
 async def cancel(ctx: Context, _args: str) -> list[Reply]:
-    """Close any open form; lesson places stay saved."""
+    """Close the open form, saying what was dropped; lesson places stay saved."""
+    t = ctx.t
+    dropped = ctx.services.router.dropped_line(ctx)
     await dialog_store.save_state(ctx.db, ctx.user.id, {}, ctx.now, ctx.event.sequence)
-    text = ctx.t._("Stopped. Your place in your lessons is saved: type /continue to go on.")
-    return [menus.main_menu(ctx, text)]
+    ctx.state.clear()
+    if dropped is not None:
+        return [menus.main_menu(ctx, dropped)]
+    lesson = await lessons.unfinished_lesson(ctx)
+    if lesson is not None:
+        return [menus.main_menu(ctx, t._("There was no form open to cancel. Your place in the "
+                                         "lesson “{title}” is saved: type /continue to go "
+                                         "on.").format(title=lesson.title[t.locale]))]
+    return [menus.main_menu(ctx, t._("There was nothing to cancel. Here is the menu:"))]
 
 
 def utc_now() -> datetime:
@@ -160,6 +169,8 @@ def _match_option(ctx: Context, options: tuple[Option, ...], text: str, numbers:
         number = int(text)
         if 1 <= number <= len(options):
             return options[number - 1].action
+        if len(options) == 1:  # not "from 1 to 1"
+            return Reply(ctx.t._("Please type 1 to choose the option shown."))
         return Reply(ctx.t._("Please type a number from 1 to {count}.").format(
             count=len(options)))
     typed = _label_key(text)

@@ -195,7 +195,7 @@ TABLE: tuple[Row, ...] = (
     Row("/deleteme", rule(ok("Delete your data?")), "/deleteme"),
     Row("/audit", rule(no(NO_AUDIT), admin=ok("Audit log")), "/audit"),
     Row("/search", rule(ok("Lessons that may help")), "/search vneid"),
-    Row("/cancel", rule(ok("Stopped.")), "/cancel"),
+    Row("/cancel", rule(ok("nothing to cancel")), "/cancel"),
     # Menus and lessons
     Row("menu", rule(ok("Choose a skill to learn")), "menu"),
     Row("help", rule(ok("I teach the five basic")), "help"),

@@ -36,7 +36,8 @@ def register(router: Router) -> None:
     router.command("broadcasts", N_("Recent broadcasts and their counts"), recent,
                    audience=ADMINS)
     router.command("stopbroadcast", N_("Stop a broadcast"), stop_command, audience=ADMINS)
-    router.flow(FLOW, on_text, on_photo)
+    router.flow(FLOW, on_text, on_photo,
+                dropped=N_("The broadcast you were writing was not sent."))
     for verb in FORM_VERBS:
         router.action(verb, on_button)
     router.action(STOP, stop_button_pressed)

@@ -54,7 +54,7 @@ def register(router: Router) -> None:
     """Add /export, its period buttons and its flow."""
     router.command(form.FLOW, N_("Export visits, teams and learning progress (XLSX and CSV)"),
                    form.start, audience=ADMINS)
-    router.flow(form.FLOW, form.typed)
+    router.flow(form.FLOW, form.typed, dropped=N_("Nothing was exported."))
     for verb in (PERIOD, LAST_WEEK, CANCEL):
         router.action(verb, form.pressed)
 

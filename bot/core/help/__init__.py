@@ -24,7 +24,8 @@ def register(router: Router) -> None:
                    volunteer.list_requests, audience=VOLUNTEERS)
     router.action(ids.ASK, requests.ask_from_lesson)
     router.action(ids.WITHDRAW, requests.withdraw)
-    router.flow(draft.FLOW, form.on_text)
+    router.flow(draft.FLOW, form.on_text,
+                dropped=N_("The help request you were filling in was not sent."))
     for verb in ids.FORM_VERBS:
         router.action(verb, form.on_button)
     router.action(ids.TAKE, volunteer.take)

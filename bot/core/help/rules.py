@@ -20,6 +20,8 @@ _DIGIT = re.compile(r"\d")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _LOCAL_MOBILE = re.compile(rf"^0[0-9]{{{LOCAL_DIGITS - 1}}}$")
 _INTERNATIONAL_MOBILE = re.compile(rf"^\+84([0-9]{{{INTERNATIONAL_DIGITS}}})$")
+# A number a person might give as their phone: 9-11 digits, or +84 and 9-10 digits.
+_PHONE_LIKE = re.compile(r"^(?:\+84[0-9]{9,10}|[0-9]{9,11})$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ def _has_letter(text: str) -> bool:
 def check_first_name(typed: str) -> Checked:
     """A first name: 1-40 characters with letters, no digits (never an ID number)."""
     name = normalize(typed)
+    if looks_like_phone(name):
+        return Checked(problem=N_("That looks like a phone number. Please type only your first "
+                                  "name here, for example: Lan. I ask for a phone number later, "
+                                  "and you may skip it."))
     if _ID_LIKE.search(name.replace(" ", "")):
         return Checked(problem=N_("That looks like an ID number. I never store ID numbers: "
                                   "please type only your first name, for example: Lan."))
@@ -69,6 +75,13 @@ def check_hamlet(typed: str) -> Checked:
                                   "only the name of your hamlet, village or residential group."),
                        numbers={"count": MAX_HAMLET})
     return Checked(value=hamlet)
+
+
+def looks_like_phone(typed: str) -> bool:
+    """Typed like a phone number: 9-11 digits, maybe with separators or +84 (0912 345 678,
+    +84 912 345 678, 912345678); a 12-digit citizen identity number is not one."""
+    compact = _PHONE_SEPARATORS.sub("", normalize(typed))
+    return _PHONE_LIKE.match(compact) is not None
 
 
 def normalize_phone(typed: str) -> str | None:

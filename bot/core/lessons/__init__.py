@@ -11,7 +11,7 @@
 from bot.core.lessons import finder, journey, progress
 from bot.core.lessons.catalog import Catalog, CatalogError, Lesson, check_catalog, load_catalog
 from bot.core.lessons.finder import free_text
-from bot.core.lessons.journey import mastered_all
+from bot.core.lessons.journey import mastered_all, unfinished_lesson
 from bot.core.lessons.search import SearchIndex
 from bot.core.router import Router
 
@@ -28,4 +28,4 @@ def register_search(router: Router) -> None:
 
 
 __all__ = ["Catalog", "CatalogError", "Lesson", "SearchIndex", "check_catalog", "free_text",
-           "load_catalog", "mastered_all", "register", "register_search"]
+           "load_catalog", "mastered_all", "register", "register_search", "unfinished_lesson"]

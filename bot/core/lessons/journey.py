@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from bot.core.context import Context
 from bot.core.events import Button, Reply
@@ -17,6 +18,12 @@ from bot.core.shared.skills import HANDBOOK, SKILLS, TRACKS, skill_label
 from bot.i18n import N_, Translator
 from bot.storage import progress as progress_store
 from bot.storage.progress import LessonProgress
+
+# An explanation's own opening verdict: one or two words (letters only) ending the sentence,
+# and one of the lessons' verdict words, so that no other short opening is ever cut.
+_OWN_VERDICT = re.compile(r"\s*([^\W\d_]+(?:[ \t]+[^\W\d_]+)?)[ \t]*[.!]+(?:\s+|$)")
+_VERDICT_WORDS = frozenset({"đúng", "sai", "chưa đúng", "chưa nên", "chưa tốt", "right",
+                            "wrong", "correct", "not quite", "not good"})
 
 
 async def show_skill(ctx: Context, act: Action) -> list[Reply]:
@@ -122,11 +129,10 @@ async def answer(ctx: Context, act: Action) -> list[Reply]:
     await progress_store.record_answer(ctx.db, ctx.user.id, lesson.id, index, choice,
                                        chosen.correct, ctx.now)
     t, loc = ctx.t, ctx.t.locale
-    verdict = t._("✅ Correct!") if chosen.correct else t._("❌ Not quite.")
     text = "\n\n".join([
         question.question[loc],
         t._("Your answer: {answer}").format(answer=chosen.text[loc]),
-        f"{verdict} {chosen.explanation[loc]}",
+        feedback(t, chosen.correct, chosen.explanation[loc]),
     ])
     last = index == len(lesson.quiz) - 1
     onward = Button(t._("Finish ✔") if last else t._("Next question ▶"),
@@ -136,6 +142,26 @@ async def answer(ctx: Context, act: Action) -> list[Reply]:
         rows.append((Button(t._("↻ Try again"), GO(lesson.id, position, position)),))
     rows += [(onward,), (menu_button(t),)]
     return [Reply(text, tuple(rows), edit=ctx.pressed)]
+
+
+def feedback(t: Translator, correct: bool, explanation: str) -> str:
+    """The verdict, said once, then the explanation.
+
+    The rule: the verdict is always the bot's ("✅ Correct!", "❌ Not quite."). An explanation
+    that opens with its own verdict, a first sentence of one or two words ("Đúng.", "Sai.",
+    "Right.", "Chưa nên."), loses that sentence, so no answer reads "Đúng rồi! Đúng. …".
+    """
+    verdict = t._("✅ Correct!") if correct else t._("❌ Not quite.")
+    rest = own_verdict(explanation)[1]
+    return f"{verdict} {rest}" if rest else verdict
+
+
+def own_verdict(explanation: str) -> tuple[str, str]:
+    """An explanation split into its opening verdict ("" when it has none) and the rest."""
+    found = _OWN_VERDICT.match(explanation)
+    if found is None or found.group(1).casefold() not in _VERDICT_WORDS:
+        return "", explanation.strip()
+    return found.group(1), explanation[found.end():].strip()
 
 
 async def _view(ctx: Context, lesson: Lesson, position: int) -> Reply:
@@ -236,15 +262,28 @@ def _stale(ctx: Context, current: Reply) -> Reply:
     return dataclasses.replace(current, text=f"{note}\n\n{current.text}")
 
 
-async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:
-    """Resume the last unfinished lesson at the exact step."""
+async def _unfinished(ctx: Context) -> tuple[Lesson, LessonProgress] | None:
+    """The lesson /continue would open, and the user's place in it."""
     # The handbook is left out for someone no longer in a team, though it was begun.
     hidden = [] if may_open_track(ctx, HANDBOOK) else [
         lesson.id for lesson in ctx.catalog.by_skill(HANDBOOK)]
     row = await progress_store.latest_unfinished(ctx.db, ctx.user.id, hidden)
     lesson = ctx.catalog.lessons.get(row.lesson_id) if row else None
-    if row is None or lesson is None:
+    return (lesson, row) if row is not None and lesson is not None else None
+
+
+async def unfinished_lesson(ctx: Context) -> Lesson | None:
+    """The lesson /continue would open, if any."""
+    found = await _unfinished(ctx)
+    return found[0] if found else None
+
+
+async def resume(ctx: Context, _arg: str | Action) -> list[Reply]:
+    """Resume the last unfinished lesson at the exact step."""
+    found = await _unfinished(ctx)
+    if found is None:
         return [await _nothing_to_continue(ctx)]
+    lesson, row = found
     await progress_store.touch(ctx.db, ctx.user.id, lesson.id, ctx.now)
     return [await _view(ctx, lesson, row.position)]
 

@@ -18,7 +18,8 @@ def register(router: Router) -> None:
     router.command("deleteme", N_("Delete your data"), deletion.ask_delete)
     router.command("audit", N_("The audit log: who did what, and when"), audit.show_audit,
                    audience=ADMINS)
-    router.flow(deletion.FLOW, deletion.typed_while_asking)
+    router.flow(deletion.FLOW, deletion.typed_while_asking,
+                dropped=N_("All right: nothing was deleted."))
     router.action(ASK, deletion.ask_delete)
     router.action(YES, deletion.confirm_delete)
     router.action(NO, deletion.refuse_delete)

@@ -20,7 +20,7 @@ def register(router: Router) -> None:
     router.command("team", N_("Your team"), members.show_team, audience=VOLUNTEERS)
     router.command("newteam", N_("Create a team and get its join code"), form.new_team,
                    audience=ADMINS)
-    router.flow(form.FLOW, form.on_text)
+    router.flow(form.FLOW, form.on_text, dropped=N_("No team was created."))
     router.action(ids.COMMUNE, form.on_commune)
     router.action(ids.CANCEL, form.on_cancel)
     for verb in ids.MEMBER_VERBS:

@@ -24,7 +24,7 @@ from bot.core.visits.figures import (
     pressed_team_stats,
     team_stats,
 )
-from bot.core.visits.form import on_button, on_text
+from bot.core.visits.form import dropped, on_button, on_text
 from bot.core.visits.ids import FORM, MY_VISITS, ONE_TEAM, TEAM_FIGURES, TEAM_LIST
 from bot.core.visits.rules import household_key
 from bot.i18n import N_
@@ -38,7 +38,7 @@ def register(router: Router) -> None:
     router.action(FORM, on_button)
     router.action(LOG_VISIT, start)
     router.action(MY_VISITS, on_my_visit)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, dropped=dropped)
     router.command("mystats", N_("Your visit figures: today, this campaign, all time"), my_stats)
     router.command("teamstats", N_("Your team's figures and its rank in the commune"),
                    team_stats)

@@ -81,6 +81,15 @@ async def cancel(ctx: Context, draft: Draft) -> list[Reply]:
     return [Reply(text, ((Button(ctx.t._("➕ Log a visit"), LOG_VISIT()),),), edit=ctx.pressed)]
 
 
+def dropped(ctx: Context) -> str:
+    """What /cancel says when it closes this form: a new visit unsaved, or an edit undone."""
+    draft = open_draft(ctx)
+    if draft is not None and draft.visit_id:
+        return ctx.t._("Your changes to visit #{number} were not saved: it stays as it "
+                       "was.").format(number=draft.visit_id)
+    return ctx.t._("The visit you were logging was not saved.")
+
+
 async def on_text(ctx: Context, text: str) -> list[Reply]:
     """Typed text while the form is open: the answer to its open step."""
     draft = open_draft(ctx)

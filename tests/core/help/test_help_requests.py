@@ -365,6 +365,25 @@ async def test_each_step_explains_bad_input_and_keeps_the_draft(app: App, core: 
     assert await app.services.db.fetchall("SELECT * FROM help_requests") == []
 
 
+async def test_a_phone_number_typed_as_the_first_name_is_called_a_phone_number(
+        app: App, core: Core) -> None:
+    citizen = Chat(core, user="1", locale="en")
+    await citizen.say("/helpme")
+    await citizen.tap("Yes")
+    for typed in ("0912 345 678", "+84 912 345 678", "0912.345.678", "912345678", "84912345678"):
+        reply = await citizen.say(typed)
+        assert "That looks like a phone number" in reply.text, typed
+        assert "ID number" not in reply.text, typed
+    assert "ID number" in (await citizen.say("012345678901")).text  # 12 digits: a CCCD
+    vi = Chat(core, user="2", locale="vi")
+    await vi.say("/helpme")
+    await vi.tap("tôi đồng ý")
+    reply = await vi.say("0912345678")
+    assert "Đây có vẻ là số điện thoại" in reply.text and "căn cước" not in reply.text
+    assert "looks like" not in (await citizen.say("Lan")).text  # a name goes on to the commune
+    assert await app.services.db.fetchall("SELECT * FROM help_requests") == []
+
+
 async def test_a_double_send_makes_one_request(app: App, core: Core) -> None:
     citizen = Chat(core, user="1", locale="en")
     await citizen.say("/helpme")

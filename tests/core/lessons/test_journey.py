@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.app import App, open_app
 from bot.channels.base import TEXT_ONLY
 from bot.config import Config
 from bot.core.events import EventKind, Incoming
+from bot.core.lessons import load_catalog
+from bot.core.lessons.journey import feedback, own_verdict
 from bot.core.shared.skills import SKILLS
-from tests.factories import Chat, payload_of
+from bot.core.shared.text import fold
+from bot.i18n import Translations
+from tests.factories import ROOT, Chat, payload_of
 
 LESSON = "vneid-level2"
 
@@ -103,9 +110,64 @@ async def test_a_wrong_answer_explains_and_offers_another_try(app: App) -> None:
     wrong = next(i for i, a in enumerate(question.answers) if not a.correct)
     reply = await chat.press(payload_of("ans", LESSON, 0, wrong))
     assert "❌ Chưa đúng." in reply.text
-    assert question.answers[wrong].explanation["vi"] in reply.text
+    assert own_verdict(question.answers[wrong].explanation["vi"])[1] in reply.text
     reply = await chat.tap("Thử lại")
     assert "Câu hỏi 1/" in reply.text
+
+
+async def test_quiz_feedback_says_the_verdict_once(app: App) -> None:
+    for locale, right_verdict, wrong_verdict in (("vi", "✅ Đúng rồi!", "❌ Chưa đúng."),
+                                                 ("en", "✅ Correct!", "❌ Not quite.")):
+        chat = Chat(app.core, user=f"quiz-{locale}", locale=locale)
+        await walk_to_quiz(chat, LESSON, app)
+        question = app.services.catalog.lessons[LESSON].quiz[0]
+        wrong = next(i for i, a in enumerate(question.answers) if not a.correct)
+        right = next(i for i, a in enumerate(question.answers) if a.correct)
+        text = (await chat.press(payload_of("ans", LESSON, 0, wrong))).text
+        body = own_verdict(question.answers[wrong].explanation[locale])[1]
+        assert f"{wrong_verdict} {body}" in text
+        assert "Sai." not in text and "Wrong." not in text
+        await chat.tap("↻")
+        text = (await chat.press(payload_of("ans", LESSON, 0, right))).text
+        body = own_verdict(question.answers[right].explanation[locale])[1]
+        assert f"{right_verdict} {body}" in text
+        assert "Đúng rồi! Đúng" not in text and "Correct! Right" not in text
+
+
+# Words that say right or wrong, folded, as a sentence or clause of their own ("Đúng, vì …"):
+# none may follow the bot's own verdict.
+VERDICT_WORDS = re.compile(r"^(dung|dung roi|sai|sai roi|chua dung|right|wrong|correct|incorrect|"
+                           r"not quite|true|false|yes|no)\s*[.!,:;]")
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_no_quiz_explanation_in_the_catalog_doubles_the_verdict(locale: str) -> None:
+    catalog = load_catalog(ROOT / "lessons", ("vi", "en"))
+    t = Translations(("vi", "en"), "vi").get(locale)
+    verdicts = {True: t._("✅ Correct!"), False: t._("❌ Not quite.")}
+    checked = 0
+    for lesson in catalog.lessons.values():
+        for number, question in enumerate(lesson.quiz, 1):
+            for answer in question.answers:
+                shown = feedback(t, answer.correct, answer.explanation[locale])
+                verdict = verdicts[answer.correct]
+                assert shown.startswith(verdict), shown
+                rest = shown[len(verdict):].strip()
+                where = f"{lesson.id} question {number} ({locale}): {shown[:80]!r}"
+                assert not VERDICT_WORDS.match(fold(rest)), where
+                assert own_verdict(rest)[0] == "", where  # no second verdict left behind
+                checked += 1
+    assert checked >= 100
+
+
+def test_an_explanation_without_its_own_verdict_is_kept_whole() -> None:
+    t = Translations(("vi", "en"), "vi").get("en")
+    assert feedback(t, False, "No need for all that travel. The linked package does it.") \
+        == "❌ Not quite. No need for all that travel. The linked package does it."
+    assert feedback(t, True, "Right!") == "✅ Correct!"
+    assert feedback(t, True, "Right. 1800 6838 is free.") == "✅ Correct! 1800 6838 is free."
+    assert feedback(t, False, "Under Decree 13, consent comes first.") \
+        == "❌ Not quite. Under Decree 13, consent comes first."
 
 
 async def test_mastering_all_five_skills_is_congratulated(app: App) -> None:
@@ -195,6 +257,22 @@ async def test_bad_text_input_gets_clear_answers(app: App) -> None:
     assert "Tôi không biết lệnh /frobnicate" in (await chat.say("/frobnicate")).text
     assert "Xin chào" in (await chat.say("xin chào bot")).text
     assert "chưa tìm thấy bài nào về “zzqx”" in (await chat.say("zzqx")).text
+
+
+async def test_one_option_asks_for_1_not_a_range_from_1_to_1(app: App) -> None:
+    chat = Chat(app.core, caps=TEXT_ONLY)
+    await chat.say("/help")
+    assert len(chat.labels()) == 1  # only ☰ Menu
+    reply = await chat.say("2")
+    assert reply.text == "Bạn hãy gõ số 1 để chọn mục đang hiện."
+    assert "từ 1 đến 1" not in reply.text
+    english = Chat(app.core, user="2", locale="en", caps=TEXT_ONLY)
+    await english.say("/help")
+    assert (await english.say("3")).text == "Please type 1 to choose the option shown."
+    await english.say("/start")
+    shown = len(english.labels())
+    assert shown > 1
+    assert (await english.say("99")).text == f"Please type a number from 1 to {shown}."
 
 
 async def test_decomposed_vietnamese_selects_the_same_option(app: App) -> None:
