@@ -22,50 +22,80 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line."""
+    """The command line, parsed."""
+    return build_parser().parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: the chat's options and the tools' subcommands."""
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="The CNSCĐ chatbot. With TELEGRAM_BOT_TOKEN set it long-polls Telegram; "
                     "without it, it chats in this terminal.")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE",
                         help="configuration file (default: config.yaml beside the code)")
     parser.add_argument("--channel", choices=["telegram", "console"],
                         help="where to chat (default: telegram when a token is set)")
     parser.add_argument("--user", default="local",
                         help="in the terminal, act as this user id (e.g. an admin's id)")
-    sub = parser.add_subparsers(dest="command")
-    lessons = sub.add_parser("lessons", help="lesson content tools")
-    lessons_sub = lessons.add_subparsers(dest="lessons_command", required=True)
-    lessons_sub.add_parser("check", help="validate every lesson file; exit 1 on problems")
-    teams_parser = sub.add_parser("teams", help="team tools")
-    teams_sub = teams_parser.add_subparsers(dest="teams_command", required=True)
-    importer = teams_sub.add_parser(
-        "import", help="import teams from a CSV file with the columns code,name,commune; "
-                       "every row is checked first and nothing is imported if one is bad")
-    importer.add_argument("file", type=Path)
-    exporter = sub.add_parser(
-        "export", help="export visits, teams and learning progress of a period (local days) as "
-                       "an XLSX workbook and/or CSV files; exit 1 when there is nothing to export")
+    parser.add_argument("--name", metavar="NAME",
+                        help="in the terminal, your display name, as Telegram gives a first "
+                             "name: the greeting, teams, exports and the audit log show it")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                help="a tool to run instead of the chat:")
+    lessons = sub.add_parser("lessons", help="lesson content tools",
+                             description="Lesson content tools.")
+    lessons_sub = lessons.add_subparsers(dest="lessons_command", required=True,
+                                         metavar="COMMAND", help="the tool:")
+    lessons_sub.add_parser("check", help="validate every lesson file; exit 1 on problems",
+                           description="Validate every lesson file in the configured "
+                                       "lessons folder; exit 1 on problems.")
+    teams_parser = sub.add_parser("teams", help="team tools", description="Team tools.")
+    teams_sub = teams_parser.add_subparsers(dest="teams_command", required=True,
+                                            metavar="COMMAND", help="the tool:")
+    importing = ("import teams from a CSV file with the columns code,name,commune; every row "
+                 "is checked first and nothing is imported if one is bad")
+    importer = teams_sub.add_parser("import", help=importing, description=_sentence(importing))
+    importer.add_argument("file", type=Path, metavar="FILE",
+                          help="the CSV file (UTF-8, a header line code,name,commune)")
+    exporting = ("export visits, teams and learning progress of a period (local days) as an "
+                 "XLSX workbook and/or CSV files; exit 1 when there is nothing to export, 2 "
+                 "refused (bad input, a file that exists without --force)")
+    exporter = sub.add_parser("export", help=exporting, description=_sentence(exporting))
     exporter.add_argument("--from", dest="first", required=True, metavar="DAY",
                           help="first day: 2026-10-01 or 01/10/2026")
     exporter.add_argument("--to", dest="last", required=True, metavar="DAY",
                           help="last day, included")
-    exporter.add_argument("--out", type=Path, metavar="FILE.xlsx", help="the workbook to write")
+    exporter.add_argument("--out", type=Path, metavar="FILE.xlsx",
+                          help="the workbook to write (its folder is created if needed)")
     exporter.add_argument("--csv", type=Path, metavar="DIR",
                           help="write the three tables as CSV files (UTF-8) into DIR")
-    exporter.add_argument("--locale", help="language of the headers (default: default_locale)")
-    backup = sub.add_parser(
-        "backup", help="copy the database consistently while the bot runs (exit 0 done, 1 the "
-                       "copy failed, 2 refused); with --check, check a copy instead")
-    backup.add_argument("file", type=Path, metavar="FILE")
+    exporter.add_argument("--locale", metavar="LOCALE",
+                          help="language of the headers, e.g. vi or en (default: "
+                               "default_locale of the configuration)")
+    exporter.add_argument("--force", action="store_true",
+                          help="replace the workbook, or the period's CSV files in DIR, if they "
+                               "exist")
+    backing_up = ("copy the database consistently while the bot runs (exit 0 done, 1 the copy "
+                  "failed, 2 refused); with --check, check a copy instead")
+    backup = sub.add_parser("backup", help=backing_up, description=_sentence(backing_up))
+    backup.add_argument("file", type=Path, metavar="FILE",
+                        help="the copy to write, in a folder that exists (or, with --check, "
+                             "the copy to check)")
     backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     backup.add_argument("--check", action="store_true",
                         help="copy nothing: check that FILE is a sound database this bot can "
                              "open, and count what it holds")
     for leaf in (*lessons_sub.choices.values(), *teams_sub.choices.values(), exporter, backup):
         # Also accepted after the command (python -m bot backup FILE --config ...).
-        leaf.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+        leaf.add_argument("--config", type=Path, default=argparse.SUPPRESS, metavar="FILE",
+                          help="configuration file, as before the command")
+    return parser
+
+
+def _sentence(text: str) -> str:
+    """A help line as a description: capitalised, with a full stop."""
+    return text[:1].upper() + text[1:] + "."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         from bot.core.exports import run_export
 
+        refusal = _export_refusal(args.out, args.csv, args.first, args.last, args.force)
+        if refusal:
+            print(refusal, file=sys.stderr)
+            return 2
         return run_export(config, args.first, args.last, args.out, args.csv, args.locale)
     if args.command == "backup":
         return back_up(config.database, args.file, args.force)
@@ -92,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if channel == "telegram":
             return run_telegram(config)
-        return run_console(config, args.user)
+        return run_console(config, args.user, args.name)
     except (CatalogError, DatabaseError, MissingCatalogError) as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2
@@ -181,7 +215,42 @@ def _backup_refusal(source: Path, target: Path, force: bool) -> str | None:
         return f"Refused: {target} is a directory. Name the file to write, e.g. {target}/bot.db."
     if target.exists() and not force:
         return f"Refused: {target} already exists. Choose a new name, or add --force to replace it."
+    if not target.parent.is_dir():
+        missing = next((p for p in target.parents if p.exists()), None)
+        if missing is not None and not missing.is_dir():
+            return f"Refused: {missing} is a file, not a folder. Name a file in a folder."
+        return (f"Refused: the folder {target.parent} does not exist. Create it first, or name "
+                "a file in a folder that exists.")
     return None
+
+
+def _export_refusal(out: Path | None, csv_dir: Path | None, first: str, last: str,
+                    force: bool) -> str | None:
+    """Why the export must not start (a file it would write exists, without --force), or None.
+
+    The CSV files are named after the period (visits_2026-10-01_2026-10-10.csv...); dates that
+    do not parse are left to the export, which says what is wrong with them."""
+    from bot.core.shared.dates import DateRangeError, checked, parse_day
+
+    if force:
+        return None
+    existing = []
+    if out is not None and out.exists():
+        existing.append(out)
+    if csv_dir is not None and csv_dir.is_dir():
+        try:
+            label = checked(parse_day(first), parse_day(last)).label()
+        except DateRangeError:
+            label = None
+        if label is not None:
+            existing += sorted(csv_dir.glob(f"*_{label}.csv"))
+    if not existing:
+        return None
+    if len(existing) == 1:
+        return (f"Refused: {existing[0]} already exists. Choose a new name, or add --force to "
+                "replace it.")
+    names = ", ".join(str(path) for path in existing)
+    return f"Refused: {names} already exist. Choose new names, or add --force to replace them."
 
 
 def check_copy(path: Path) -> int:
@@ -231,16 +300,18 @@ def run_telegram(config: Config) -> int:
     return 0
 
 
-def run_console(config: Config, user: str) -> int:
+def run_console(config: Config, user: str, name: str | None = None) -> int:
     """Chat in the terminal against the same core and database."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    banner = None
     if not config.telegram.token:
-        print("No TELEGRAM_BOT_TOKEN set: chatting in this terminal instead "
-              f"(database {config.database}; type a number or a command, /quit to leave).")
+        banner = ("No TELEGRAM_BOT_TOKEN set: chatting in this terminal instead "
+                  f"(database {config.database}; type a number or a command, /quit to leave).")
     from bot.channels.console import run_terminal
 
     try:
-        asyncio.run(run_terminal(config, user, _terminal_locale(), sys.stdin, sys.stdout))
+        asyncio.run(run_terminal(config, user, _terminal_locale(), sys.stdin, sys.stdout,
+                                 name=name, banner=banner))
     except KeyboardInterrupt:
         print()
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say

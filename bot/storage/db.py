@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -235,9 +236,51 @@ async def _in_thread(conn: aiosqlite.Connection, function: Callable[..., _T], *a
 
 async def open_database(path: Path | str, reader: bool = True) -> Database:
     """Open (creating if needed) the database at path and bring its schema up to date; with
-    reader, long reads and short reads each get a read-only connection (not for ":memory:")."""
+    reader, long reads and short reads each get a read-only connection (not for ":memory:").
+
+    A path that cannot be a database (a directory, a file that is not SQLite, a folder that
+    cannot be created or written) raises DatabaseError saying which and why, in one line.
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _check_usable(Path(path))
+    return await _open_database(path, reader)
+
+
+def _check_usable(path: Path) -> None:
+    """Create the folder and open the file once, on this thread: a failed aiosqlite.connect
+    leaves its worker thread to report to an event loop that may be closed by then. Errors
+    later on (a migration, say) are not the path's fault and are not reworded."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = sqlite3.connect(path)
+        try:
+            probe.execute("PRAGMA schema_version")  # a file that is not SQLite fails here
+        finally:
+            probe.close()
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(_unusable(path, exc)) from exc
+
+
+def _unusable(path: Path, exc: OSError | sqlite3.Error) -> str:
+    """One line saying why the database at path cannot be used."""
+    if path.is_dir():
+        why = "it is a directory; name a file, e.g. " + str(path / "bot.db")
+    elif isinstance(exc, FileExistsError | NotADirectoryError):  # creating its folder failed
+        blocker = next((p for p in path.parents if p.exists()), path.parent)
+        why = f"{blocker} is a file, not a folder"
+    elif isinstance(exc, OSError):
+        why = f"cannot create the folder {exc.filename or path.parent}: {exc.strerror or exc}"
+    elif "not a database" in str(exc):
+        why = "the file is not a SQLite database"
+    elif not os.access(path if path.exists() else path.parent, os.W_OK):
+        why = f"no permission to write it ({exc})"
+    else:
+        why = str(exc)
+    return (f"cannot use {path} as the database: {why}. The path comes from `database` in "
+            "the configuration, or BOT_DATABASE.")
+
+
+async def _open_database(path: Path | str, reader: bool) -> Database:
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
         conn.row_factory = aiosqlite.Row

@@ -14,15 +14,16 @@ from typing import TextIO, cast
 from bot.app import App, open_app
 from bot.channels.console import SEPARATOR, run_console, run_terminal
 from bot.config import Config
-from bot.storage import help_requests, users
-from tests.factories import ROOT
+from bot.storage import help_requests, teams, users
+from tests.factories import ANH_SON, ROOT
 
 
-async def transcript(app: App, lines: list[str], user: str = "local") -> list[str]:
+async def transcript(app: App, lines: list[str], user: str = "local",
+                     name: str | None = None) -> list[str]:
     """Run the console on typed lines; return each reply block."""
     stdin = io.StringIO("".join(f"{line}\n" for line in lines))
     stdout = io.StringIO()
-    await run_console(app.core, user, "vi", stdin, stdout)
+    await run_console(app.core, user, "vi", stdin, stdout, name)
     blocks = stdout.getvalue().split(f"\n{SEPARATOR}\n")
     return [block.removeprefix("> ").strip() for block in blocks if block.strip("> \n")]
 
@@ -107,3 +108,33 @@ async def test_the_terminal_runs_the_application_s_jobs(config: Config) -> None:
     await run_terminal(config, "local", "vi", cast(TextIO, stdin), stdout)
     assert stdin.escalated
     assert "Xin chào!" in stdout.getvalue()
+
+
+async def test_the_greeting_is_shown_once_when_the_first_line_is_start(app: App) -> None:
+    # The terminal opens with the greeting, as Telegram's Start button does; a newcomer who
+    # types /start first has pressed that button already and does not get the screen twice.
+    blocks = await transcript(app, ["/start", "2"])
+    assert [b.startswith("Xin chào") for b in blocks] == [True, False]
+    assert "Mua sắm trực tuyến" in blocks[1]  # the greeting's options still answer numbers
+    later = await transcript(app, ["/progress", "/start"])
+    assert [b.startswith("Xin chào") for b in later] == [True, False, True]
+
+
+def test_python_m_bot_greets_once_for_a_piped_start(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(tmp_path / "bot.db"), "LANG": "C.UTF-8",
+           "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, "-m", "bot", "--name", "Lan"], input="/start\n",
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Xin chào") == 1 and "Xin chào Lan!" in result.stdout
+
+
+async def test_the_terminal_user_s_name_reaches_the_team(app: App) -> None:
+    db = app.services.db
+    team = await teams.create(db, "NA4K7Q", "Tổ CNS thôn 3", ANH_SON, None, datetime.now(UTC))
+    greeting, joined = await transcript(app, ["/join NA4K7Q"], name="  Lan  ")
+    assert greeting.startswith("Xin chào Lan!")
+    assert "Tên “Lan” của bạn" in joined and "(chưa có tên)" not in joined
+    [member] = await teams.members(db, team.id)
+    assert member.display_name == "Lan"
