@@ -54,10 +54,15 @@ SYNONYMS: dict[str, str] = {
 STOPWORDS = frozenset(
     "la cua va cho toi minh nhu nao gi khong duoc thi mot nhung cac voi khi se sao muon "
     "hoi giup em anh bac how what does is are of for with and or you your it this that "
-    "my".split())
+    "my cach".split())
+# Ways of asking that say nothing about the subject ("làm sao", "thế nào", "ở đâu", "how to"),
+# dropped as whole phrases: alone, "lam" (làm, lắm...), "the" (thẻ) and "to" (tờ) carry meaning.
+STOP_PHRASES = ("lam sao", "lam the nao", "nhu the nao", "the nao", "o dau", "how to",
+                "how do i")
 
-# Field weights: a word in the title says more than one in a step.
-_TITLE, _SUMMARY, _BODY = 3.0, 2.0, 1.0
+# Field weights: a word in the title says more than one in a step, and the lesson's subject
+# (see SearchIndex._subject) more than any other title word.
+_SUBJECT, _TITLE, _SUMMARY, _BODY = 4.0, 3.0, 2.0, 1.0
 _MIN_SIMILARITY = 80  # rapidfuzz ratio (0-100): one typo in a word of five letters or more
 _MIN_SCORE = 0.5
 _RELATIVE = 0.4  # hits far behind the best one are noise
@@ -81,6 +86,8 @@ def tokens(text: str) -> list[str]:
     for phrase, meaning in SYNONYMS.items():
         if f" {phrase} " in f" {joined} ":
             joined = f"{joined} {meaning}"
+    for phrase in STOP_PHRASES:
+        joined = f" {joined} ".replace(f" {phrase} ", " ").strip()
     return [w for w in joined.split() if w not in STOPWORDS]
 
 
@@ -106,6 +113,8 @@ class SearchIndex:
                     for word in words + bigrams(words):
                         if postings[word].get(index, 0.0) < weight:
                             postings[word][index] = weight
+            for term in self._subject(lesson):
+                postings[term][index] = _SUBJECT
             self._titles.append(" ".join(tokens(" ".join(lesson.title.values()))))
         self._postings = dict(postings)
         # Fuzzy matching is for single words; pairs are only matched as typed.
@@ -121,6 +130,18 @@ class SearchIndex:
         return [(_TITLE, list(lesson.title.values())),
                 (_SUMMARY, list(lesson.summary.values())),
                 (_BODY, body)]
+
+    @staticmethod
+    def _subject(lesson: Lesson) -> list[str]:
+        """What the lesson is about, not merely mentions: ids name it first ("vneid-level2",
+        "vietqr-safely", "dvc-login-vneid"), so the id's first word counts when a title has it
+        too ("if-scammed", "safe-shopping" name no subject). A phrase ("dvc": "dich vu cong")
+        counts as its pairs only, so that "cong" alone stays a title word."""
+        head = tokens(lesson.id.split("-")[0])
+        titles = [" ".join(tokens(title)) for title in lesson.title.values()]
+        if not head or not any(f" {' '.join(head)} " in f" {title} " for title in titles):
+            return []
+        return head if len(head) == 1 else bigrams(head)
 
     def search(self, query: str, limit: int = 3, allowed: set[str] | None = None) -> list[Hit]:
         """The best lessons for query, best first; only skills in allowed when given."""
