@@ -106,6 +106,9 @@ def instrument(reporter: Reporter) -> None:
     setattr(BaseUpdateProcessor, "process_update", process_update)  # noqa: B010
     for cls in (HTTPXRequest, AiohttpRequest):
         setattr(cls, "do_request", _tagged(cls.do_request))  # noqa: B010
+    post_json = getattr(AiohttpRequest, "post_json", None)  # our engine's sends
+    if post_json is not None:
+        setattr(AiohttpRequest, "post_json", _tagged_post(post_json))  # noqa: B010
 
 
 def follow_queued_replies() -> bool:
@@ -151,6 +154,19 @@ def _tagged(do_request: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
         try:
             return await do_request(self, f"{url}?u={state.update_id}", method, request_data,
                                     **kwargs)
+        finally:
+            state.call_ended(time.perf_counter_ns())
+    return wrapper
+
+
+def _tagged_post(post_json: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def wrapper(self: Any, url: str, payload: bytes) -> Any:
+        state = _ANSWERING.get()
+        if state is None:
+            return await post_json(self, url, payload)
+        state.call_started(time.perf_counter_ns())
+        try:
+            return await post_json(self, f"{url}?u={state.update_id}", payload)
         finally:
             state.call_ended(time.perf_counter_ns())
     return wrapper

@@ -18,6 +18,7 @@ from telegram.error import Forbidden, RetryAfter
 from bot.app import App, open_app
 from bot.channels.telegram.application import limits
 from bot.channels.telegram.channel import CHANNEL
+from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.config import BroadcastConfig, Config
 from bot.core.events import Reply
@@ -90,8 +91,10 @@ async def queue(app: App, text: str = TEXT, text_en: str | None = None,
 @asynccontextmanager
 async def engine_for(app: App, api: FakeBotApi) -> AsyncIterator[DeliveryEngine]:
     """The Telegram delivery engine as the application builds it, on the fake Bot API."""
-    async with Bot(TOKEN, base_url=api.base_url) as bot:
-        engine = DeliveryEngine(CHANNEL, TelegramSender(bot), limits(app.services.config))
+    transport = AiohttpRequest()
+    async with Bot(TOKEN, base_url=api.base_url, request=transport) as bot:
+        engine = DeliveryEngine(CHANNEL, TelegramSender(bot, transport),
+                                limits(app.services.config))
         try:
             yield engine
         finally:

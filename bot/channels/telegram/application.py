@@ -33,6 +33,10 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     check_token(token)
     translations = Translations(config.locales, config.default_locale)
     channel = TelegramChannel(translations, allow_groups=config.telegram.allow_groups)
+    # aiohttp: several times less CPU per Bot API call than PTB's default httpx
+    # (docs/PERFORMANCE.md); the delivery engine's sends use it directly.
+    transport = AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
+                               faults=fault_log("Telegram Bot API calls"))
     holder: dict[str, App] = {}
     workers: list[OutboxWorker | BroadcastWorker] = []
     engines: list[DeliveryEngine] = []
@@ -50,9 +54,10 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         app.start_jobs()
         # Everything the bot sends goes through one engine, under one budget: replies first,
         # then notifications, broadcasts fill what is left. Paid broadcasts have their own.
-        engine = DeliveryEngine(CHANNEL, TelegramSender(application.bot), limits(config))
+        sender = TelegramSender(application.bot, transport)
+        engine = DeliveryEngine(CHANNEL, sender, limits(config))
         engines.append(engine)
-        channel.engine = engine
+        channel.engine, channel.sender = engine, sender
         worker = OutboxWorker(engine, app.services)
         workers.append(worker)
         worker.start()
@@ -82,10 +87,8 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         .base_url(api_url)
         .base_file_url(_file_url(api_url))
         .concurrent_updates(PerChatUpdateProcessor(config.telegram.concurrent_updates))
-        # aiohttp: several times less CPU per Bot API call than PTB's default httpx
-        # (docs/PERFORMANCE.md). getUpdates gets its own session, as PTB does by default.
-        .request(AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
-                                faults=fault_log("Telegram Bot API calls")))
+        # getUpdates gets its own session, as PTB does by default.
+        .request(transport)
         # Its own episodes: a poll that works says nothing about sends that fail, and back.
         .get_updates_request(AiohttpRequest(connection_pool_size=1,
                                             faults=fault_log("Telegram polling")))

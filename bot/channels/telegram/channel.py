@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from telegram import Bot, Chat, ChatMember, Message, MessageEntity, Update
+from telegram import Chat, ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -20,9 +20,11 @@ from telegram.ext import (
 from bot.channels.base import TELEGRAM
 from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import call
+from bot.channels.telegram.sender import TelegramSender
 from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.outcomes import Result
 from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class TelegramChannel:
         self.allow_groups = allow_groups  # else the bot leaves a group it is added to
         self.core: Core | None = None  # set when the application starts (post_init)
         self.engine: DeliveryEngine | None = None  # likewise
+        self.sender: TelegramSender | None = None  # the engine's adapter, for the spinner
         self._spinners: set[asyncio.Task[None]] = set()  # answerCallbackQuery calls under way
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -83,7 +86,7 @@ class TelegramChannel:
             return
         # Side by side, and not awaited: the answer comes a round trip sooner, and this
         # update's slot is free as soon as the press is handled.
-        spinner = asyncio.create_task(_stop_spinner(context.bot, query.id))
+        spinner = asyncio.create_task(self._stop_spinner(query.id))
         self._spinners.add(spinner)
         spinner.add_done_callback(self._spinners.discard)
         in_private = _is_private(update.effective_chat)
@@ -156,21 +159,22 @@ class TelegramChannel:
             return
         self.engine.reply(str(target), [self._apology(user.language_code if user else None)])
 
+    async def _stop_spinner(self, query_id: str) -> None:
+        """Answer the callback query; a failure is logged, never raised (the press still
+        counts). A network fault is logged once per episode by the transport."""
+        if self.sender is None:
+            return
+        outcome = await self.sender.stop_spinner(query_id)
+        if outcome.result is not Result.SENT:  # e.g. too old to answer
+            faulty = outcome.result in (Result.TRANSIENT, Result.RETRY_AFTER)
+            log.log(logging.DEBUG if faulty else logging.INFO,
+                    "could not answer callback query: %s", outcome.detail)
+
     def _apology(self, language: str | None) -> Reply:
         """The short apology, in the user's language."""
         t = self.translations.get(self.translations.negotiate(language))
         return Reply(t._("Sorry, something went wrong on my side. Please try again in a "
                          "moment, or type /menu."))
-
-
-async def _stop_spinner(bot: Bot, query_id: str) -> None:
-    """Answer the callback query; a failure is logged, never raised (the press still counts)."""
-    try:
-        await call(bot, "answerCallbackQuery", callback_query_id=query_id)
-    except TelegramError as exc:  # e.g. too old to answer
-        # A network fault is logged once by the transport, not once per press.
-        log.log(logging.DEBUG if is_network_fault(exc) else logging.INFO,
-                "could not answer callback query: %s", exc)
 
 
 def _is_private(chat: Chat | None) -> bool:
