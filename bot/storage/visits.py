@@ -135,6 +135,30 @@ async def soft_delete(db: Database, visit_id: int, volunteer_id: int, now: datet
         return cur.rowcount == 1
 
 
+@dataclass(frozen=True)
+class Succession:
+    """What deleting a visit does to its household's figures (households, people)."""
+
+    first: bool  # it is the household's first visit, the one its figures count through
+    next_first: int | None  # the visit that would count as the first after it, if any
+
+
+async def succession(db: Database, visit: Visit) -> Succession:
+    """Whether the visit is the only first visit of its household still standing, and which
+    visit would become the first once it is deleted (the rule of migration v009)."""
+    if visit.record.follow_up_of is not None or visit.deleted_at is not None:
+        return Succession(False, None)
+    row = await db.fetchone(
+        "SELECT EXISTS (SELECT 1 FROM visits WHERE household_key = ?1 AND deleted_at IS NULL "
+        "AND follow_up_of IS NULL AND id != ?2) AS other_first, (SELECT id FROM visits "
+        "WHERE household_key = ?1 AND deleted_at IS NULL AND id != ?2 "
+        "ORDER BY visited_at, id LIMIT 1) AS next_id", (visit.record.household_key, visit.id))
+    row = expect_row(row, "look for the household's next visit")
+    if row["other_first"]:
+        return Succession(False, None)
+    return Succession(True, None if row["next_id"] is None else int(row["next_id"]))
+
+
 async def latest_of(db: Database, volunteer_id: int, limit: int = 10) -> list[Visit]:
     """The volunteer's most recent visits that are not deleted, newest first."""
     rows = await db.fetchall(

@@ -282,6 +282,12 @@ async def test_the_migration_sums_the_rows_already_there(tmp_path: Path) -> None
         await history.setup()
         for _ in range(200):
             await history.step()
+        # v009 gives a first visit to households left with follow-ups only, which the random
+        # follow-ups here make (the bot never does): done here too, the tables compare.
+        v009 = migrations()[8][2]
+        start = v009.index("UPDATE visits")
+        async with db.transaction() as conn:
+            await conn.execute(v009[start:v009.index(";", start)])
         expected = await tables(db)
         names = ("users", "teams", "memberships", "visits", "lesson_progress")
         copies = {name: await db.read_fetchall(f"SELECT * FROM {name}") for name in names}

@@ -135,8 +135,15 @@ async def _delete(ctx: Context, visit: Visit | None, confirmed: bool) -> list[Re
         return [Reply(t._("Visit #{number} was deleted.").format(number=visit.id),
                       after_buttons(ctx), edit=ctx.pressed)]
     if not confirmed:
-        text = t._("Delete this visit? It will no longer count in the figures.") + "\n\n" \
-            + _line(ctx, visit)
+        text = t._("Delete this visit? It will no longer count in the figures.")
+        after = await visit_store.succession(ctx.db, visit)
+        if after.first and after.next_first is not None:
+            text += "\n" + t._("Visit #{number} is the first to this household; its next visit "
+                               "(#{next}) will count as the first.").format(
+                number=visit.id, next=after.next_first)
+        elif after.first:
+            text += "\n" + t._("The household will no longer count in the figures.")
+        text += "\n\n" + _line(ctx, visit)
         rows = ((Button(t._("🗑 Yes, delete it"),
                         MY_VISITS(MyVisitsOp.DELETE_CONFIRMED, visit.id)),
                  Button(t._("Keep it"), MY_VISITS(MyVisitsOp.LIST, 0))),)
