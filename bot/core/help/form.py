@@ -111,11 +111,13 @@ async def _go_to(ctx: Context, draft: Draft, step: Step) -> list[Reply]:
     return [_prompt(ctx, draft)]
 
 
-def _refused(ctx: Context, checked: Checked) -> list[Reply]:
+def _refused(ctx: Context, draft: Draft, checked: Checked) -> list[Reply]:
+    """The reason an answer was refused, with the step's own buttons (Skip stays where the
+    step had it, so a typed "bỏ qua" still works)."""
     if checked.problem is None:  # the rules give a reason whenever they refuse
         raise ValueError("an answer was refused without a reason")
     problem = ctx.t._(checked.problem).format(**checked.numbers)
-    return [Reply(problem, (_cancel_row(ctx),), numbered=False)]
+    return [Reply(problem, _prompt(ctx, draft).buttons, numbered=False)]
 
 
 def closed(ctx: Context) -> Reply:
@@ -142,7 +144,7 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
         check, field, following = typed
         checked = check(text)
         if checked.value is None:
-            return _refused(ctx, checked)
+            return _refused(ctx, draft, checked)
         setattr(draft, field, checked.value)
         return await _go_to(ctx, draft, following)
     current = _prompt(ctx, draft)

@@ -14,9 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app import App, open_app
+from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.core import visits
 from bot.core.context import Context
-from bot.core.events import Reply
+from bot.core.events import Capabilities, Reply
 from bot.core.help import check_first_name, check_hamlet, escalate_overdue, normalize_phone
 from bot.core.service import Core
 from bot.storage import help_requests, teams, users
@@ -363,6 +364,21 @@ async def test_each_step_explains_bad_input_and_keeps_the_draft(app: App, core: 
     assert "Please answer with one of the buttons" in (await citizen.say("ok")).text
     assert "Cancelled" in (await citizen.tap("Cancel")).text
     assert await app.services.db.fetchall("SELECT * FROM help_requests") == []
+
+
+@pytest.mark.parametrize("caps", [TEXT_ONLY, TELEGRAM], ids=["text-only", "buttons"])
+async def test_after_a_wrong_phone_number_skip_is_still_there(app: App, core: Core,
+                                                             caps: Capabilities) -> None:
+    citizen = Chat(core, user="1", locale="vi", caps=caps)
+    await citizen.say("/helpme")
+    await citizen.tap("tôi đồng ý")
+    for answer in ("Lan", "anh son", "Xóm 3"):
+        await citizen.say(answer)
+    refused = await citizen.say("12345")
+    assert "Bỏ qua" in [button.label.split(" ", 1)[-1] for button in refused.options()]
+    reply = await citizen.say("bo qua")  # typed, without accents, as on Zalo
+    assert "Bạn kiểm tra lại yêu cầu:" in reply.text, reply.text  # on to the summary
+    assert "0912" not in reply.text and "12345" not in reply.text
 
 
 async def test_a_phone_number_typed_as_the_first_name_is_called_a_phone_number(
