@@ -5,6 +5,7 @@ old button changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from datetime import datetime
 
@@ -208,8 +209,9 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
     step = draft.step
     if step in (Step.TEXT, Step.ENGLISH):
         message, problem = _check(ctx, ctx.event.text, bool(draft.photo))
-        if message is None:
-            return problem
+        if message is None:  # with the step's own buttons: Skip stays at the English step
+            return [dataclasses.replace(problem[-1], buttons=(await _prompt(ctx, draft))[-1]
+                                        .buttons)]
         if step == Step.TEXT:
             draft.text = message
             return await _go(ctx, draft, Step.AUDIENCE)

@@ -81,6 +81,18 @@ async def rows(db: Database, sql: str, *params: object) -> list[tuple[Any, ...]]
     return [tuple(r) for r in await db.fetchall(sql, params)]
 
 
+async def test_a_refused_english_version_keeps_skip(app: App, core: Core) -> None:
+    chat = await admin(core)
+    await chat.say("/broadcast")
+    await chat.say("Họp tổ lúc 8h")
+    await chat.tap("Everyone")
+    refused = await chat.say("x" * 4000)  # over the broadcast limit of 3,500
+    assert "Shorten it" in refused.text
+    assert chat.labels() == ["⏭ Skip", "✖ Cancel"]
+    await chat.tap("Skip")
+    assert chat.last[-1].text == "Send it now, or schedule it?"
+
+
 async def test_an_admin_sends_a_broadcast_to_everyone(app: App, core: Core) -> None:
     for user in ("7", "8"):
         await Chat(core, user, locale="en").say("/start")
