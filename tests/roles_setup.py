@@ -183,12 +183,14 @@ _WRITTEN = re.compile(r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)
 
 
 async def derived_tables(db: Database) -> set[str]:
-    """Tables that triggers write (summaries kept in step with the tables they follow)."""
-    bodies = await db.fetchall("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+    """Tables that triggers write (summaries kept in step with the tables they follow); a
+    trigger that writes its own table (visits: the next first visit of a household, v009)
+    keeps no summary, and the row's own table stays the row's."""
+    rows = await db.fetchall("SELECT sql, tbl_name FROM sqlite_master WHERE type = 'trigger'")
     tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = "
                                               "'table'")}
-    return {name for (sql,) in bodies for name in _WRITTEN.findall(sql.split(" BEGIN", 1)[-1])
-            } & tables
+    return {name for (sql, own) in rows
+            for name in _WRITTEN.findall(sql.split(" BEGIN", 1)[-1]) if name != own} & tables
 
 
 async def run_steps(world: World, chat: Chat, steps: tuple[str, ...]) -> None:
