@@ -39,14 +39,29 @@ def today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.services.config.timezone).date()
 
 
+RECENT_DAYS = 30  # what reports cover by default when no campaign is running
+
+
+def running(ctx: Context) -> Campaign | None:
+    """The campaign running today (of overlapping ones, the one that started last), or None."""
+    day = today(ctx)
+    found = [c for c in ctx.services.config.campaigns if c.first_day <= day <= c.last_day]
+    return max(found, key=lambda c: c.first_day) if found else None
+
+
+def recent_days(ctx: Context) -> tuple[date, date]:
+    """The last RECENT_DAYS local days, today included: reports' default when none runs."""
+    day = today(ctx)
+    return day - timedelta(days=RECENT_DAYS - 1), day
+
+
 def shown(ctx: Context) -> Shown | None:
     """The running campaign; if none, the last one that ended; None if none has started."""
     day, tz = today(ctx), ctx.services.config.timezone
     everything = ctx.services.config.campaigns
-    running = [c for c in everything if c.first_day <= day <= c.last_day]
-    if running:
-        # Overlapping campaigns: the one that started last is the one people are working on.
-        chosen = max(running, key=lambda c: c.first_day)
+    # Overlapping campaigns: the one that started last is the one people are working on.
+    chosen = running(ctx)
+    if chosen is not None:
         return Shown(chosen, False, *days_bounds(chosen.first_day, chosen.last_day, tz))
     ended = [c for c in everything if c.last_day < day]
     if ended:

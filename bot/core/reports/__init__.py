@@ -1,5 +1,6 @@
 """Reports for admins and team leaders: /stats, /chart and /leaderboard, for a campaign or
-any range of days; admins see the province, a team leader their own team.
+any range of days; admins see the province, a team leader their own team. Each defaults to
+the running campaign, else to the last 30 days (one line says so, and how to ask for others).
 
 - ids.py: the reports' button verbs (each carries a scope token).
 - scope.py: what a report covers (a campaign or days), typed or carried by a button.

@@ -1,4 +1,5 @@
-"""/leaderboard: teams and volunteers ranked for the campaign's rewards, the rule stated.
+"""/leaderboard: teams and volunteers ranked for the campaign's rewards (or for days typed, or
+the last 30 days when no campaign is running), the rule stated.
 
 Admins see the province's teams and volunteers by name (the names volunteers agreed to show
 admins); a team leader sees the teams of their commune, never volunteers' names.
@@ -9,10 +10,16 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.payloads import Action
-from bot.core.reports.scope import Scope, default_scope, from_token, heading
+from bot.core.reports.scope import (
+    Scope,
+    days_scope,
+    default_scope,
+    from_token,
+    heading,
+    problem_text,
+)
 from bot.core.reports.views import (
     PROVINCE,
-    no_campaign,
     own_team,
     pack,
     ranks,
@@ -22,6 +29,8 @@ from bot.core.reports.views import (
     stale,
     within,
 )
+from bot.core.shared.dates import read_days
+from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
 from bot.storage import figures as figure_store
@@ -32,32 +41,36 @@ TOP = 20  # places shown for teams and for volunteers (ties with the 20th are sh
 
 
 async def leaderboard(ctx: Context, args: str) -> list[Reply]:
-    """The current (or last) campaign's leaderboard."""
+    """/leaderboard [first day] [last day]: the running campaign's (else the last 30 days'),
+    or the days typed."""
     t = ctx.t
     if not reach(ctx):
         return refusal(ctx)
-    scope = await default_scope(ctx)
-    if scope is None:
-        return no_campaign(ctx, None)
-    replies = await show(ctx, scope)
-    if args.strip():  # days or a name typed after it: the ranking is per campaign all the same
-        note = t._("The leaderboard is for a whole campaign: press “Other campaigns” to "
-                   "choose another one.")
-        replies.insert(0, Reply(note))
-    return replies
+    typed = read_days(args)
+    if typed.problem or typed.rest:
+        return [Reply(problem_text(t, typed, "/leaderboard"), ((menu_button(t),),))]
+    if typed.first is not None and typed.last is not None:
+        scope = days_scope(ctx, typed.first, typed.last)
+    else:
+        scope = await default_scope(ctx)
+    return await show(ctx, scope)
 
 
 async def pressed(ctx: Context, act: Action) -> list[Reply]:
-    """The leaderboard of the campaign a button carries."""
+    """The leaderboard of the campaign or days a button carries."""
     if not reach(ctx):
         return refusal(ctx)
     scope = await from_token(ctx, act.args[0])
-    if scope is None or scope.campaign is None:  # forged: a range of days has no leaderboard
+    if scope is None:
         return stale(ctx)
     return await show(ctx, scope)
 
 
-def _rule(ctx: Context) -> str:
+def _rule(ctx: Context, scope: Scope) -> str:
+    if scope.campaign is None:
+        return ctx.t._("Rule: households helped in these days, each household counted once, "
+                       "first visits only; follow-ups and deleted visits are not counted. "
+                       "Equal numbers share a rank.")
     return ctx.t._("Rule: households helped during the campaign, each household counted once, "
                    "first visits only; follow-ups and deleted visits are not counted. Equal "
                    "numbers share a rank.")
@@ -66,7 +79,8 @@ def _rule(ctx: Context) -> str:
 async def show(ctx: Context, scope: Scope) -> list[Reply]:
     """Admins: the province's teams and volunteers; a leader: the teams of their commune."""
     t = ctx.t
-    head = "\n".join([t._("🏆 Leaderboard"), *heading(ctx, scope), _rule(ctx)])
+    head = "\n".join([t._("🏆 Leaderboard"), *heading(ctx, scope, "/leaderboard"),
+                      _rule(ctx, scope)])
     if reach(ctx) == PROVINCE:
         blocks = [head, await _province_teams(ctx, scope), await _volunteers(ctx, scope)]
     else:
@@ -138,6 +152,9 @@ async def _commune_teams(ctx: Context, scope: Scope) -> str:
     lines = [t._("👥 Teams of {commune}").format(
         commune=ctx.services.communes.display_name(mine.commune_code))]
     if not order:
+        if scope.campaign is None:
+            return "\n".join([*lines, t._("No team of your commune helped a household in "
+                                           "these days.")])
         return "\n".join([*lines, t._("Your team took no part in this campaign.")])
     for rank, (households, team_id) in zip(ranks([h for h, _ in order]), order, strict=True):
         line = t._("{rank}. {team}: 🏠 {households}").format(

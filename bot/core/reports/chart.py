@@ -39,9 +39,10 @@ from bot.core.reports.scope import (
     default_scope,
     from_token,
     problem_text,
+    recent_note,
     short_name,
 )
-from bot.core.reports.views import PROVINCE, no_campaign, own_team, reach, refusal, stale
+from bot.core.reports.views import PROVINCE, own_team, reach, refusal, stale
 from bot.core.shared.dates import read_days
 from bot.core.shared.menus import menu_button
 from bot.i18n import Translator
@@ -188,7 +189,8 @@ def day_label(t: Translator, day: date) -> str:
 
 
 async def chart(ctx: Context, args: str) -> list[Reply]:
-    """/chart [first day] [last day]: the current campaign, or the days typed."""
+    """/chart [first day] [last day]: the running campaign (else the last 30 days), or the
+    days typed."""
     t = ctx.t
     if not reach(ctx):
         return refusal(ctx)
@@ -196,11 +198,9 @@ async def chart(ctx: Context, args: str) -> list[Reply]:
     if typed.problem or typed.rest:
         return [Reply(problem_text(t, typed, "/chart"), ((menu_button(t),),))]
     if typed.first is not None and typed.last is not None:
-        scope: Scope | None = days_scope(ctx, typed.first, typed.last)
+        scope = days_scope(ctx, typed.first, typed.last)
     else:
         scope = await default_scope(ctx)
-    if scope is None:
-        return no_campaign(ctx, "/chart")
     return await show(ctx, scope)
 
 
@@ -256,10 +256,11 @@ async def show(ctx: Context, scope: Scope) -> list[Reply]:
                           "for example /chart 2026-10-01 2026-10-10.").format(
             count=t.number(MAX_DAYS)), back)]
     found = await series(ctx, scope)
+    note = "\n" + recent_note(ctx, "/chart", other_campaigns=False) if scope.recent else ""
     if found.empty:
         return [Reply(t._("No visits yet in {name}: there is nothing to draw.").format(
-            name=short_name(ctx, scope)), back)]
+            name=short_name(ctx, scope)) + note, back)]
     path = await render(found, _labels(ctx, scope, found))
     caption = t._("📈 Visits per day, {name}: {count} in all (follow-ups included).").format(
         name=short_name(ctx, scope), count=t.number(sum(found.total)))
-    return [Reply(caption, back, image=path)]
+    return [Reply(caption + note, back, image=path)]

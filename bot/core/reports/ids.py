@@ -10,5 +10,5 @@ STATS = Verb("rs", (SLUG,))  # /stats: the report of a scope
 ALL_COMMUNES = Verb("rsa", (SLUG,))  # every commune of a scope (admins)
 COMMUNE = Verb("rsc", (SLUG, ID))  # one commune of a scope: its official code (admins)
 CHART = Verb("rch", (SLUG,))  # the chart of a scope
-BOARD = Verb("rlb", (SLUG,))  # the leaderboard of a campaign scope
+BOARD = Verb("rlb", (SLUG,))  # the leaderboard of a scope (a campaign or days)
 PICK = Verb("rpk", (SLUG,))  # choose another campaign: "s" for the report, "l" for the leaderboard

@@ -7,6 +7,7 @@ can be forged, forwarded or pressed on an old message.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -42,6 +43,7 @@ class Scope:
     span: Span
     campaign: Campaign | None = None  # None for a range of days
     ended: bool = False  # a campaign that has ended (its figures are frozen)
+    recent: bool = False  # the last days shown because no campaign is running
 
     @property
     def days(self) -> int:
@@ -92,12 +94,26 @@ async def campaign_scope(ctx: Context, index: int) -> Scope:
                        campaign.key if ended else None), campaign, ended)
 
 
-async def default_scope(ctx: Context) -> Scope | None:
-    """The running campaign, else the last one that ended; None before any has started."""
-    shown = campaigns.shown(ctx)
-    if shown is None:
-        return None
-    return await campaign_scope(ctx, ctx.services.config.campaigns.index(shown.campaign))
+async def default_scope(ctx: Context) -> Scope:
+    """The running campaign; when none runs, the last RECENT_DAYS days, today included (an
+    ended campaign is shown when asked for: a button, "Other campaigns")."""
+    running = campaigns.running(ctx)
+    if running is not None:
+        return await campaign_scope(ctx, ctx.services.config.campaigns.index(running))
+    first, last = campaigns.recent_days(ctx)
+    return dataclasses.replace(days_scope(ctx, first, last), recent=True)
+
+
+def recent_note(ctx: Context, command: str, other_campaigns: bool = True) -> str:
+    """One line under a report of the last days: why, and how to ask for other days or (when
+    the reply has the "Other campaigns" button) an ended campaign."""
+    t = ctx.t
+    text = t._("No campaign is running, so this shows the last {count} days. For other days, "
+               "type {command} 2026-10-01 2026-10-10.").format(
+        count=t.number(campaigns.RECENT_DAYS), command=command)
+    if other_campaigns and started_campaigns(ctx):
+        text += " " + t._("For an ended campaign, press “Other campaigns”.")
+    return text
 
 
 async def from_token(ctx: Context, token: str) -> Scope | None:
@@ -125,14 +141,16 @@ def started_campaigns(ctx: Context) -> list[tuple[int, Campaign]]:
     return sorted(started, key=lambda pair: (pair[1].first_day, pair[0]), reverse=True)
 
 
-def heading(ctx: Context, scope: Scope) -> list[str]:
-    """The campaign's name, days and state, or the range of days."""
+def heading(ctx: Context, scope: Scope, command: str = "/stats") -> list[str]:
+    """The campaign's name, days and state, or the range of days (with why, when no campaign
+    is running, and how command takes other days)."""
     t = ctx.t
     days = t._("{first} – {last}").format(first=t.date(scope.first), last=t.date(scope.last))
     if scope.campaign is None:
         if scope.first == scope.last:
             return [t._("📅 {date}").format(date=t.date(scope.first))]
-        return [t._("📅 {days}").format(days=days)]
+        note = [recent_note(ctx, command)] if scope.recent else []
+        return [t._("📅 {days}").format(days=days), *note]
     today = campaigns.today(ctx)
     if scope.ended:
         state = t._("ended, figures frozen")

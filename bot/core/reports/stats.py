@@ -1,4 +1,5 @@
-"""/stats: the campaign or a range of days for the province (admins) or a team (its leaders).
+"""/stats: the running campaign (else the last 30 days) or a range of days, for the province
+(admins) or a team (its leaders).
 
 A phone shows the province's totals, the communes with the most households and the learning
 side; every commune, one commune's teams, the chart and the leaderboard are a button or a
@@ -58,11 +59,9 @@ async def stats(ctx: Context, args: str) -> list[Reply]:
     if typed.problem or (typed.rest and who != PROVINCE):  # only admins type a commune
         return [Reply(problem_text(t, typed), ((menu_button(t),),))]
     if typed.first is not None and typed.last is not None:
-        scope: Scope | None = days_scope(ctx, typed.first, typed.last)
+        scope = days_scope(ctx, typed.first, typed.last)
     else:
         scope = await default_scope(ctx)
-    if scope is None:
-        return no_campaign(ctx)
     if typed.rest:
         return await report_commune.typed(ctx, scope, typed.rest)
     return await show(ctx, scope, edit=False)
@@ -80,8 +79,7 @@ def _buttons(ctx: Context, scope: Scope, visits: bool, province: bool
     t = ctx.t
     rows: list[tuple[Button, ...]] = []
     first = [Button(t._("📈 Chart"), CHART(scope.token))] if visits else []
-    if scope.campaign is not None:
-        first.append(Button(t._("🏆 Leaderboard"), BOARD(scope.token)))
+    first.append(Button(t._("🏆 Leaderboard"), BOARD(scope.token)))
     if first:
         rows.append(tuple(first))
     if province and visits:

@@ -1,4 +1,5 @@
-"""/mystats and /teamstats: a volunteer's and a team's figures today, this campaign, all time.
+"""/mystats and /teamstats: a volunteer's and a team's figures today, this campaign (the last 30
+days when none is running), all time.
 
 A volunteer sees only their own figures and their team's totals, never other people's names
 or households. Admins see any team's totals. Each message stays under MESSAGE_LIMIT, short
@@ -8,10 +9,12 @@ enough for a phone and for Zalo.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from functools import partial
 
 from babel import Locale
 
+from bot.config import Campaign
 from bot.core import campaigns
 from bot.core.context import Context
 from bot.core.events import Button, Reply
@@ -37,6 +40,8 @@ _ORDINALS = {"one": N_("{n}st"), "two": N_("{n}nd"), "few": N_("{n}rd"), "other"
 
 LiveFigures = Callable[[str, str], Awaitable[Figures]]  # (start, end) -> figures
 FrozenFigures = Callable[[str], Awaitable[Figures]]  # campaign key -> figures
+# (campaign or None, start, end, figures) -> lines under the period's figures
+PeriodExtra = Callable[[Campaign | None, str, str, Figures], Awaitable[list[str]]]
 
 
 def ordinal(t: Translator, n: int) -> str:
@@ -66,11 +71,11 @@ def figure_lines(t: Translator, found: Figures) -> list[str]:
     return lines
 
 
-def _campaign_heading(ctx: Context, shown: campaigns.Shown) -> list[str]:
-    t, campaign = ctx.t, shown.campaign
+def _campaign_heading(ctx: Context, campaign: Campaign, ended: bool) -> list[str]:
+    t = ctx.t
     days = t._("{first} – {last}").format(first=t.date(campaign.first_day),
                                           last=t.date(campaign.last_day))
-    if shown.ended:
+    if ended:
         state = t._("ended, figures frozen")
     else:
         day = (campaigns.today(ctx) - campaign.first_day).days + 1
@@ -79,10 +84,18 @@ def _campaign_heading(ctx: Context, shown: campaigns.Shown) -> list[str]:
     return [f"🚩 {campaign.name}", f"{days} · {state}"]
 
 
+def _recent_heading(ctx: Context, first: date, last: date) -> list[str]:
+    t = ctx.t
+    return [t._("🗓 Last {count} days, {first} – {last}").format(
+        count=t.number(campaigns.RECENT_DAYS), first=t.date(first), last=t.date(last)),
+        t._("No campaign is running, so the last {count} days are shown instead.").format(
+            count=t.number(campaigns.RECENT_DAYS))]
+
+
 async def _blocks(ctx: Context, heading: list[str], live: LiveFigures, frozen: FrozenFigures,
-                  campaign_extra: Callable[[campaigns.Shown, Figures], Awaitable[list[str]]]
-                  | None = None) -> list[str]:
-    """The heading, then today, the shown campaign and all time, one block each."""
+                  period_extra: PeriodExtra | None = None) -> list[str]:
+    """The heading, then today, the running campaign (else the last 30 days, then the last
+    campaign that ended, its figures frozen) and all time, one block each."""
     t, tz = ctx.t, ctx.services.config.timezone
     day = campaigns.today(ctx)
     counted = t._("Households, people: first visits only. Skills, outcomes: every visit.")
@@ -90,14 +103,25 @@ async def _blocks(ctx: Context, heading: list[str], live: LiveFigures, frozen: F
     today = await live(*campaigns.days_bounds(day, day, tz))
     blocks.append("\n".join([t._("📅 Today, {date}").format(date=t.date(day)),
                              *figure_lines(t, today)]))
-    shown = campaigns.shown(ctx)
-    if shown is not None:
-        found = await (frozen(shown.campaign.key) if shown.ended
-                       else live(shown.start, shown.end))
-        extra = await campaign_extra(shown, found) if campaign_extra else []
-        blocks.append("\n".join([*_campaign_heading(ctx, shown), *figure_lines(t, found),
-                                 *extra]))
+    running = campaigns.running(ctx)
+    if running is not None:
+        first, last = running.first_day, running.last_day
+        title = _campaign_heading(ctx, running, ended=False)
     else:
+        first, last = campaigns.recent_days(ctx)
+        title = _recent_heading(ctx, first, last)
+    start, end = campaigns.days_bounds(first, last, tz)
+    found = await live(start, end)
+    extra = await period_extra(running, start, end, found) if period_extra else []
+    blocks.append("\n".join([*title, *figure_lines(t, found), *extra]))
+    shown = campaigns.shown(ctx)
+    if shown is not None and shown.ended:  # none running: the last one's result stays in view
+        await campaigns.ensure_frozen(ctx)
+        found = await frozen(shown.campaign.key)
+        extra = await period_extra(shown.campaign, "", shown.end, found) if period_extra else []
+        blocks.append("\n".join([*_campaign_heading(ctx, shown.campaign, ended=True),
+                                 *figure_lines(t, found), *extra]))
+    if running is None:
         coming = campaigns.upcoming(ctx)
         if coming is not None:
             blocks.append(t._("🚩 Next campaign: {name}, from {date}.").format(
@@ -128,7 +152,6 @@ async def my_stats(ctx: Context, _arg: str | Action) -> list[Reply]:
     """The volunteer's own figures: today, this campaign, all time."""
     if not is_volunteer(ctx):
         return _not_a_volunteer(ctx)
-    await campaigns.ensure_frozen(ctx)
     t = ctx.t
     blocks = await _blocks(ctx, [t._("📊 Your figures")],
                            partial(figure_store.of_volunteer, ctx.db, ctx.user.id),
@@ -145,23 +168,23 @@ async def _frozen_of_team(ctx: Context, team_id: int, campaign: str) -> Figures:
     return await figure_store.frozen_of_team(ctx.db, campaign, team_id)
 
 
-async def _target_and_rank(ctx: Context, team: Team, shown: campaigns.Shown, found: Figures
-                           ) -> list[str]:
-    """Progress against the campaign's target, and the team's rank in its commune."""
+async def _target_and_rank(ctx: Context, team: Team, campaign: Campaign | None, start: str,
+                           end: str, found: Figures) -> list[str]:
+    """Progress against the campaign's target, and the team's rank in its commune over the
+    same days (start "" for an ended campaign: its frozen copy, up to end)."""
     t, lines = ctx.t, []
-    target = shown.campaign.household_target
+    target = campaign.household_target if campaign is not None else None
     if target:
         line = t.ngettext("🎯 {done} / {target} household", "🎯 {done} / {target} households",
                           target).format(done=t.number(found.households),
                                          target=t.number(target))
         lines.append(line + (" ✓" if found.households >= target else ""))
-    if shown.ended:
+    if campaign is not None and not start:
         counts = await figure_store.frozen_commune_households(
-            ctx.db, shown.campaign.key, team.commune_code, shown.end)
+            ctx.db, campaign.key, team.commune_code, end)
     else:
-        counts = await figure_store.commune_households(ctx.db, team.commune_code, shown.start,
-                                                  shown.end)
-    if team.id in counts:  # a team created after the campaign ended took no part in it
+        counts = await figure_store.commune_households(ctx.db, team.commune_code, start, end)
+    if team.id in counts:  # a team with no household in these days has no rank
         mine = counts[team.id]
         rank = 1 + sum(1 for households in counts.values() if households > mine)
         lines.append(t.ngettext("🏆 {rank} of {count} team in {commune}",
@@ -173,7 +196,6 @@ async def _target_and_rank(ctx: Context, team: Team, shown: campaigns.Shown, fou
 
 async def show_team(ctx: Context, team: Team) -> list[Reply]:
     """A team's totals (no names, no households): today, this campaign, all time, its rank."""
-    await campaigns.ensure_frozen(ctx)
     t = ctx.t
     heading = [t._("👥 Team “{team}”, {commune}").format(
         team=team.name, commune=ctx.services.communes.display_name(team.commune_code))]

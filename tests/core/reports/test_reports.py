@@ -144,7 +144,8 @@ async def test_the_province_report_counts_what_was_inserted(app: App) -> None:
         await admin.say(typed)
         assert paragraph(admin.last, "🏠").startswith("🏠 6 households · 👥 12 people")
         assert "📅 Oct 1, 2026 – Oct 10, 2026" in admin.last[0].text
-        assert "🏆 Leaderboard" not in admin.labels()  # the leaderboard is per campaign
+        assert "🏆 Leaderboard" in admin.labels()  # the same days, ranked
+        assert "No campaign is running" not in admin.last[0].text  # days asked for
     await admin.say("/stats 2026-10-04")  # one day
     assert paragraph(admin.last, "🏠").startswith("🏠 1 household · 👥 2 people · 1 visit")
     await admin.say("/stats 2026-10-11 2026-10-11")  # 00:30 on the 11th, local time
@@ -280,7 +281,7 @@ async def test_citizens_volunteers_and_forged_buttons_are_refused(app: App) -> N
             assert reply.image is None and "🏠" not in reply.text
     admin = chat(app, ADMIN, now)
     for forged in ("rs:zz", "rs:c99", "rs:d20261010-20261001", "rs:d20261301-20261302",
-                   "rlb:d20261001-20261010", "rsc:c1:99999", "rch:c7"):
+                   "rlb:d20261001-20261301", "rsc:c1:99999", "rch:c7"):
         reply = await admin.press(forged)
         assert "That button is from an old message" in reply.text, forged
     for malformed in ("rs:c1:1", "rs", "rsc:c1:x1", "rs:" + "c" * 30):
@@ -321,15 +322,18 @@ async def test_the_leaderboard_ranks_households_with_shared_ranks(app: App) -> N
                           "1. Người B · Tổ B, Xã Diễn Châu: 🏠 3",
                           "3. Người C · Tổ C, Xã Diễn Châu: 🏠 1",
                           "3. (no name given) · Tổ D, Xã Diễn Châu: 🏠 1"]
-    await admin.say("/leaderboard 2026-10-01 2026-10-03")  # days: the whole campaign still
-    assert admin.last[0].text.startswith("The leaderboard is for a whole campaign")
-    assert paragraph(admin.last, "👥 Teams").splitlines()[1:] == teams_block
+    await admin.say("/leaderboard 2026-10-01 2026-10-03")  # days: ranked on those days only
+    assert "Rule: households helped in these days" in text_of(admin.last)
+    assert paragraph(admin.last, "👥 Teams").splitlines()[1:] == [  # C9 and D9: on the 4th
+        "1. Tổ A · Xã Diễn Châu: 🏠 3", "1. Tổ B · Xã Diễn Châu: 🏠 3",
+        "3. Tổ C · Xã Diễn Châu: 🏠 1"]
     # The September campaign, picked from the list: only the visits before October count there.
     await admin.tap("Other campaigns")
     await admin.tap("Tháng Chín số")
     september = text_of(admin.last)
     assert "🏆 Leaderboard" in september and "ended, figures frozen" in september
     assert paragraph(admin.last, "👥 Teams").splitlines()[1:] == ["1. Tổ D · Xã Diễn Châu: 🏠 5"]
+    assert "I couldn't read" in (await admin.say("/leaderboard Vinh")).text
 
 
 async def test_the_top_twenty_and_those_tied_with_the_twentieth(app: App) -> None:
@@ -394,7 +398,10 @@ def test_mastery_is_the_last_lesson_of_a_skill_in_the_period() -> None:
 async def test_a_frozen_campaign_keeps_its_figures(app: App) -> None:
     made = await two_communes(app)
     admin = chat(app, ADMIN, local(10, 20))  # October ended: its figures are frozen
-    await admin.say("/stats")
+    await admin.say("/stats")  # no campaign runs: the last 30 days, October picked from a list
+    assert "No campaign is running" in text_of(admin.last)
+    await admin.tap("Other campaigns")
+    await admin.tap("Đi từng ngõ, gõ từng nhà")
     assert "ended, figures frozen" in text_of(admin.last)
     assert paragraph(admin.last, "🏠").startswith("🏠 6 households · 👥 12 people")
     async with app.services.db.transaction() as conn:  # later changes leave the campaign alone
@@ -412,9 +419,10 @@ async def test_before_any_campaign_and_the_campaign_list(tmp_path: Path) -> None
     app = await open_app(config)
     try:
         admin = chat(app, ADMIN, local(8, 20))
-        reply = await admin.say("/stats")
-        assert "No campaign has started yet" in reply.text and "/stats 2026-10-01" in reply.text
-        assert "No campaign has started yet" in (await admin.say("/leaderboard")).text
+        reply = await admin.say("/stats")  # the last 30 days; no campaign to offer yet
+        assert "No campaign is running, so this shows the last 30 days" in reply.text
+        assert "/stats 2026-10-01 2026-10-10" in reply.text and "Other campaigns." not in reply.text
+        assert "the last 30 days" in (await admin.say("/leaderboard")).text
         assert "No campaign has started yet" in (await admin.press(payload_of("rpk", "s"))).text
         later = chat(app, ADMIN, local(10, 2))
         await later.press(payload_of("rpk", "s"))
