@@ -34,7 +34,7 @@ def register(router: Router) -> None:
     router.command("stats", N_("Reports: the province (admins) or your team (team leaders)"),
                    stats.stats, audience=ADMINS)
     router.command("chart", N_("A chart of visits per day"), chart.chart, audience=ADMINS)
-    router.command("leaderboard", N_("Teams and volunteers ranked for the campaign"),
+    router.command("leaderboard", N_("Teams and volunteers ranked, for a campaign or for days"),
                    board.leaderboard, audience=ADMINS)
     router.action(STATS, stats.pressed_stats)
     router.action(ALL_COMMUNES, stats.all_communes)
