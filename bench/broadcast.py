@@ -14,7 +14,8 @@ Three measures, printed as one table (nothing is asserted):
   the engine sustains, its CPU per message, and where the time of one delivery goes (the send's
   round trip, the outcome's commit, the window of sends in flight).
 
-The engine is the real one: BroadcastWorker (bot/channels/telegram/broadcaster.py) with a real
+The engine is the real one: BroadcastWorker (bot/delivery/broadcasts.py) through the Telegram
+delivery engine (bot/delivery/engine.py, its adapter bot/channels/telegram/sender.py) with a real
 PTB Bot on the aiohttp transport, a real SQLite database on disk (synchronous=FULL). The fake
 Bot API (tests/fakes/telegram.py) runs in a process of its own so its CPU never counts against the
 engine. --profile adds a cProfile of the paid run's event loop thread: its time by component
@@ -47,9 +48,13 @@ sys.path.insert(0, str(ROOT))
 from telegram import Bot  # noqa: E402
 
 from bot.app import App, open_app  # noqa: E402
-from bot.channels.telegram.broadcaster import CHANNEL, BroadcastWorker  # noqa: E402
+from bot.channels.telegram.application import limits  # noqa: E402
+from bot.channels.telegram.channel import CHANNEL  # noqa: E402
 from bot.channels.telegram.request import AiohttpRequest  # noqa: E402
+from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.config import BroadcastConfig, load_config  # noqa: E402
+from bot.delivery.broadcasts import BroadcastWorker  # noqa: E402
+from bot.delivery.engine import DeliveryEngine  # noqa: E402
 from bot.storage import broadcasts as store  # noqa: E402
 from bot.storage.broadcasts import Audience  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
@@ -196,18 +201,18 @@ class Timings:
     records: list[float] = dataclasses.field(default_factory=list)  # outcome commits, s
 
 
-def timed_bot(timings: Timings) -> type[Bot]:
-    """The PTB Bot, timing each send (the engine's only call per recipient)."""
+def timed_request(timings: Timings) -> AiohttpRequest:
+    """Our transport, timing each send the engine posts (its only call per recipient)."""
 
-    class TimedBot(Bot):
-        async def do_api_request(self, *args: Any, **kwargs: Any) -> Any:
+    class TimedRequest(AiohttpRequest):
+        async def post_json(self, url: str, payload: bytes) -> tuple[int, bytes]:
             started = time.perf_counter()
             try:
-                return await super().do_api_request(*args, **kwargs)
+                return await super().post_json(url, payload)
             finally:
                 timings.sends.append(time.perf_counter() - started)
 
-    return TimedBot
+    return TimedRequest(connection_pool_size=128)
 
 
 def timed_records(timings: Timings) -> Callable[[], None]:
@@ -261,10 +266,12 @@ async def deliver(recipients: int, settings: BroadcastConfig, limit: int | None,
             try:
                 number, recipients = await queue(app, await add_users(app.services.db,
                                                                       recipients - 1))
-                request = AiohttpRequest(connection_pool_size=128)
-                async with timed_bot(timings)(TOKEN, base_url=fake.base_url, request=request,
-                                              get_updates_request=AiohttpRequest(1)) as bot:
-                    worker = BroadcastWorker(bot, app.services, poll_interval=0.05)
+                request = timed_request(timings)
+                async with Bot(TOKEN, base_url=fake.base_url, request=request,
+                               get_updates_request=AiohttpRequest(1)) as bot:
+                    engine = DeliveryEngine(CHANNEL, TelegramSender(bot, request),
+                                            limits(app.services.config))
+                    worker = BroadcastWorker(engine, app.services, poll_interval=0.05)
                     wall, cpu, loop_cpu = (time.perf_counter(), time.process_time(),
                                            time.thread_time())
                     if profiler:
@@ -277,6 +284,7 @@ async def deliver(recipients: int, settings: BroadcastConfig, limit: int | None,
                                            time.thread_time() - loop_cpu)
                     window = worker.window.limit
                     await worker.stop()
+                    await engine.stop()
             finally:
                 await app.close()
         seen = await fake.report()
@@ -303,7 +311,7 @@ COMPONENTS = (
     ("PTB: request and answer objects", ("/telegram/",)),
     ("aiohttp client", ("/aiohttp/", "/yarl/", "/multidict/")),
     ("aiosqlite hand-off", ("/aiosqlite/", "SimpleQueue", "/threading.py", "/queue.py")),
-    ("the bot: broadcaster, pacer, storage", ("/bot/",)),
+    ("the bot: delivery engine, broadcast worker, storage", ("/bot/",)),
     ("asyncio machinery", ("/asyncio/", "/selectors.py", "_contextvars", "Future", "Task")),
     ("json", ("/json/",)),
 )

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from broadcast import busiest_second  # noqa: E402
 from burst import (  # noqa: E402
     FAKE_LIMIT,
     RATE,
@@ -222,17 +223,6 @@ class Run:
     unexpected: int  # messages to learners with no action of theirs waiting (whole run)
 
 
-def busiest_second(times: list[float]) -> int:
-    """The most events within any one second."""
-    times = sorted(times)
-    most, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
-
-
 async def measure(recipients: int, learners: int, think: tuple[float, float], seconds: float,
                   settle: float, seed_value: int = 1) -> Run:
     """Seed, start the bot, the learners and the broadcast; measure one window."""
@@ -279,7 +269,8 @@ async def measure(recipients: int, learners: int, think: tuple[float, float], se
                window(watcher.replies), window(watcher.other), window(watcher.broadcast),
                [a.answered - a.at for a in in_window if a.answered is not None],
                [a.chat for a in in_window if a.answered is None], window(watcher.refused),
-               len(watcher.refused), len(watcher.errors), busiest_second(sent), cpu, finished,
+               len(watcher.refused), len(watcher.errors), busiest_second(sorted(sent)), cpu,
+               finished,
                watcher.continued, len(watcher.actions), watcher.unexpected_answers)
 
 
