@@ -19,7 +19,7 @@ def render_text(reply: Reply) -> str:
     parts.append(reply.text)
     options = reply.options()
     if options and reply.numbered:
-        parts.append("\n".join(f"{i}. {button.label}" for i, button in enumerate(options, 1)))
+        parts.append("\n".join(f"{key}. {button.label}" for key, button in reply.keyed_options()))
     elif options:  # the user is typing an answer: choices are typed by their label
         parts.append("  ".join(f"[{button.label}]" for button in options))
     parts += [f"[📎 {path}]" for path in reply.documents]

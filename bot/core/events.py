@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class EventKind(Enum):
@@ -58,12 +59,26 @@ class Incoming:
     photo: Photo | None = None  # with EventKind.PHOTO
 
 
+class Nav(StrEnum):
+    """The navigation a button does, whatever its label: typed words and numbers find it."""
+
+    MENU = "menu"
+    BACK = "back"
+    CANCEL = "cancel"
+    SKIP = "skip"
+
+
+# In a numbered list these numbers always mean the same navigation, wherever it is shown.
+NAV_KEYS = {Nav.BACK: "9", Nav.MENU: "0"}
+
+
 @dataclass(frozen=True)
 class Button:
     """A choice shown to the user; the action comes back when it is chosen."""
 
     label: str
     action: str
+    nav: Nav | None = None
 
 
 @dataclass(frozen=True)
@@ -79,5 +94,26 @@ class Reply:
     documents: tuple[str, ...] = ()  # paths of files (spreadsheets) sent after the text
 
     def options(self) -> list[Button]:
-        """The buttons in reading order, as a text-only channel numbers them."""
+        """The buttons in reading order."""
         return [button for row in self.buttons for button in row]
+
+    def keyed_options(self) -> list[tuple[str, Button]]:
+        """The buttons with the number a text-only chat shows for each, in showing order."""
+        return keyed(self.options())
+
+
+def keyed(buttons: list[Button]) -> list[tuple[str, Button]]:
+    """Each button with its number, in showing order: the choices 1, 2, 3… in reading order,
+    9 for Back and 0 for Menu, the same on every screen (a long list with a Back skips 9)."""
+    fixed: dict[Nav, Button] = {}
+    choices: list[Button] = []
+    for button in buttons:
+        if button.nav in NAV_KEYS and button.nav not in fixed:
+            fixed[button.nav] = button
+        else:
+            choices.append(button)
+    taken = {NAV_KEYS[nav] for nav in fixed}
+    numbers = (str(n) for n in itertools.count(1) if str(n) not in taken)
+    pairs = [(next(numbers), button) for button in choices]
+    pairs += [(NAV_KEYS[nav], fixed[nav]) for nav in NAV_KEYS if nav in fixed]
+    return sorted(pairs, key=lambda pair: (pair[0] == "0", int(pair[0])))  # 0 comes last

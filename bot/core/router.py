@@ -25,6 +25,7 @@ CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 ActionHandler = Callable[[Context, Action], Awaitable[list[Reply]]]
 FlowHandler = Callable[[Context, str], Awaitable[list[Reply]]]
 PhotoHandler = Callable[[Context], Awaitable[list[Reply]]]
+ShowHandler = Callable[[Context], Awaitable[list[Reply]]]
 # What /cancel says it dropped when a flow is open: a msgid, or a function of the context
 # returning the translated line (for a flow whose drafts differ, a new visit or an edit).
 Dropped = str | Callable[[Context], str]
@@ -32,6 +33,28 @@ Dropped = str | Callable[[Context], str]
 
 class RegistrationError(ValueError):
     """Two features claimed the same name: a programming error found at start."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A form: what takes its typed answers, and how it is left and come back to."""
+
+    name: str
+    on_text: FlowHandler
+    dropped: Dropped  # what /cancel says it threw away
+    entry: str  # the command that opens it (/visit), named when it is kept aside
+    verbs: tuple[Verb, ...] = ()  # its own buttons: pressing one goes back to it
+    entry_verbs: tuple[Verb, ...] = ()  # buttons that open it as its command does
+    # Resumable forms name themselves ("Visit form") and show their open question again;
+    # others (a yes/no question) are simply closed when the user goes elsewhere.
+    title: str | None = None
+    show: ShowHandler | None = None
+    on_photo: PhotoHandler | None = None
+
+    @property
+    def resumable(self) -> bool:
+        """Whether leaving it keeps its draft aside to come back to."""
+        return self.title is not None and self.show is not None
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,7 @@ class Command:
     handler: CommandHandler
     listed: bool = True  # shown in /help and the client's command menu
     audience: Audience = EVERYONE  # who sees it listed
+    leaves_form: bool = True  # False for /cancel, which acts on the open form
 
 
 class Router:
@@ -52,15 +76,16 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.verbs: dict[str, Verb] = {}
         self.actions: dict[Verb, ActionHandler] = {}
-        self.flows: dict[str, FlowHandler] = {}
-        self.photo_flows: dict[str, PhotoHandler] = {}
-        self.dropped: dict[str, Dropped] = {}
+        self.flows: dict[str, Flow] = {}
+        self.owners: dict[Verb, Flow] = {}  # a form's own buttons, and the buttons opening it
 
     def command(self, name: str, description: str, handler: CommandHandler,
-                listed: bool = True, audience: Audience = EVERYONE) -> None:
+                listed: bool = True, audience: Audience = EVERYONE, leaves_form: bool = True
+                ) -> None:
         """Register /name; audience only decides where it is listed, handlers check roles."""
         _claim(self.commands, name)
-        self.commands[name] = Command(name, description, handler, listed, Audience(audience))
+        self.commands[name] = Command(name, description, handler, listed, Audience(audience),
+                                      leaves_form)
 
     def action(self, verb: Verb, handler: ActionHandler) -> None:
         """Register the handler of the buttons of verb."""
@@ -68,22 +93,29 @@ class Router:
         self.verbs[verb.name] = verb
         self.actions[verb] = handler
 
-    def flow(self, name: str, handler: FlowHandler, on_photo: PhotoHandler | None = None, *,
-             dropped: Dropped) -> None:
-        """Register the handler of text typed while the dialog state's "flow" is name (and of
-        photos sent then, for the flows that take one); dropped is what /cancel says it threw
-        away ("The visit you were logging was not saved.")."""
-        _claim(self.flows, name)
-        self.flows[name] = handler
-        self.dropped[name] = dropped
-        if on_photo is not None:
-            self.photo_flows[name] = on_photo
+    def flow(self, flow: Flow) -> None:
+        """Register a form: text typed (and photos sent) while it is open go to it."""
+        _claim(self.flows, flow.name)
+        self.flows[flow.name] = flow
+        for verb in (*flow.verbs, *flow.entry_verbs):
+            if verb in self.owners:
+                raise RegistrationError(f"{verb.name!r} belongs to two forms")
+            self.owners[verb] = flow
+
+    def open_flow(self, ctx: Context) -> Flow | None:
+        """The form open in ctx, if any."""
+        return self.flows.get(str(ctx.state.get("flow", "")))
+
+    def entered_by(self, command: str) -> Flow | None:
+        """The form the command opens, if any."""
+        return next((f for f in self.flows.values() if f.entry == command), None)
 
     def dropped_line(self, ctx: Context) -> str | None:
         """What /cancel drops: the open flow's line in the user's language, or None."""
-        dropped = self.dropped.get(str(ctx.state.get("flow", "")))
-        if dropped is None:
+        flow = self.open_flow(ctx)
+        if flow is None:
             return None
+        dropped = flow.dropped
         return ctx.t._(dropped) if isinstance(dropped, str) else dropped(ctx)
 
     def parse(self, payload: str) -> Action | None:

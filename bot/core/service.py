@@ -5,16 +5,28 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot.core import broadcasts, exports, help, lessons, privacy, reports, teams, visits
+from bot.core import (
+    broadcasts,
+    choices,
+    dialogs,
+    exports,
+    forms,
+    help,
+    lessons,
+    privacy,
+    reports,
+    teams,
+    visits,
+)
 from bot.core.context import Context, Services
 from bot.core.events import EventKind, Incoming, Reply
-from bot.core.router import Router
+from bot.core.router import Flow, Router
 from bot.core.shared import menus
 from bot.core.shared.messages import MAX_INPUT, clip
-from bot.core.shared.text import fold, is_number, normalize
+from bot.core.shared.text import normalize
 from bot.i18n import N_
 from bot.storage import dialogs as dialog_store
 from bot.storage.dialogs import Option
@@ -23,7 +35,6 @@ from bot.storage.sessions import open_session
 log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
-_LABEL_KEY = re.compile(r"[^\w]+")
 
 
 def build_router() -> Router:
@@ -39,16 +50,21 @@ def build_router() -> Router:
     exports.register(router)
     privacy.register(router)
     lessons.register_search(router)
-    router.command("cancel", N_("Stop what you are doing"), cancel)
+    forms.register(router)
+    router.command("cancel", N_("Stop what you are doing"), cancel, leaves_form=False)
     return router
 
 
 async def cancel(ctx: Context, _args: str) -> list[Reply]:
-    """Close the open form, saying what was dropped; lesson places stay saved."""
+    """Close the open form (or else the one kept aside last), saying what was dropped; lesson
+    places stay saved."""
     t = ctx.t
-    dropped = ctx.services.router.dropped_line(ctx)
-    await dialog_store.save_state(ctx.db, ctx.user.id, {}, ctx.now, ctx.event.sequence)
-    ctx.state.clear()
+    router = ctx.services.router
+    kept = dialogs.kept_flows(ctx)
+    if router.open_flow(ctx) is None and kept:
+        await dialogs.resume(ctx, kept[-1])
+    dropped = router.dropped_line(ctx)
+    await dialogs.close(ctx)
     if dropped is not None:
         return [menus.main_menu(ctx, dropped)]
     lesson = await lessons.unfinished_lesson(ctx)
@@ -90,9 +106,9 @@ class Core:
                 return []
             ctx = Context(event, session.user, t, now, self.services, session.membership,
                           session.dialog.state)
-            replies = await self._dispatch(ctx, session.dialog.options)
+            replies, screen = await self._dispatch(ctx, session.dialog.options)
             replies = [_fit(reply, event.capabilities.max_text) for reply in replies]
-            await self._remember_options(ctx, replies, session.dialog.options)
+            await self._remember_options(ctx, replies, session.dialog.options, screen)
             return replies
         except Exception:
             log.exception("failed to handle event %s from %s:%s", event.event_id, event.channel,
@@ -100,35 +116,41 @@ class Core:
             return [Reply(t._("Sorry, something went wrong on my side. Please try again in a "
                               "moment, or type /menu."))]
 
-    async def _dispatch(self, ctx: Context, options: tuple[Option, ...]) -> list[Reply]:
+    async def _dispatch(self, ctx: Context, options: tuple[Option, ...]
+                        ) -> tuple[list[Reply], bool]:
+        """The replies, and whether they are a new screen (a command or a button's): its
+        options replace the old ones for typing even when it shows none."""
         event, t = ctx.event, ctx.t
-        on_photo = self.router.photo_flows.get(str(ctx.state.get("flow", "")))
-        if event.kind is EventKind.PHOTO and on_photo is not None:
-            return await on_photo(ctx)
+        flow = self.router.open_flow(ctx)
+        if event.kind is EventKind.PHOTO and flow is not None and flow.on_photo is not None:
+            return await flow.on_photo(ctx), False
         if event.kind in (EventKind.UNSUPPORTED, EventKind.PHOTO):
             return [Reply(t._("I can only read text. Please press a button, or type a command "
-                              "such as /menu."))]
+                              "such as /menu."))], False
         if event.kind is EventKind.ACTION:
-            return await self._run_action(ctx, event.action)
+            return await self._run_action(ctx, event.action), True
         if len(event.text) > MAX_INPUT:
             return [Reply(t._("That message is too long for me (more than {limit} characters). "
-                              "Please send something shorter.").format(limit=t.number(MAX_INPUT)))]
+                              "Please send something shorter.").format(limit=t.number(MAX_INPUT)))
+                    ], False
         text = normalize(event.text)
         if not text:
-            return [Reply(t._("Your message was empty. Type /menu to see what I can do."))]
+            return [Reply(t._("Your message was empty. Type /menu to see what I can do."))], False
         if text.startswith("/"):
-            return await self._run_command(ctx, text)
-        flow = self.router.flows.get(str(ctx.state.get("flow", "")))
-        # A step waiting for typed text takes numbers as text ("Tổ dân phố 2", "3 people").
-        numbers = not ctx.event.capabilities.buttons and not (flow and ctx.state.get("free_text"))
-        chosen = _match_option(ctx, options, text, numbers)
+            return await self._run_command(ctx, text), True
+        # Typed numbers choose only where numbers are shown; a question asking to type takes
+        # them as its answer ("Tổ dân phố 2", "3 people").
+        numbers = not event.capabilities.buttons
+        if choices.wants_menu(text, numbers):
+            return await self._run_action(ctx, menus.MENU()), True
+        chosen = choices.pick(t, options, text, numbers)
         if isinstance(chosen, str):
-            return await self._run_action(ctx, chosen)
+            return await self._run_action(ctx, chosen), True
         if chosen is not None:
-            return [chosen]
+            return [chosen], False
         if flow is not None:
-            return await flow(ctx, text)
-        return await lessons.free_text(ctx, text)
+            return await flow.on_text(ctx, text), False
+        return await lessons.free_text(ctx, text), False
 
     async def _run_command(self, ctx: Context, text: str) -> list[Reply]:
         match = _COMMAND.match(text)
@@ -139,7 +161,10 @@ class Core:
             return [Reply(ctx.t._("I don't know the command {command}. Type /help to see the "
                                   "commands I know.").format(command=shown))]
         args = (match.group(2) or "").strip() if match else ""
-        return await command.handler(ctx, args)
+        if not command.leaves_form:
+            return await command.handler(ctx, args)
+        return await self._elsewhere(ctx, self.router.entered_by(name),
+                                     lambda: command.handler(ctx, args))
 
     async def _run_action(self, ctx: Context, payload: str) -> list[Reply]:
         act = self.router.parse(payload)
@@ -148,40 +173,36 @@ class Core:
             log.info("unknown button payload %r from user %s", payload[:80], ctx.user.id)
             return [menus.main_menu(ctx, ctx.t._("I don't recognise that button; it may be from "
                                                  "an old message. Here is the menu:"))]
-        return await handler(ctx, act)
+        owner = self.router.owners.get(act.verb)
+        if owner is not None and act.verb in owner.verbs:
+            # A form's own button goes back to the form, which checks it is still current.
+            if dialogs.open_flow(ctx) != owner.name:
+                left = await forms.leave(ctx, self.router)
+                await dialogs.resume(ctx, owner.name)  # if it was kept aside
+                return forms.after_leaving(ctx, left, await handler(ctx, act))
+            return await handler(ctx, act)
+        return await self._elsewhere(ctx, owner, lambda: handler(ctx, act))
+
+    async def _elsewhere(self, ctx: Context, opens: Flow | None,
+                         run: Callable[[], Awaitable[list[Reply]]]) -> list[Reply]:
+        """Run a command or button of another screen: the open form is left first. One that
+        opens a form kept aside offers to continue it instead."""
+        if opens is not None and opens is self.router.open_flow(ctx) and not opens.resumable:
+            return await run()  # its own command again: a yes/no question asks once
+        left = await forms.leave(ctx, self.router)
+        if opens is not None and opens.name in dialogs.kept_flows(ctx):
+            return forms.after_leaving(ctx, left if left is not opens else None,
+                                       [forms.resume_offer(ctx, opens)])
+        return forms.after_leaving(ctx, left, await run())
 
     async def _remember_options(self, ctx: Context, replies: list[Reply],
-                                before: tuple[Option, ...]) -> None:
+                                before: tuple[Option, ...], screen: bool) -> None:
         shown = [r for r in replies if r.buttons]
-        if shown:
-            options = [Option(b.label, b.action) for b in shown[-1].options()]
+        if shown or screen:  # a nudge without buttons ("type 1 to 5") keeps the options
+            options = choices.shown(shown[-1]) if shown else []
             if tuple(options) != before:  # the same menu again needs no write
                 await dialog_store.save_options(ctx.db, ctx.user.id, options, ctx.now,
                                            ctx.event.sequence)
-
-
-def _match_option(ctx: Context, options: tuple[Option, ...], text: str, numbers: bool
-                  ) -> str | Reply | None:
-    """The action of the option the user typed (its number or label), if any."""
-    if not options:
-        return None
-    if numbers and is_number(text):
-        number = int(text)
-        if 1 <= number <= len(options):
-            return options[number - 1].action
-        if len(options) == 1:  # not "from 1 to 1"
-            return Reply(ctx.t._("Please type 1 to choose the option shown."))
-        return Reply(ctx.t._("Please type a number from 1 to {count}.").format(
-            count=len(options)))
-    typed = _label_key(text)
-    for option in options:
-        if typed and _label_key(option.label) == typed:
-            return option.action
-    return None
-
-
-def _label_key(label: str) -> str:
-    return _LABEL_KEY.sub(" ", fold(label)).strip()
 
 
 def _fit(reply: Reply, limit: int) -> Reply:

@@ -1,9 +1,16 @@
-"""The audit log of privileged actions."""
+"""The audit log of privileged actions.
+
+An entry's detail is a small JSON object, {"event": "<name>", ...}, holding ids, codes, counts
+and dates only (never names, phones or message text); /audit turns it into a sentence in the
+reader's language. Entries written before that are English free text, shown as they are.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -19,6 +26,26 @@ class AuditEntry:
     action: str
     detail: str
     at: str
+
+
+# The values an event may carry: ids, codes, counts, ISO dates and flags.
+Param = int | str | bool | None
+
+
+def detail(event: str, **params: Param) -> str:
+    """The detail of an entry: {"event": event, **params} as compact JSON."""
+    return json.dumps({"event": event, **params}, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse(text: str) -> dict[str, Any] | None:
+    """The event of a detail written by detail(); None for free text (older entries)."""
+    if not text.startswith("{"):
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("event"), str) else None
 
 
 async def record(conn: aiosqlite.Connection, actor_id: int | None, action: str, detail: str,

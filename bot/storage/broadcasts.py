@@ -156,11 +156,14 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _audience_filter(audience: Audience, channel: str) -> tuple[str, list[str]]:
-    """SQL conditions on users u selecting the audience's members that the channel can reach,
-    and parameters."""
-    where = ["u.channel = ?", "u.blocked_at IS NULL"]
-    params = [channel]
+def _audience_filter(audience: Audience, channel: str | None) -> tuple[str, list[str]]:
+    """SQL conditions on users u selecting the audience's members that the channel can reach
+    (None: in any channel), and parameters."""
+    where = ["u.blocked_at IS NULL"]
+    params = []
+    if channel is not None:
+        where.append("u.channel = ?")
+        params.append(channel)
     member = "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id{})"
     if audience.kind == CITIZENS:
         where.append("NOT " + member.format(""))
@@ -186,6 +189,14 @@ async def count_recipients(db: Database, audience: Audience, channel: str) -> in
     # Hundreds of thousands of users at province scale: a long read, off the event loop.
     row = await db.read_fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
     return int(row[0]) if row else 0
+
+
+async def count_by_channel(db: Database, audience: Audience) -> dict[str, int]:
+    """How many users the audience has in each channel (blocked users left out)."""
+    where, params = _audience_filter(audience, None)
+    rows = await db.read_fetchall(
+        f"SELECT u.channel, COUNT(*) FROM users u WHERE {where} GROUP BY u.channel", params)
+    return {str(row[0]): int(row[1]) for row in rows}
 
 
 class _NobodyError(Exception):
@@ -224,12 +235,10 @@ async def create(db: Database, created_by: int, text_vi: str, text_en: str | Non
             await cur.close()
             if count <= 0:
                 raise _NobodyError
-            target = audience.kind + (f" {audience.value}" if audience.value else "")
-            plan = "sending now" if when is None else f"scheduled for {when}"
-            with_photo = " with a photo" if photo else ""
-            await audit.record(conn, created_by, "broadcast",
-                               f"broadcast {broadcast_id}{with_photo} to {target}: {count} "
-                               f"recipients, {plan}", now)
+            await audit.record(conn, created_by, "broadcast", audit.detail(
+                "broadcast_queued", broadcast=broadcast_id, audience=str(audience.kind),
+                value=audience.value, recipients=count, photo=photo is not None,
+                scheduled_for=when), now)
     except _NobodyError:
         return None
     return broadcast_id, count
@@ -394,7 +403,6 @@ async def cancel(db: Database, broadcast_id: int, actor_id: int, now: datetime) 
             "status = ?", (DeliveryStatus.CANCELLED, at, broadcast_id, PENDING))
         cancelled = cur.rowcount
         await cur.close()
-        await audit.record(conn, actor_id, "broadcast",
-                           f"stopped broadcast {broadcast_id}: {cancelled} deliveries cancelled",
-                           now)
+        await audit.record(conn, actor_id, "broadcast", audit.detail(
+            "broadcast_stopped", broadcast=broadcast_id, cancelled=cancelled), now)
     return cancelled

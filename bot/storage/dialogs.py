@@ -20,6 +20,8 @@ class Option:
 
     label: str
     action: str
+    key: str = ""  # the number shown for it; "" when the user was asked to type instead
+    nav: str = ""  # the navigation it does (menu, back, cancel, skip), if any
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,14 @@ def from_row(row: aiosqlite.Row) -> Dialog:
     (all None: the user has none)."""
     if row["state"] is None or row["options"] is None:
         return Dialog()
-    shown = tuple(Option(str(o[0]), str(o[1])) for o in json.loads(row["options"]))
+    shown = tuple(_option(number, o) for number, o in enumerate(json.loads(row["options"]), 1))
     return Dialog(json.loads(row["state"]), shown, row["last_event"], row["updated_at"])
+
+
+def _option(number: int, stored: list[str]) -> Option:
+    if len(stored) < 4:  # stored before options kept their numbers: numbered in order
+        return Option(str(stored[0]), str(stored[1]), str(number))
+    return Option(*(str(part) for part in stored[:4]))
 
 
 # Each write also notes the event it comes from (in the same statement: no extra write).
@@ -64,7 +72,8 @@ _LAST_EVENT = "last_event = COALESCE(excluded.last_event, dialogs.last_event)"
 async def save_options(db: Database, user_id: int, options: list[Option], now: datetime,
                        event: int | None = None) -> None:
     """Remember the choices just shown (in answer to the event numbered event)."""
-    payload = json.dumps([[o.label, o.action] for o in options], ensure_ascii=False)
+    payload = json.dumps([[o.label, o.action, o.key, o.nav] for o in options],
+                         ensure_ascii=False)
     await db.execute(
         "INSERT INTO dialogs (user_id, options, updated_at, last_event) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (user_id) DO UPDATE SET options = excluded.options, "

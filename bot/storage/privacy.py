@@ -28,6 +28,9 @@ ANY_REQUEST_PHONE_KEPT = timedelta(days=90)
 NOTIFICATION_KEPT = timedelta(days=30)
 # Wrong join codes only matter for the one-hour guessing limit.
 JOIN_FAILURE_KEPT = timedelta(days=1)
+# A form (open or kept aside) and the buttons last shown, in a chat silent this long: a draft
+# may hold a household's name or a phone number, and a visit cannot be dated that far back.
+DRAFT_KEPT = timedelta(days=30)
 
 # Audit entries of someone who deleted their data lose actor_id (ON DELETE SET NULL); this
 # prefix on the detail keeps who acted, so the entry is not mistaken for the command line.
@@ -211,7 +214,9 @@ async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: d
     await conn.execute("UPDATE audit_log SET detail = ? || detail WHERE actor_id = ?",
                        (tag, user_id))
     await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
-    await audit.record(conn, None, "delete", f"{tag}user {user_id} deleted their data", now)
+    # The tag stays in front of the JSON, as on their other entries.
+    await audit.record(conn, None, "delete",
+                       tag + audit.detail("data_deleted", user=user_id), now)
     return Deleted(user_id, erased, tuple((int(r[0]), r[1]) for r in waiting), unlinked)
 
 
@@ -221,7 +226,7 @@ async def purge_expired(db: Database, now: datetime) -> int:
     Closed requests lose name, hamlet and phone CLOSED_REQUEST_KEPT after closing (a cancelled
     request has no closing time, so its creation time counts: it goes sooner, never later);
     any request loses its phone after ANY_REQUEST_PHONE_KEPT; old notifications and wrong join
-    codes are deleted.
+    codes are deleted; forms and remembered buttons of chats silent for DRAFT_KEPT are dropped.
     """
     closed_before = (now - CLOSED_REQUEST_KEPT).isoformat()
     async with db.transaction() as conn:
@@ -241,6 +246,9 @@ async def purge_expired(db: Database, now: datetime) -> int:
             "OR (failed IS NOT NULL AND created_at < ?)", (notified_before, notified_before))
         await conn.execute("DELETE FROM join_failures WHERE at < ?",
                            ((now - JOIN_FAILURE_KEPT).isoformat(),))
+        await conn.execute("UPDATE dialogs SET state = '{}', options = '[]' "
+                           "WHERE updated_at < ? AND (state != '{}' OR options != '[]')",
+                           ((now - DRAFT_KEPT).isoformat(),))
     return erased
 
 

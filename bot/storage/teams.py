@@ -81,11 +81,13 @@ async def create(db: Database, join_code: str, name: str, commune_code: str,
 
 
 async def create_many(db: Database, teams: list[tuple[str, str, str]], created_by: int | None,
-                      now: datetime, audit_detail: str = "") -> int:
-    """Create (join_code, name, commune_code) teams all in one transaction; all or none."""
+                      now: datetime, audited: bool = False) -> int:
+    """Create (join_code, name, commune_code) teams all in one transaction; all or none;
+    audited, the import is recorded (a teams_imported event with the count)."""
     async with db.transaction() as conn:
-        if audit_detail:
-            await audit.record(conn, created_by, "team", audit_detail, now)
+        if audited:
+            await audit.record(conn, created_by, "team",
+                               audit.detail("teams_imported", count=len(teams)), now)
         await conn.executemany(
             "INSERT INTO teams (join_code, name, commune_code, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?)",

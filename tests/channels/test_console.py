@@ -30,13 +30,16 @@ async def transcript(app: App, lines: list[str], user: str = "local",
 
 async def test_a_lesson_by_numbers_and_labels(app: App) -> None:
     steps = len(app.services.catalog.lessons["vneid-level2"].steps)
-    blocks = await transcript(app, ["1", "1", "tiep", "Quay lại", "2", "/progress"])
+    blocks = await transcript(app, ["1", "1", "tiep", "Quay lại", "1", "/progress"])
     greeting, skill, step1, step2, back, forward, report = blocks
     assert greeting.startswith("Xin chào!")
     assert "1. 🏛 Dịch vụ công trực tuyến" in greeting and "9. ❓ Trợ giúp" in greeting
     count = len(app.services.catalog.by_skill("public_services"))
     assert f"Đã học xong 0/{count} bài." in skill and "1. VNeID" in skill
-    assert f"Bước 1/{steps}" in step1 and "2. Tiếp ▶" in step1
+    assert f"Bước 1/{steps}" in step1 and "1. Tiếp ▶" in step1
+    # Navigation has the same numbers on every screen: 9 goes back, 0 to the menu.
+    assert "9. ◀ Danh sách bài" in step1 and step1.endswith("0. ☰ Menu")
+    assert "9. ◀ Quay lại" in step2
     assert f"Bước 2/{steps}" in step2  # "tiep" typed without accents
     assert f"Bước 1/{steps}" in back  # the label typed in full
     assert f"Bước 2/{steps}" in forward  # the number typed
@@ -50,7 +53,7 @@ async def test_a_number_out_of_range_is_explained(app: App) -> None:
 
 async def test_the_whole_journey_in_english(app: App) -> None:
     lesson = app.services.catalog.by_skill("shopping")[0]
-    lines = ["/language", "English", "2", "1"] + ["2"] * len(lesson.steps)
+    lines = ["/language", "English", "2", "1"] + ["1"] * len(lesson.steps)
     for question in lesson.quiz:
         right = next(i for i, a in enumerate(question.answers, 1) if a.correct)
         lines += [str(right), "1"]  # the answer, then "Next question ▶" / "Finish ✔"
@@ -138,3 +141,49 @@ async def test_the_terminal_user_s_name_reaches_the_team(app: App) -> None:
     assert "Tên “Lan” của bạn" in joined and "(chưa có tên)" not in joined
     [member] = await teams.members(db, team.id)
     assert member.display_name == "Lan"
+
+
+async def _terminal_volunteer(app: App) -> None:
+    db = app.services.db
+    await teams.create(db, "NA4K7Q", "Tổ CNS thôn 3", ANH_SON, None, datetime.now(UTC))
+    await transcript(app, ["/join NA4K7Q"])
+
+
+async def test_a_number_typed_after_mystats_answers_mystats_not_the_form(app: App) -> None:
+    await _terminal_volunteer(app)
+    blocks = await transcript(app, ["/visit", "1", "/mystats", "1", "/visit", "1"])
+    figures, team, offer, back = blocks[-4:]
+    assert figures.startswith("📌 Biểu mẫu lượt đến hộ đã được giữ lại: gõ /visit để làm tiếp.")
+    assert "1. 👥 Số liệu của tổ" in figures
+    assert "Tổ “Tổ CNS thôn 3”" in team
+    assert "1. ▶ Tiếp tục" in offer and "2. 🔄 Làm lại từ đầu" in offer
+    assert "Bước 2/8" in back and "[◀ Quay lại]" in back  # the hamlet, still unanswered
+
+
+async def test_after_a_restart_continue_and_start_over_are_answered_by_number(
+        config: Config) -> None:
+    first = await open_app(config)
+    try:
+        await _terminal_volunteer(first)
+        await transcript(first, ["/visit", "1", "Thôn 3"])
+    finally:
+        await first.close()
+    second = await open_app(config)
+    try:
+        offer, household = (await transcript(second, ["/visit", "1"]))[-2:]
+        assert "1. ▶ Tiếp tục" in offer
+        assert "Bước 3/8" in household  # the household question, as before the restart
+        restarted = (await transcript(second, ["/visit", "2"]))[-1]
+        assert "Bước 1/8" in restarted
+        rows = await second.services.db.fetchall("SELECT state FROM dialogs")
+        assert all("Thôn 3" not in row["state"] and '"2"' not in row["state"] for row in rows)
+    finally:
+        await second.close()
+
+
+async def test_skip_typed_after_a_wrong_phone_number_skips_it(app: App) -> None:
+    blocks = await transcript(app, ["/helpme", "1", "Lan", "anh son", "Xóm 3", "12345",
+                                    "bo qua"])
+    wrong, skipped = blocks[-2:]
+    assert "[⏭ Bỏ qua]" in wrong
+    assert "Bạn kiểm tra lại yêu cầu" in skipped

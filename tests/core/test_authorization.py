@@ -139,6 +139,7 @@ TAKE = rule(no("Only the volunteers of Xã Anh Sơn can take this request."),
 HANDBOOK_WALK = tuple(f"press:go:{HANDBOOK_LESSON}:{i}:{i + 1}" for i in range(6))
 STATS = walk("/stats")
 SEND = ok("starts in a moment", "broadcasts", "deliveries", "audit_log")
+KEPT_HELP_FORM = ("/helpme", "tap:Yes", "Lan", "/menu", "/helpme")
 DELETE_WRITES = {  # /deleteme confirmed: what each role's deletion changes besides their rows
     "citizen": ok("your data has been deleted", "audit_log"),
     "deleted": ok("your data has been deleted", "audit_log"),
@@ -242,6 +243,10 @@ TABLE: tuple[Row, ...] = (
     Row("hlog", rule(no(NOT_TAKER), volunteer=ok("How many people did you guide")),
         steps=walk("press:hgo:{taken_request}", "tap:Mark done"), source="volunteer",
         tap="Log this visit"),
+    # A form kept aside while the user looked elsewhere: continue it, or start over
+    Row("fresume", rule(ok("Which commune")), steps=walk(*KEPT_HELP_FORM), tap="Continue it"),
+    Row("frestart", rule(ok("I can ask a volunteer")), steps=walk(*KEPT_HELP_FORM),
+        tap="Start over"),
     # Visits
     Row("vnew", rule(ok("Step 1 of 8"), **VOLUNTEERS_ONLY), "vnew"),
     Row("vf (own form)", rule(ok("Step 2 of 8"), citizen=no(FORM_CLOSED), admin=no(FORM_CLOSED),

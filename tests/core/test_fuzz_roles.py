@@ -188,7 +188,7 @@ async def check_invariants(world: World) -> None:
     assert await _single(db, "PRAGMA foreign_key_check") == []
     for state, options in await _single(db, "SELECT state, options FROM dialogs"):
         assert isinstance(json.loads(state), dict)
-        assert all(len(o) == 2 and all(isinstance(x, str) for x in o)
+        assert all(len(o) == 4 and all(isinstance(x, str) for x in o)
                    for o in json.loads(options))
     for reply, sent_at in await _single(db, "SELECT reply, sent_at FROM outbox"):
         message = json.loads(reply)
@@ -203,11 +203,13 @@ async def check_invariants(world: World) -> None:
     # Broadcasts: each written with its audit entry, each stop too (an actor who deleted their
     # data has a tag before the detail); a stopped or finished one has nothing left pending.
     assert await _single(db, "SELECT id FROM broadcasts b WHERE (SELECT COUNT(*) FROM audit_log "
-                             "WHERE action = 'broadcast' AND detail LIKE '%broadcast ' || b.id "
-                             "|| ' %') != 1") == []
+                             "WHERE action = 'broadcast' AND detail LIKE "
+                             "'%{\"event\":\"broadcast_queued\",\"broadcast\":' || b.id "
+                             "|| ',%') != 1") == []
     assert await _single(db, "SELECT id FROM broadcasts b WHERE status = 'cancelled' AND NOT "
                              "EXISTS (SELECT 1 FROM audit_log WHERE action = 'broadcast' AND "
-                             "detail LIKE '%stopped broadcast ' || b.id || ':%')") == []
+                             "detail LIKE '%{\"event\":\"broadcast_stopped\",\"broadcast\":'"
+                             " || b.id || ',%')") == []
     assert await _single(db, "SELECT DISTINCT b.id FROM broadcasts b JOIN deliveries d ON "
                              "d.broadcast_id = b.id WHERE b.status IN ('draft', 'cancelled', "
                              "'done') AND d.status = 'pending'") == []

@@ -21,12 +21,12 @@ from bot.core.broadcasts.commands import (
     stop_confirmed,
 )
 from bot.core.broadcasts.draft import FLOW
-from bot.core.broadcasts.form import begin, on_button, on_photo, on_text
+from bot.core.broadcasts.form import begin, on_button, on_photo, on_text, show
 from bot.core.broadcasts.ids import FORM_VERBS, LIST, STOP, STOP_CONFIRMED
 from bot.core.broadcasts.photo import MAX_BYTES
 from bot.core.broadcasts.schedule import in_quiet_hours, start_due_broadcast
-from bot.core.broadcasts.views import final_text, progress_text, stop_button
-from bot.core.router import ADMINS, Router
+from bot.core.broadcasts.views import audience_label, final_text, progress_text, stop_button
+from bot.core.router import ADMINS, Flow, Router
 from bot.i18n import N_
 
 
@@ -36,8 +36,9 @@ def register(router: Router) -> None:
     router.command("broadcasts", N_("Recent broadcasts and their counts"), recent,
                    audience=ADMINS)
     router.command("stopbroadcast", N_("Stop a broadcast"), stop_command, audience=ADMINS)
-    router.flow(FLOW, on_text, on_photo,
-                dropped=N_("The broadcast you were writing was not sent."))
+    router.flow(Flow(FLOW, on_text, N_("The broadcast you were writing was not sent."),
+                     entry="broadcast", verbs=FORM_VERBS, title=N_("Broadcast form"),
+                     show=show, on_photo=on_photo))
     for verb in FORM_VERBS:
         router.action(verb, on_button)
     router.action(STOP, stop_button_pressed)
@@ -47,6 +48,7 @@ def register(router: Router) -> None:
 
 __all__ = [
     "MAX_BYTES",
+    "audience_label",
     "final_text",
     "in_quiet_hours",
     "progress_text",

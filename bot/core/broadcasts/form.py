@@ -26,7 +26,7 @@ from bot.core.broadcasts.photo import MAX_CAPTION, photo_problem
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end, quiet_label
 from bot.core.broadcasts.views import AUDIENCE_NAMES, audience_label, local_time
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
 from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.messages import ECHO_LIMIT, clip
@@ -53,14 +53,21 @@ def closed(ctx: Context) -> list[Reply]:
 
 
 async def begin(ctx: Context, _args: str) -> list[Reply]:
-    """/broadcast: open the form at the message."""
+    """/broadcast: open the form at the message (written elsewhere, say so: it reaches only
+    the users of the channel broadcasts go out on)."""
     if not is_admin(ctx):
         return refusal(ctx)
-    return await _go(ctx, Draft(), Step.TEXT)
+    replies = await _go(ctx, Draft(), Step.TEXT)
+    channel = ctx.services.config.delivery_channel
+    if ctx.user.channel == channel:
+        return replies
+    note = ctx.t._("Broadcasts go out on {channel} only: people who chat with me here, in the "
+                   "terminal, receive nothing.").format(channel=channel.capitalize())
+    return [dataclasses.replace(replies[0], text=f"{note}\n\n{replies[0].text}"), *replies[1:]]
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
-    return (Button(ctx.t._("✖ Cancel"), CANCEL()),)
+    return (Button(ctx.t._("✖ Cancel"), CANCEL(), Nav.CANCEL),)
 
 
 def _audience(draft: Draft) -> Audience:
@@ -109,7 +116,7 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
     if step == Step.ENGLISH:
         return [Reply(t._("Users who chose English get an English version if you write one. "
                           "Type it now, or press Skip: then everyone gets the message above."),
-                      ((Button(t._("⏭ Skip"), SKIP_EN()),), _cancel_row(ctx)), edit=edit,
+                      ((Button(t._("⏭ Skip"), SKIP_EN(), Nav.SKIP),), _cancel_row(ctx)), edit=edit,
                       numbered=False)]
     if step == Step.WHEN:
         return [Reply(t._("When should it be sent? Type the time in Vietnam time: HH:MM for "
@@ -123,11 +130,21 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     t = ctx.t
     audience = _audience(draft)
-    count = await _count(ctx, audience)
+    channel = ctx.services.config.delivery_channel
+    counts = await store.count_by_channel(ctx.db, audience)
+    count = counts.get(channel, 0)
     label = audience_label(t, ctx.services.communes, audience)
     summary = t.ngettext("📣 Broadcast to {audience}: {count} person.",
                          "📣 Broadcast to {audience}: {count} people.", count).format(
         audience=label, count=t.number(count))
+    elsewhere = sum(n for name, n in counts.items() if name != channel)
+    if elsewhere:
+        summary += "\n" + t.ngettext(
+            "{count} more person of this audience chats with me elsewhere (in the terminal) "
+            "and receives nothing: broadcasts go out on {channel} only.",
+            "{count} more people of this audience chat with me elsewhere (in the terminal) "
+            "and receive nothing: broadcasts go out on {channel} only.", elsewhere).format(
+            count=t.number(elsewhere), channel=channel.capitalize())
     below = (t._("Below: the message as they will see it, then its English version.")
              if draft.text_en else t._("Below: the message as they will see it."))
     replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed),
@@ -198,6 +215,15 @@ def _check(ctx: Context, raw: str, photo: bool) -> tuple[str | None, list[Reply]
     else:
         return text, []
     return None, [Reply(problem, (_cancel_row(ctx),), numbered=False)]
+
+
+async def show(ctx: Context) -> list[Reply]:
+    """The open form's question again, when the user comes back to it."""
+    if not is_admin(ctx):
+        await dialogs.close(ctx)
+        return refusal(ctx)
+    draft = Draft.from_state(ctx.state)
+    return closed(ctx) if draft is None else await _prompt(ctx, draft)
 
 
 async def on_text(ctx: Context, text: str) -> list[Reply]:

@@ -22,7 +22,7 @@ from bot.core.exports import form
 from bot.core.exports.ids import CANCEL, LAST_WEEK, PERIOD
 from bot.core.exports.table import Column, Kind
 from bot.core.exports.tables import Setting
-from bot.core.router import ADMINS, Router
+from bot.core.router import ADMINS, Flow, Router
 from bot.i18n import N_
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ def register(router: Router) -> None:
     """Add /export, its period buttons and its flow."""
     router.command(form.FLOW, N_("Export visits, teams and learning progress (XLSX and CSV)"),
                    form.start, audience=ADMINS)
-    router.flow(form.FLOW, form.typed, dropped=N_("Nothing was exported."))
+    router.flow(Flow(form.FLOW, form.typed, N_("Nothing was exported."), entry=form.FLOW,
+                     verbs=(PERIOD, LAST_WEEK, CANCEL)))
     for verb in (PERIOD, LAST_WEEK, CANCEL):
         router.action(verb, form.pressed)
 

@@ -59,9 +59,11 @@ async def _run(config: Config, setting: Setting, period: DayRange, out: Path | N
             return NOTHING
         written = await report.write_export(db, setting, period, out, csv_dir)
         async with db.transaction() as conn:
-            await audit_store.record(conn, None, "export", f"command line: {period.first}.."
-                                                     f"{period.last}: {written.counts.describe()}",
-                               datetime.now(UTC))
+            counts = written.counts
+            await audit_store.record(conn, None, "export", audit_store.detail(
+                "export", via="command line", first=period.first.isoformat(),
+                last=period.last.isoformat(), visits=counts.visits, teams=counts.teams,
+                learners=counts.learners), datetime.now(UTC))
     finally:
         await db.close()
     print(f"Exported {period.first} to {period.last}: {written.counts.describe()}.")

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.core import campaigns, dialogs
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.exports.ids import CANCEL, LAST_WEEK, PERIOD
 from bot.core.exports.tables import Setting
 from bot.core.payloads import Action
@@ -29,6 +29,7 @@ from bot.core.shared.dates import (
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin
+from bot.storage import audit as audit_store
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +65,22 @@ def _refused(ctx: Context) -> Reply:
 
 
 def _ask(ctx: Context, text: str) -> Reply:
-    """The choice of period: the campaign shown in the figures, the last 7 days, or typed."""
+    """The choice of period: the running campaign first, else the last 30 days as in the
+    reports (then the campaign that ended last); the last 7 days; or typed."""
     t = ctx.t
     rows: list[tuple[Button, ...]] = []
     shown = campaigns.shown(ctx)
+    if shown is None or shown.ended:
+        first, last = campaigns.recent_days(ctx)
+        label = t._("🗓 Last {days} days").format(days=t.number(campaigns.RECENT_DAYS))
+        rows.append((Button(label, PERIOD(compact(first), compact(last))),))
     if shown is not None:
         first, last = shown.campaign.first_day, shown.campaign.last_day
         label = t._("📅 {campaign}: {first} – {last}").format(
             campaign=shown.campaign.name, first=t.date(first), last=t.date(last))
         rows.append((Button(label, PERIOD(compact(first), compact(last))),))
     rows.append((Button(t._("🗓 Last {days} days").format(days=t.number(WEEK)), LAST_WEEK()),))
-    rows.append((Button(t._("✖ Cancel"), CANCEL()),))
+    rows.append((Button(t._("✖ Cancel"), CANCEL(), Nav.CANCEL),))
     return Reply(text, tuple(rows), edit=ctx.pressed)
 
 
@@ -172,9 +178,10 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
         return [Reply(t._("I could not write the export files (the server's disk may be "
                           "full). Nothing was exported; please try again later."),
                       ((menu_button(t),),), edit=ctx.pressed)]
-    await audit.record(ctx, "export", f"chat: {period.first}..{period.last}: "
-                                      f"{written.counts.describe()}")
     counts = written.counts
+    await audit.record(ctx, "export", audit_store.detail(
+        "export", via="chat", first=period.first.isoformat(), last=period.last.isoformat(),
+        visits=counts.visits, teams=counts.teams, learners=counts.learners))
     lines = [
         t._("📊 Export for {period}: {visits}, {teams}, {learners}.").format(
             period=shown,

@@ -12,7 +12,7 @@ from bot.core.help import draft, form, ids, requests, volunteer
 from bot.core.help.notify import escalate_overdue, reopened_notice, volunteers_to_tell
 from bot.core.help.requests import ask_button
 from bot.core.help.rules import check_first_name, check_hamlet, normalize_phone
-from bot.core.router import VOLUNTEERS, Router
+from bot.core.router import VOLUNTEERS, Flow, Router
 from bot.i18n import N_
 
 
@@ -24,8 +24,10 @@ def register(router: Router) -> None:
                    volunteer.list_requests, audience=VOLUNTEERS)
     router.action(ids.ASK, requests.ask_from_lesson)
     router.action(ids.WITHDRAW, requests.withdraw)
-    router.flow(draft.FLOW, form.on_text,
-                dropped=N_("The help request you were filling in was not sent."))
+    router.flow(Flow(draft.FLOW, form.on_text,
+                     N_("The help request you were filling in was not sent."), entry="helpme",
+                     verbs=ids.FORM_VERBS, entry_verbs=(ids.ASK,),
+                     title=N_("Help request form"), show=form.show))
     for verb in ids.FORM_VERBS:
         router.action(verb, form.on_button)
     router.action(ids.TAKE, volunteer.take)

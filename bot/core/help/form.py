@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from bot.core import dialogs
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.help import notify as help_notify
 from bot.core.help.draft import Draft, Step
 from bot.core.help.ids import AGREE, CANCEL, COMMUNE, REFUSE, SEND, SKIP_PHONE
@@ -42,7 +42,7 @@ async def begin(ctx: Context, lesson_id: str | None) -> list[Reply]:
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
-    return (Button(ctx.t._("✖ Cancel"), CANCEL()),)
+    return (Button(ctx.t._("✖ Cancel"), CANCEL(), Nav.CANCEL),)
 
 
 def _consent_text(ctx: Context) -> str:
@@ -98,8 +98,8 @@ def _prompt(ctx: Context, draft: Draft) -> Reply:
     if step == Step.PHONE:
         return Reply(t._("A phone number lets the volunteer call you before coming. It is "
                          "optional. Type a mobile number such as 0912 345 678, or press Skip."),
-                     ((Button(t._("⏭ Skip"), SKIP_PHONE()),), _cancel_row(ctx)), edit=edit,
-                     numbered=False)
+                     ((Button(t._("⏭ Skip"), SKIP_PHONE(), Nav.SKIP),), _cancel_row(ctx)),
+                     edit=edit, numbered=False)
     text = "\n\n".join([t._("Please check your request:"), _draft_lines(ctx, draft),
                         t._("Send it to the volunteers of your commune?")])
     return Reply(text, ((Button(t._("📨 Send"), SEND()),), _cancel_row(ctx)), edit=edit)
@@ -130,6 +130,14 @@ def _stale(ctx: Context, draft: Draft) -> list[Reply]:
     current = _prompt(ctx, draft)
     note = ctx.t._("That button is from an older message. Here is where you are now:")
     return [replace(current, text=f"{note}\n\n{current.text}")]
+
+
+async def show(ctx: Context) -> list[Reply]:
+    """The open form's question again, when the user comes back to it."""
+    draft = Draft.from_state(ctx.state)
+    if draft is None:
+        return [closed(ctx)]
+    return [_prompt(ctx, draft)]
 
 
 async def on_text(ctx: Context, text: str) -> list[Reply]:

@@ -6,7 +6,7 @@ import dataclasses
 import re
 
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.help import ask_button
 from bot.core.lessons.catalog import Lesson
 from bot.core.lessons.ids import ANSWER, GO
@@ -185,8 +185,8 @@ def _step_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
         parts.append(f"💡 {step.tip[loc]}")
     if step.warning:
         parts.append(f"⚠️ {step.warning[loc]}")
-    back = (Button(t._("◀ Back"), GO(lesson.id, index, index - 1)) if index > 0
-            else Button(t._("◀ Lessons"), SKILL(lesson.skill)))
+    back = (Button(t._("◀ Back"), GO(lesson.id, index, index - 1), Nav.BACK) if index > 0
+            else Button(t._("◀ Lessons"), SKILL(lesson.skill), Nav.BACK))
     forward_label = t._("Quiz ▶") if index == count - 1 else t._("Next ▶")
     forward = Button(forward_label, GO(lesson.id, index, index + 1))
     image = str(step.image) if step.image else None
@@ -205,7 +205,8 @@ def _question_view(ctx: Context, lesson: Lesson, index: int) -> Reply:
     ])
     rows = tuple((Button(a.text[loc], ANSWER(lesson.id, index, i)),)
                  for i, a in enumerate(question.answers))
-    return Reply(text, (*rows, (ask_button(ctx, lesson.id),)), edit=ctx.pressed)
+    return Reply(text, (*rows, (ask_button(ctx, lesson.id),), (menu_button(t),)),
+                 edit=ctx.pressed)
 
 
 async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:

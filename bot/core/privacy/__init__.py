@@ -8,7 +8,7 @@
 
 from bot.core.privacy import audit, deletion, views
 from bot.core.privacy.ids import ASK, MORE, NO, YES
-from bot.core.router import ADMINS, Router
+from bot.core.router import ADMINS, Flow, Router
 from bot.i18n import N_
 
 
@@ -18,8 +18,9 @@ def register(router: Router) -> None:
     router.command("deleteme", N_("Delete your data"), deletion.ask_delete)
     router.command("audit", N_("The audit log: who did what, and when"), audit.show_audit,
                    audience=ADMINS)
-    router.flow(deletion.FLOW, deletion.typed_while_asking,
-                dropped=N_("All right: nothing was deleted."))
+    router.flow(Flow(deletion.FLOW, deletion.typed_while_asking,
+                     N_("All right: nothing was deleted."), entry="deleteme", verbs=(YES, NO),
+                     entry_verbs=(ASK,)))
     router.action(ASK, deletion.ask_delete)
     router.action(YES, deletion.confirm_delete)
     router.action(NO, deletion.refuse_delete)

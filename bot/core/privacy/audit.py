@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
 
+from bot.core.broadcasts import audience_label
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
@@ -11,8 +14,12 @@ from bot.core.privacy.ids import MORE
 from bot.core.shared.menus import main_menu, menu_button
 from bot.core.shared.messages import pack
 from bot.core.shared.roles import is_admin
+from bot.storage import audit as audit_store
 from bot.storage import privacy as privacy_store
+from bot.storage import teams as team_store
+from bot.storage.broadcasts import Audience, AudienceKind
 from bot.storage.privacy import AuditLine
+from bot.storage.teams import LEADER, VOLUNTEER
 
 AUDIT_PAGE = 20  # entries a page
 DETAIL_LIMIT = 200  # characters of one entry's action and detail shown
@@ -37,11 +44,145 @@ def _who(ctx: Context, line: AuditLine) -> tuple[str, str]:
     return t._("deleted user #{id}").format(id=number), rest
 
 
-def _audit_line(ctx: Context, line: AuditLine) -> str:
-    local = datetime.fromisoformat(line.at).astimezone(ctx.services.config.timezone)
+def _when(ctx: Context, moment: datetime) -> str:
+    local = moment.astimezone(ctx.services.config.timezone)
+    return f"{ctx.t.date(local)} {local:%H:%M}"
+
+
+# An event's sentence from its parameters and the names of the teams it mentions.
+Render = Callable[[Context, dict[str, Any], Mapping[int, str]], str]
+
+
+def _team(event: dict[str, Any], names: Mapping[int, str]) -> str:
+    """The team's current name; its number if it no longer exists."""
+    number = int(event["team"])
+    return names.get(number, f"#{number}")
+
+
+def _user(ctx: Context, event: dict[str, Any]) -> str:
+    return ctx.t._("user #{id}").format(id=int(event["user"]))
+
+
+def _team_created(ctx: Context, event: dict[str, Any], names: Mapping[int, str]) -> str:
+    return ctx.t._("Created team “{team}” ({code}) in {commune}.").format(
+        team=_team(event, names), code=str(event["code"]),
+        commune=ctx.services.communes.display_name(str(event["commune"])))
+
+
+def _teams_imported(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    t, count = ctx.t, int(event["count"])
+    teams = t.ngettext("{count} team", "{count} teams", count).format(count=t.number(count))
+    return t._("Imported {teams} from a CSV file.").format(teams=teams)
+
+
+def _member_role(ctx: Context, event: dict[str, Any], names: Mapping[int, str]) -> str:
+    t, role = ctx.t, event["role"]
+    if role == LEADER:
+        text = t._("Made {user} leader of team “{team}”.")
+    elif role == VOLUNTEER:
+        text = t._("Made {user} a volunteer in team “{team}”.")
+    else:
+        raise ValueError(f"unknown role {role!r}")
+    return text.format(user=_user(ctx, event), team=_team(event, names))
+
+
+def _member_removed(ctx: Context, event: dict[str, Any], names: Mapping[int, str]) -> str:
+    return ctx.t._("Removed {user} from team “{team}”.").format(
+        user=_user(ctx, event), team=_team(event, names))
+
+
+def _audience(ctx: Context, kind: str, value: str | None) -> str:
+    return audience_label(ctx.t, ctx.services.communes, Audience(AudienceKind(kind), value))
+
+
+def _broadcast_queued(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    t, count = ctx.t, int(event["recipients"])
+    people = t.ngettext("{count} person", "{count} people", count).format(count=t.number(count))
+    value = event.get("value")
+    audience = _audience(ctx, str(event["audience"]), None if value is None else str(value))
+    number = int(event["broadcast"])
+    scheduled = event.get("scheduled_for")
+    if scheduled is None:
+        text = t._("Started broadcast #{number} to {people} — {audience}.").format(
+            number=number, audience=audience, people=people)
+    else:
+        text = t._("Scheduled broadcast #{number} for {time}, to {people} — {audience}.").format(
+            number=number, audience=audience, people=people,
+            time=_when(ctx, datetime.fromisoformat(str(scheduled))))
+    return text + " " + t._("With a photo.") if event.get("photo") else text
+
+
+def _broadcast_stopped(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    t, count = ctx.t, int(event["cancelled"])
+    return t.ngettext("Stopped broadcast #{number}: {count} message not yet sent was cancelled.",
+                      "Stopped broadcast #{number}: {count} messages not yet sent were "
+                      "cancelled.", count).format(number=int(event["broadcast"]),
+                                                  count=t.number(count))
+
+
+def _export(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    t = ctx.t
+    visits, teams, learners = int(event["visits"]), int(event["teams"]), int(event["learners"])
+    return t._("Exported data for {first} – {last}: {visits}, {teams}, {learners}.").format(
+        first=t.date(date.fromisoformat(str(event["first"]))),
+        last=t.date(date.fromisoformat(str(event["last"]))),
+        visits=t.ngettext("{count} visit", "{count} visits", visits).format(
+            count=t.number(visits)),
+        teams=t.ngettext("{count} team", "{count} teams", teams).format(count=t.number(teams)),
+        learners=t.ngettext("{count} learner", "{count} learners", learners).format(
+            count=t.number(learners)))
+
+
+def _data_deleted(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("User #{id} deleted their data.").format(id=int(event["user"]))
+
+
+# The events of bot.storage.audit.detail(...) written by the bot, and their sentences.
+_EVENTS: dict[str, Render] = {
+    "team_created": _team_created,
+    "teams_imported": _teams_imported,
+    "member_role": _member_role,
+    "member_removed": _member_removed,
+    "broadcast_queued": _broadcast_queued,
+    "broadcast_stopped": _broadcast_stopped,
+    "export": _export,
+    "data_deleted": _data_deleted,
+}
+
+
+def _sentence(ctx: Context, detail: str, names: Mapping[int, str]) -> str | None:
+    """The entry in the reader's language; None for free text (older entries), an unknown
+    event or one whose parameters do not fit."""
+    event = audit_store.parse(detail)
+    render = _EVENTS.get(event["event"]) if event else None
+    if event is None or render is None:
+        return None
+    try:
+        return render(ctx, event, names)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def _team_names(ctx: Context, lines: list[AuditLine]) -> dict[int, str]:
+    """The current names of the teams the entries mention (a page holds at most 20)."""
+    wanted: set[int] = set()
+    for line in lines:
+        tagged = privacy_store.split_tag(line.detail)
+        event = audit_store.parse(tagged[2] if tagged else line.detail)
+        if event and isinstance(event.get("team"), int):
+            wanted.add(event["team"])
+    names = {}
+    for number in sorted(wanted):
+        team = await team_store.by_id(ctx.db, number)
+        if team is not None:
+            names[number] = team.name
+    return names
+
+
+def _audit_line(ctx: Context, line: AuditLine, names: Mapping[int, str]) -> str:
     who, detail = _who(ctx, line)
-    what = f"{line.action}: {detail}"
-    return f"{ctx.t.date(local)} {local:%H:%M} · {who} · {what[:DETAIL_LIMIT]}"
+    what = _sentence(ctx, detail, names) or f"{line.action}: {detail}"
+    return f"{_when(ctx, datetime.fromisoformat(line.at))} · {who} · {what[:DETAIL_LIMIT]}"
 
 
 async def _audit(ctx: Context, before: int | None) -> list[Reply]:
@@ -56,7 +197,8 @@ async def _audit(ctx: Context, before: int | None) -> list[Reply]:
         return [Reply(text, ((menu_button(t),),), edit=False)]
     head = t._("📜 Audit log, newest first:") if before is None \
         else t._("📜 Audit log, older entries:")
-    lines = [head, *(_audit_line(ctx, line) for line in page)]
+    names = await _team_names(ctx, page)
+    lines = [head, *(_audit_line(ctx, line, names) for line in page)]
     # Room is left for the numbered buttons a text-only channel appends.
     messages = pack(lines, ctx.event.capabilities.max_text - 100, sep="\n")
     rows: list[tuple[Button, ...]] = []

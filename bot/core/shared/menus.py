@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import SLUG, Action, Verb
 from bot.core.router import Router
 from bot.core.shared.roles import audiences, is_volunteer, sees_handbook
@@ -57,7 +57,7 @@ def _buttons(ctx: Context, t: Translator) -> tuple[tuple[Button, ...], ...]:
 
 def menu_button(t: Translator) -> Button:
     """A button back to the main menu."""
-    return Button(t._("☰ Menu"), MENU())
+    return Button(t._("☰ Menu"), MENU(), Nav.MENU)
 
 
 async def start(ctx: Context, _args: str) -> list[Reply]:

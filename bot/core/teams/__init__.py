@@ -7,7 +7,7 @@
 - rules.py: what join codes and team names look like, new join codes; ids.py: button verbs.
 """
 
-from bot.core.router import ADMINS, VOLUNTEERS, Router
+from bot.core.router import ADMINS, VOLUNTEERS, Flow, Router
 from bot.core.teams import form, ids, join, members
 from bot.core.teams.ids import MEMBER_VERBS
 from bot.core.teams.importer import import_teams
@@ -20,7 +20,8 @@ def register(router: Router) -> None:
     router.command("team", N_("Your team"), members.show_team, audience=VOLUNTEERS)
     router.command("newteam", N_("Create a team and get its join code"), form.new_team,
                    audience=ADMINS)
-    router.flow(form.FLOW, form.on_text, dropped=N_("No team was created."))
+    router.flow(Flow(form.FLOW, form.on_text, N_("No team was created."), entry="newteam",
+                     verbs=(ids.COMMUNE, ids.CANCEL)))
     router.action(ids.COMMUNE, form.on_commune)
     router.action(ids.CANCEL, form.on_cancel)
     for verb in ids.MEMBER_VERBS:

@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.core import dialogs
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
 from bot.core.shared import audit
 from bot.core.shared.communes import Commune
@@ -20,6 +20,7 @@ from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
 from bot.core.teams.ids import CANCEL, COMMUNE
 from bot.core.teams.rules import MAX_NAME, MIN_NAME, is_team_name, new_join_code
+from bot.storage import audit as audit_store
 from bot.storage import teams as team_store
 
 FLOW = "newteam"
@@ -68,7 +69,7 @@ def _closed(ctx: Context) -> Reply:
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
-    return (Button(ctx.t._("✖ Cancel"), CANCEL()),)
+    return (Button(ctx.t._("✖ Cancel"), CANCEL(), Nav.CANCEL),)
 
 
 async def new_team(ctx: Context, _args: str) -> list[Reply]:
@@ -141,8 +142,8 @@ async def _create(ctx: Context, commune: str, name: str) -> list[Reply]:
     else:
         raise RuntimeError("could not find a free join code")
     await dialogs.close(ctx)
-    await audit.record(ctx, "team", f"created team {team.id} ({team.join_code}) in commune "
-                                    f"{commune}")
+    await audit.record(ctx, "team", audit_store.detail(
+        "team_created", team=team.id, code=team.join_code, commune=commune))
     text = t._("Team “{team}” created in {commune}. Its join code is {code}: volunteers type "
                "/join {code}").format(team=team.name,
                                       commune=ctx.services.communes.display_name(commune),

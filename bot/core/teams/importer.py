@@ -90,5 +90,5 @@ async def import_teams(db: Database, text: str, communes: Communes, now: datetim
         return 0, sorted(problems, key=lambda p: p.line)
     imported = await team_store.create_many(
         db, [(r.code, r.name, r.commune_code) for r in rows], None, now,
-        audit_detail=f"imported {len(rows)} teams from a CSV file")
+        audited=True)
     return imported, []

@@ -11,6 +11,7 @@ from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
 from bot.core.teams.ids import MAKE_LEADER, MAKE_VOLUNTEER, REMOVE, REMOVE_CONFIRMED
+from bot.storage import audit as audit_store
 from bot.storage import teams as team_store
 from bot.storage.teams import LEADER, VOLUNTEER, Membership, Team
 
@@ -80,9 +81,11 @@ async def change_member(ctx: Context, act: Action) -> list[Reply]:
                              (menu_button(t),)), edit=ctx.pressed)]
     if act.verb == REMOVE_CONFIRMED:
         if await team_store.remove(ctx.db, user_id, team_id):
-            await audit.record(ctx, "role", f"removed user {user_id} from team {team_id}")
+            await audit.record(ctx, "role", audit_store.detail(
+                "member_removed", user=user_id, team=team_id))
     else:
         role = LEADER if act.verb == MAKE_LEADER else VOLUNTEER
         if await team_store.set_role(ctx.db, user_id, team_id, role):
-            await audit.record(ctx, "role", f"user {user_id} of team {team_id} is now {role}")
+            await audit.record(ctx, "role", audit_store.detail(
+                "member_role", user=user_id, team=team_id, role=str(role)))
     return [await _team_view(ctx, team, manage=True)]

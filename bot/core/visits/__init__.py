@@ -12,7 +12,7 @@ their last ones with /myvisits, and read the figures the visits add up to (/myst
 - figures.py: /mystats and /teamstats, and figure_lines shared with the reports
 """
 
-from bot.core.router import VOLUNTEERS, Router
+from bot.core.router import VOLUNTEERS, Flow, Router
 from bot.core.shared.menus import LOG_VISIT, MY_FIGURES
 from bot.core.visits.commands import my_visits, on_my_visit, start, start_prefilled
 from bot.core.visits.draft import FLOW
@@ -24,7 +24,7 @@ from bot.core.visits.figures import (
     pressed_team_stats,
     team_stats,
 )
-from bot.core.visits.form import dropped, on_button, on_text
+from bot.core.visits.form import dropped, on_button, on_text, show
 from bot.core.visits.ids import FORM, MY_VISITS, ONE_TEAM, TEAM_FIGURES, TEAM_LIST
 from bot.core.visits.rules import household_key
 from bot.i18n import N_
@@ -38,7 +38,8 @@ def register(router: Router) -> None:
     router.action(FORM, on_button)
     router.action(LOG_VISIT, start)
     router.action(MY_VISITS, on_my_visit)
-    router.flow(FLOW, on_text, dropped=dropped)
+    router.flow(Flow(FLOW, on_text, dropped, entry="visit", verbs=(FORM,),
+                     entry_verbs=(LOG_VISIT,), title=N_("Visit form"), show=show))
     router.command("mystats", N_("Your visit figures: today, this campaign, all time"), my_stats)
     router.command("teamstats", N_("Your team's figures and its rank in the commune"),
                    team_stats)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from bot.core import campaigns
+from bot.core import campaigns, dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
 from bot.core.shared.roles import is_volunteer
-from bot.core.visits.draft import QUESTIONS, SUMMARY, Draft, new_token, open_draft, save
+from bot.core.visits.draft import (
+    FLOW,
+    QUESTIONS,
+    SUMMARY,
+    Draft,
+    kept_draft,
+    new_token,
+    save,
+)
 from bot.core.visits.ids import MY_VISITS, FormOp, MyVisitsOp
 from bot.core.visits.nav import go
 from bot.core.visits.rules import (
@@ -26,21 +34,10 @@ LATEST = 10
 
 
 async def start(ctx: Context, _arg: str | Action) -> list[Reply]:
-    """/visit: open the form, or offer to resume the one already open."""
+    """/visit: open the form (one kept aside is offered back by the core before this)."""
     if not is_volunteer(ctx):
         return [not_volunteer(ctx)]
-    draft = open_draft(ctx)
-    if draft is not None:
-        return [_resume_offer(ctx, draft)]
     return await go(ctx, Draft(token=new_token()), QUESTIONS[0])
-
-
-def _resume_offer(ctx: Context, draft: Draft) -> Reply:
-    t = ctx.t
-    text = t._("You have a visit form open. Continue where you stopped, or start over?")
-    rows = ((Button(t._("▶ Continue it"), press(draft, FormOp.RESUME)),),
-            (Button(t._("🔄 Start over"), press(draft, FormOp.RESTART)),))
-    return Reply(text, rows, edit=ctx.pressed)
 
 
 async def start_prefilled(ctx: Context, commune_code: str, hamlet: str, household: str
@@ -48,7 +45,7 @@ async def start_prefilled(ctx: Context, commune_code: str, hamlet: str, househol
     """Open the /visit form with these fields filled in (from a finished help request)."""
     if not is_volunteer(ctx):
         return [not_volunteer(ctx)]
-    replaced = open_draft(ctx) is not None
+    replaced = kept_draft(ctx) is not None
     draft = Draft(token=new_token())
     commune = ctx.services.communes.get(commune_code)
     draft.commune = commune.code if commune else None
@@ -113,8 +110,9 @@ async def _edit(ctx: Context, visit: Visit | None) -> list[Reply]:
     refusal = edit_refusal(ctx, visit)
     if refusal is not None or visit is None:
         return [Reply(refusal or "", after_buttons(ctx), edit=ctx.pressed)]
-    draft = open_draft(ctx)
+    draft = kept_draft(ctx)
     if draft is not None and draft.visit_id == visit.id:
+        await dialogs.resume(ctx, FLOW)
         return [await view(ctx, draft)]
     if draft is not None:
         text = t._("You have a visit form open. Finish it or cancel it first.")

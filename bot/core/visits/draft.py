@@ -157,6 +157,12 @@ def open_draft(ctx: Context) -> Draft | None:
     return Draft.from_state(ctx.state)
 
 
+def kept_draft(ctx: Context) -> Draft | None:
+    """The open visit draft, or else the one kept aside while the user went elsewhere."""
+    kept = dialogs.kept_state(ctx, FLOW)
+    return open_draft(ctx) or (Draft.from_state(kept) if kept is not None else None)
+
+
 async def save(ctx: Context, draft: Draft) -> None:
     """Store the draft in the database (it survives restarts)."""
     await dialogs.save(ctx, draft.to_state())

@@ -90,6 +90,18 @@ def dropped(ctx: Context) -> str:
     return ctx.t._("The visit you were logging was not saved.")
 
 
+async def show(ctx: Context) -> list[Reply]:
+    """The open form's question again, when the user comes back to it."""
+    draft = open_draft(ctx)
+    if draft is None:
+        await dialogs.close(ctx)
+        return [closed(ctx)]
+    if not is_volunteer(ctx):
+        await dialogs.close(ctx)
+        return [not_volunteer(ctx)]
+    return [await view(ctx, draft)]
+
+
 async def on_text(ctx: Context, text: str) -> list[Reply]:
     """Typed text while the form is open: the answer to its open step."""
     draft = open_draft(ctx)

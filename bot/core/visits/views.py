@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.core.context import Context
-from bot.core.events import Button, Reply
+from bot.core.events import Button, Nav, Reply
 from bot.core.shared.outcomes import OUTCOMES as OUTCOME_LABELS
 from bot.core.shared.skills import skill_label
 from bot.core.visits.draft import (
@@ -56,9 +56,10 @@ def team_commune(ctx: Context) -> str | None:
 
 def _nav(ctx: Context, draft: Draft, back: bool = True) -> tuple[Button, ...]:
     t = ctx.t
-    cancel = Button(t._("✖ Cancel"), press(draft, FormOp.CANCEL))
-    return (Button(t._("◀ Back"), press(draft, FormOp.BACK, draft.step)), cancel) if back \
-        else (cancel,)
+    cancel = Button(t._("✖ Cancel"), press(draft, FormOp.CANCEL), Nav.CANCEL)
+    if not back:
+        return (cancel,)
+    return (Button(t._("◀ Back"), press(draft, FormOp.BACK, draft.step), Nav.BACK), cancel)
 
 
 def _ticked(label: str, chosen: bool) -> str:
@@ -149,7 +150,7 @@ def _question(ctx: Context, draft: Draft) -> tuple[str, Rows]:
             limit=t.number(MAX_NOTE))
         if draft.note:
             rows.append((Button(t._("✓ Keep the note"), press(draft, FormOp.KEEP)),))
-        rows.append((Button(t._("Skip ▶"), press(draft, FormOp.SKIP)),))
+        rows.append((Button(t._("Skip ▶"), press(draft, FormOp.SKIP), Nav.SKIP),))
     rows.append(_nav(ctx, draft, back=step != COMMUNE or draft.to_summary))
     return text, rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,3 +64,50 @@ async def test_a_visit_logged_on_telegram_is_saved_once_despite_a_double_tap(
         assert [(row["hamlet"], row["people"]) for row in saved] == [("Thôn 3", 3)]
     finally:
         await check.close()
+
+
+async def _volunteer_in(tmp_path: Path) -> None:
+    setup = await open_app(make_config(tmp_path))
+    now = datetime.now(UTC)
+    user = await users.touch(setup.services.db, "telegram", str(USER), "en", now)
+    team = await teams.create(setup.services.db, "NA4K7Q", "Tổ CNS thôn 3", ANH_SON, None, now)
+    await teams.join(setup.services.db, user.id, team.id, "Lan", now)
+    await setup.close()
+
+
+async def _visit_draft(tmp_path: Path) -> dict[str, object]:
+    check = await open_app(make_config(tmp_path))
+    try:
+        row = await check.services.db.fetchone("SELECT state FROM dialogs")
+        assert row is not None
+        state = json.loads(row["state"])
+        return dict((state if "flow" in state else state["suspended"]["visit"])["draft"])
+    finally:
+        await check.close()
+
+
+async def test_numbers_typed_on_telegram_never_land_in_a_form_left_for_another_screen(
+        api: FakeBotApi, tmp_path: Path) -> None:
+    await _volunteer_in(tmp_path)
+    async with running_bot(api, tmp_path):
+        api.send_text(USER, "/visit", language_code="en")
+        await api.wait_text(USER, "Step 1 of 8")
+        await tap(api, USER, "✓ Xã Anh Sơn", "Step 2 of 8")
+        api.send_text(USER, "/mystats", language_code="en")
+        await api.wait_text(USER, "📌 Visit form kept: type /visit to continue it.")
+        api.send_text(USER, "1", language_code="en")  # no numbers on Telegram: not a hamlet
+        await api.wait_idle()
+    assert (await _visit_draft(tmp_path))["hamlet"] is None
+
+    async with running_bot(api, tmp_path):  # a restart
+        api.send_text(USER, "/visit", language_code="en")
+        await api.wait_text(USER, "Visit form: you stopped before the end")
+        api.send_text(USER, "Continue it", language_code="en")  # the label, typed
+        await api.wait_text(USER, "Which hamlet")
+        api.send_text(USER, "Thôn 3", language_code="en")
+        await api.wait_text(USER, "Step 3 of 8")
+        api.send_text(USER, "/visit", language_code="en")
+        await api.wait_text(USER, "Visit form: you stopped before the end")
+        await tap(api, USER, "Start over", "Step 1 of 8")
+    draft = await _visit_draft(tmp_path)
+    assert draft["hamlet"] is None and draft["household"] is None and draft["step"] == "commune"

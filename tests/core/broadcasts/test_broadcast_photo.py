@@ -64,7 +64,7 @@ async def test_a_photo_with_its_caption_is_broadcast(app: App) -> None:
     assert (broadcast.photo, broadcast.text_vi) == (PHOTO.ref, "Họp tổ lúc 8h <sáng>")
     row = await app.services.db.fetchone("SELECT detail FROM audit_log WHERE action = "
                                          "'broadcast'")
-    assert row is not None and "with a photo" in row[0]
+    assert row is not None and '"photo":true' in row[0]
 
 
 async def test_a_photo_without_caption_asks_for_a_short_enough_text(app: App) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -111,7 +112,9 @@ async def test_an_admin_sends_a_broadcast_to_everyone(app: App, core: Core) -> N
     assert await rows(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status") == [
         ("pending", 3)]
     (entry,) = await rows(db, "SELECT action, detail FROM audit_log WHERE action = 'broadcast'")
-    assert entry == ("broadcast", "broadcast 1 to everyone: 3 recipients, sending now")
+    assert entry == ("broadcast", '{"event":"broadcast_queued","broadcast":1,'
+                                  '"audience":"everyone","value":null,"recipients":3,'
+                                  '"photo":false,"scheduled_for":null}')
     assert await state(app) == {}
     await chat.tap("Menu")
     await chat.press("bcn")  # Send pressed again on the old message: nothing more is sent
@@ -144,8 +147,9 @@ async def test_a_scheduled_time_is_checked_and_kept_out_of_quiet_hours(
         (2, "scheduled", "2026-10-05T01:30:00+00:00")]
     details = [r[0] for r in await rows(app.services.db, "SELECT detail FROM audit_log WHERE "
                                                          "action = 'broadcast' ORDER BY id")]
-    assert details[0] == "broadcast 1 to everyone: 1 recipients, scheduled for " \
-                         "2026-10-04T00:00:00+00:00"
+    assert json.loads(details[0]) == {
+        "event": "broadcast_queued", "broadcast": 1, "audience": "everyone", "value": None,
+        "recipients": 1, "photo": False, "scheduled_for": "2026-10-04T00:00:00+00:00"}
 
 
 async def test_send_now_at_night_asks_first(app: App, core: Core, clock: Clock) -> None:
@@ -299,7 +303,7 @@ async def test_list_and_stop(app: App, core: Core) -> None:
     assert await rows(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status") == [
         ("cancelled", 1)]
     details = [r[0] for r in await rows(db, "SELECT detail FROM audit_log ORDER BY id")]
-    assert details[-1] == "stopped broadcast 1: 1 deliveries cancelled"
+    assert details[-1] == '{"event":"broadcast_stopped","broadcast":1,"cancelled":1}'
 
 
 async def test_100000_recipients_are_queued_in_one_statement(app: App) -> None:

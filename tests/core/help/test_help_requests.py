@@ -279,7 +279,7 @@ async def test_mark_done_offers_to_log_the_visit(app: App, core: Core,
         return [Reply("visit form")]
 
     monkeypatch.setattr(visits, "start_prefilled", start_prefilled)
-    assert (await minh.press("hlog:1")).text == "visit form"
+    assert (await minh.press("hlog:1")).text.endswith("visit form")
     assert prefilled == [(ANH_SON, "Xóm 3", "Lan")]
 
 

@@ -262,12 +262,13 @@ async def test_bad_text_input_gets_clear_answers(app: App) -> None:
 async def test_one_option_asks_for_1_not_a_range_from_1_to_1(app: App) -> None:
     chat = Chat(app.core, caps=TEXT_ONLY)
     await chat.say("/help")
-    assert len(chat.labels()) == 1  # only ☰ Menu
+    assert len(chat.labels()) == 1  # only ☰ Menu, numbered 0
     reply = await chat.say("2")
-    assert reply.text == "Bạn hãy gõ số 1 để chọn mục đang hiện."
+    assert reply.text == "Bạn hãy gõ 0, số đang hiện."
     assert "từ 1 đến 1" not in reply.text
     english = Chat(app.core, user="2", locale="en", caps=TEXT_ONLY)
-    await english.say("/help")
+    await english.say("/privacy")
+    assert [key for key, _ in english.last[-1].keyed_options()] == ["1", "0"]
     assert (await english.say("3")).text == "Please type 1 to choose the option shown."
     await english.say("/start")
     shown = len(english.labels())

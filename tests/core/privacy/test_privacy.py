@@ -205,7 +205,7 @@ async def test_deleteme_unlinks_a_volunteer_and_keeps_the_figures(app: App, core
     assert any("is open again" in json.loads(r[1])["text"] for r in told)
     entries = await audit.latest(db)
     assert entries[0].action == "delete" and entries[0].actor_id is None
-    assert f"user {minh_id} deleted their data" in entries[0].detail
+    assert entries[0].detail == f'[user:{minh_id}] {{"event":"data_deleted","user":{minh_id}}}'
     assert "Minh" not in entries[0].detail
     assert entries[1].detail.startswith(f"[user:{minh_id}] user 5 of team 1")
 
@@ -291,7 +291,7 @@ async def test_an_admin_deletes_their_data_and_stays_an_admin(app: App, core: Co
     done = await admin.tap("Yes, delete")
     assert "still an admin" in done.text
     shown = await admin.say("/audit")
-    assert f"admin {ADMIN} · delete: user {admin_id} deleted their data" in shown.text
+    assert f"admin {ADMIN} · User #{admin_id} deleted their data." in shown.text
     assert f"admin {ADMIN} · export: visits 2026-10-01..2026-10-10" in shown.text
     assert "[admin:" not in shown.text
 
@@ -386,3 +386,23 @@ async def test_deleteme_forgets_the_admins_buttons_named_after_the_volunteer(
     await minh.say("/deleteme")
     await minh.tap("Yes")
     assert (await dialogs.load(app.services.db, admin_id)).options == ()
+
+
+async def test_a_silent_chat_s_forms_and_buttons_are_dropped_after_30_days(app: App,
+                                                                           core: Core) -> None:
+    db = app.services.db
+    chat = Chat(core, "c1", locale="en")
+    await chat.say("/helpme")
+    await chat.tap("Yes")
+    await chat.say("Lan")
+    await chat.say("/progress")  # the help request form is kept aside, with the name
+    user = await users.get(db, "telegram", "c1")
+    assert user is not None
+    states = "SELECT state, options FROM dialogs"
+    assert "Lan" in (await db.fetchall(states))[0]["state"]
+    await privacy.purge_expired(db, NOW + timedelta(days=29))
+    assert "Lan" in (await db.fetchall(states))[0]["state"]
+    await privacy.purge_expired(db, NOW + timedelta(days=31))
+    [row] = await db.fetchall(states)
+    assert (row["state"], row["options"]) == ("{}", "[]")
+    assert "I can ask a volunteer" in (await chat.say("/helpme")).text  # no offer: nothing kept

@@ -114,9 +114,13 @@ async def test_team_views_and_admin_changes(admin_app: App) -> None:
     assert await teams.membership_of(db, member_id) is not None  # asked first
     await admin.press(payload_of("tmy", member_id, team.id))
     assert await teams.membership_of(db, member_id) is None
-    logged = [(e.action, e.detail) for e in await audit.latest(db)]
-    assert logged == [("role", f"removed user {member_id} from team {team.id}"),
-                      ("role", f"user {member_id} of team {team.id} is now leader")]
+    logged = [(e.action, audit.parse(e.detail)) for e in await audit.latest(db)]
+    assert logged == [
+        ("role", {"event": "member_removed", "user": member_id, "team": team.id}),
+        ("role", {"event": "member_role", "user": member_id, "team": team.id, "role": "leader"})]
+    shown = (await admin.say("/audit")).text
+    assert f"Removed user #{member_id} from team “Tổ thôn 1”." in shown
+    assert f"Made user #{member_id} leader of team “Tổ thôn 1”." in shown
 
 
 async def test_csv_import_checks_every_row_and_imports_all_or_nothing(app: App) -> None:
