@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -19,6 +20,8 @@ from bot.i18n import MissingCatalogError
 from bot.storage.db import DatabaseError
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+TERMINAL_USER = "local"  # the terminal chat's user, a citizen
+TERMINAL_ADMIN = "1"  # the terminal chat's user with --admin
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -36,8 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="configuration file (default: config.yaml beside the code)")
     parser.add_argument("--channel", choices=["telegram", "console"],
                         help="where to chat (default: telegram when a token is set)")
-    parser.add_argument("--user", default="local",
-                        help="in the terminal, act as this user id (e.g. an admin's id)")
+    parser.add_argument("--user", default=None,
+                        help="in the terminal, act as this user id (e.g. an admin's id; "
+                             f"default: {TERMINAL_USER}, or {TERMINAL_ADMIN} with --admin)")
+    parser.add_argument("--admin", action="store_true",
+                        help="in the terminal, act as an admin, to try the volunteers' and "
+                             "admins' tools (/newteam, /join, /visit, /stats, /export...)")
     parser.add_argument("--name", metavar="NAME",
                         help="in the terminal, your display name, as Telegram gives a first "
                              "name: the greeting, teams, exports and the audit log show it")
@@ -126,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if channel == "telegram":
             return run_telegram(config)
-        return run_console(config, args.user, args.name)
+        user = args.user or (TERMINAL_ADMIN if args.admin else TERMINAL_USER)
+        if args.admin and not user.isdigit():
+            print("--admin needs a user id made of digits (--user 7, say)", file=sys.stderr)
+            return 2
+        if args.admin:
+            config = dataclasses.replace(config, admins=config.admins | {int(user)})
+        return run_console(config, user, args.name)
     except (CatalogError, DatabaseError, MissingCatalogError) as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2
@@ -307,6 +320,9 @@ def run_console(config: Config, user: str, name: str | None = None) -> int:
     if not config.telegram.token:
         banner = ("No TELEGRAM_BOT_TOKEN set: chatting in this terminal instead "
                   f"(database {config.database}; type a number or a command, /quit to leave).")
+        if not (user.isdigit() and int(user) in config.admins):
+            banner += ("\nTo try the volunteers' and admins' tools here (teams, visits, "
+                       "reports, exports), start it as an admin: python -m bot --admin")
     from bot.channels.console import run_terminal
 
     try:

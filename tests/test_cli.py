@@ -181,3 +181,12 @@ async def test_the_bot_on_telegram_says_so_too(tmp_path: Path) -> None:
     assert bot.returncode == 2 and out == b""
     line, = err.decode().splitlines()
     assert line.startswith(f"Cannot start: cannot use {path} as the database: the file is not")
+
+
+def test_admin_in_the_terminal_needs_a_numeric_user(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "--admin", "--user", "local"],
+                            input="", cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(tmp_path / "b.db")},
+                            check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "--admin needs a user id made of digits (--user 7, say)"
