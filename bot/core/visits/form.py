@@ -90,27 +90,26 @@ def dropped(ctx: Context) -> str:
     return ctx.t._("The visit you were logging was not saved.")
 
 
+async def _usable_draft(ctx: Context) -> Draft | Reply:
+    """The open draft, or the answer closing a form that is gone or no longer the user's."""
+    draft = open_draft(ctx)
+    if draft is not None and is_volunteer(ctx):
+        return draft
+    await dialogs.close(ctx)
+    return closed(ctx) if draft is None else not_volunteer(ctx)
+
+
 async def show(ctx: Context) -> list[Reply]:
     """The open form's question again, when the user comes back to it."""
-    draft = open_draft(ctx)
-    if draft is None:
-        await dialogs.close(ctx)
-        return [closed(ctx)]
-    if not is_volunteer(ctx):
-        await dialogs.close(ctx)
-        return [not_volunteer(ctx)]
-    return [await view(ctx, draft)]
+    draft = await _usable_draft(ctx)
+    return [draft if isinstance(draft, Reply) else await view(ctx, draft)]
 
 
 async def on_text(ctx: Context, text: str) -> list[Reply]:
     """Typed text while the form is open: the answer to its open step."""
-    draft = open_draft(ctx)
-    if draft is None:
-        await dialogs.close(ctx)
-        return [closed(ctx)]
-    if not is_volunteer(ctx):
-        await dialogs.close(ctx)
-        return [not_volunteer(ctx)]
+    draft = await _usable_draft(ctx)
+    if isinstance(draft, Reply):
+        return [draft]
     text = normalize(text)
     t = ctx.t
     if draft.step == COMMUNE:

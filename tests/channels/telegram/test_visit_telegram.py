@@ -26,13 +26,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 async def test_a_visit_logged_on_telegram_is_saved_once_despite_a_double_tap(
         api: FakeBotApi, tmp_path: Path) -> None:
-    setup = await open_app(make_config(tmp_path))  # the same database the bot will open
-    now = datetime.now(UTC)
-    user = await users.touch(setup.services.db, "telegram", str(USER), "en", now)
-    team = await teams.create(setup.services.db, "NA4K7Q", "Tổ CNS thôn 3", ANH_SON, None, now)
-    await teams.join(setup.services.db, user.id, team.id, "Lan", now)
-    await setup.close()
-
+    await _volunteer_in(tmp_path)
     async with running_bot(api, tmp_path):
         api.send_text(USER, "/visit", language_code="en")
         await api.wait_text(USER, "Step 1 of 8")
@@ -67,6 +61,7 @@ async def test_a_visit_logged_on_telegram_is_saved_once_despite_a_double_tap(
 
 
 async def _volunteer_in(tmp_path: Path) -> None:
+    """Lan, a volunteer of a team in Anh Sơn, in the database the bot will open."""
     setup = await open_app(make_config(tmp_path))
     now = datetime.now(UTC)
     user = await users.touch(setup.services.db, "telegram", str(USER), "en", now)
