@@ -187,3 +187,17 @@ async def test_skip_typed_after_a_wrong_phone_number_skips_it(app: App) -> None:
     wrong, skipped = blocks[-2:]
     assert "[⏭ Bỏ qua]" in wrong
     assert "Bạn kiểm tra lại yêu cầu" in skipped
+
+
+async def test_a_household_still_counts_after_its_first_visit_is_deleted(app: App) -> None:
+    await _terminal_volunteer(app)
+    visit = ["/visit", "1", "Thôn 3", "Nguyễn Văn A"]
+    details = ["1", "xong", "xong", "1", "bo qua", "1"]  # a skill, Done, Done, Yes, Skip, Confirm
+    lines = [*visit, "3", *details, *visit, "1", "2", *details,  # "1": log as a follow-up
+             "/myvisits", "Xóa #1", "1", "/teamstats"]
+    blocks = await transcript(app, lines)
+    asked, deleted, team = blocks[-3:]
+    assert "lượt đến tiếp theo (#2) sẽ được tính là lượt đầu tiên" in asked, asked
+    assert deleted.startswith("Đã xóa lượt đến hộ #1."), deleted
+    today = team.split("\n\n")[1]
+    assert "🏠 1 hộ · 👥 2 người · 1 lượt đến" in today, team
