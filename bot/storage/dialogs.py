@@ -71,11 +71,13 @@ _LAST_EVENT = "last_event = COALESCE(excluded.last_event, dialogs.last_event)"
 
 async def save_options(db: Database, user_id: int, options: list[Option], now: datetime,
                        event: int | None = None) -> None:
-    """Remember the choices just shown (in answer to the event numbered event)."""
+    """Remember the choices just shown (in answer to the event numbered event); nothing when
+    the user is gone (their answer was the deletion of their data)."""
     payload = json.dumps([[o.label, o.action, o.key, o.nav] for o in options],
                          ensure_ascii=False)
     await db.execute(
-        "INSERT INTO dialogs (user_id, options, updated_at, last_event) VALUES (?, ?, ?, ?) "
+        "INSERT INTO dialogs (user_id, options, updated_at, last_event) "
+        "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1) "
         "ON CONFLICT (user_id) DO UPDATE SET options = excluded.options, "
         f"updated_at = excluded.updated_at, {_LAST_EVENT}",
         (user_id, payload, now.isoformat(), event))
