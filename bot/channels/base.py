@@ -7,6 +7,9 @@ from bot.core.events import Capabilities, Reply
 TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096, photos=True, name="Telegram")
 # The console shows what a text-only messenger (the Zalo Bot Platform) can: 2,000 characters.
 TEXT_ONLY = Capabilities(buttons=False, edit=False, max_text=2000, name="")
+# Zalo's Bot Platform: text only, 2,000 characters a message (headroom left for the numbered
+# options appended to a reply's text).
+ZALO = Capabilities(buttons=False, edit=False, max_text=1800, name="Zalo")
 
 
 def render_text(reply: Reply) -> str:

@@ -15,6 +15,9 @@ class EventKind(Enum):
     ACTION = "action"  # a button press carrying a payload
     PHOTO = "photo"  # a picture; its caption, if any, is the text
     UNSUPPORTED = "unsupported"  # a sticker, voice note, video... where text is expected
+    # The channel withheld what was sent (Zalo does for protected users, such as children):
+    # the bot cannot read it.
+    WITHHELD = "withheld"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Incoming:
     # event numbered no higher than the last one handled for this user is a replay.
     sequence: int | None = None
     photo: Photo | None = None  # with EventKind.PHOTO
+    # The channel's id of this message, for channels without increasing numbers (Zalo): a
+    # message id handled before is a replay (a webhook delivered again after a crash).
+    message_id: str | None = None
 
 
 class Nav(StrEnum):

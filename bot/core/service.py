@@ -25,11 +25,12 @@ from bot.core.context import Context, Services
 from bot.core.events import EventKind, Incoming, Reply
 from bot.core.router import Flow, Router
 from bot.core.shared import menus
-from bot.core.shared.messages import MAX_INPUT, clip
+from bot.core.shared.messages import MAX_INPUT, clip, pack
 from bot.core.shared.text import normalize
 from bot.i18n import N_
 from bot.storage import dialogs as dialog_store
-from bot.storage.dialogs import Option
+from bot.storage import handled
+from bot.storage.dialogs import Dialog, Option
 from bot.storage.sessions import open_session
 
 log = logging.getLogger(__name__)
@@ -98,16 +99,22 @@ class Core:
             session = await open_session(self.services.db, event.channel, event.user_key,
                                          locale, now)
             t = self.services.translations.get(session.user.locale)
-            if session.dialog.has_handled(event.sequence, now):
-                # Sent again after a restart (fetched, handled, not yet confirmed to Telegram):
-                # handling it twice could put one typed answer into two steps of a form.
+            if await self._replayed(event, session.dialog, now):
+                # Sent again after a restart (fetched, handled, not yet confirmed to the
+                # channel): handling it twice could put one answer into two steps of a form.
                 log.info("event %s from %s:%s was handled before; not again", event.event_id,
                          event.channel, event.user_key)
                 return []
             ctx = Context(event, session.user, t, now, self.services, session.membership,
                           session.dialog.state)
-            replies, screen = await self._dispatch(ctx, session.dialog.options)
-            replies = [_fit(reply, event.capabilities.max_text) for reply in replies]
+            if session.new and event.kind is not EventKind.ACTION \
+                    and not event.text.startswith("/"):
+                # Whatever a newcomer's first message says, it is answered by the greeting.
+                replies, screen = await menus.start(ctx, "") + _withheld(ctx), True
+            else:
+                replies, screen = await self._dispatch(ctx, session.dialog.options)
+            replies = [part for reply in replies
+                       for part in _fit(reply, event.capabilities.max_text)]
             await self._remember_options(ctx, replies, session.dialog.options, screen)
             return replies
         except Exception:
@@ -115,6 +122,12 @@ class Core:
                           event.user_key)
             return [Reply(t._("Sorry, something went wrong on my side. Please try again in a "
                               "moment, or type /menu."))]
+
+    async def _replayed(self, event: Incoming, dialog: Dialog, now: datetime) -> bool:
+        if dialog.has_handled(event.sequence, now):
+            return True
+        return event.message_id is not None and not await handled.first_time(
+            self.services.db, event.channel, event.message_id, now)
 
     async def _dispatch(self, ctx: Context, options: tuple[Option, ...]
                         ) -> tuple[list[Reply], bool]:
@@ -124,6 +137,8 @@ class Core:
         flow = self.router.open_flow(ctx)
         if event.kind is EventKind.PHOTO and flow is not None and flow.on_photo is not None:
             return await flow.on_photo(ctx), False
+        if event.kind is EventKind.WITHHELD:
+            return _withheld(ctx), False
         if event.kind in (EventKind.UNSUPPORTED, EventKind.PHOTO):
             return [Reply(t._("I can only read text. Please press a button, or type a command "
                               "such as /menu."))], False
@@ -205,9 +220,27 @@ class Core:
                                            ctx.event.sequence)
 
 
-def _fit(reply: Reply, limit: int) -> Reply:
+def _withheld(ctx: Context) -> list[Reply]:
+    """The answer when the channel withheld what was sent (a protected user's message)."""
+    if ctx.event.kind is not EventKind.WITHHELD:
+        return []
+    return [Reply(ctx.t._("I could not read your message: the app keeps some users' messages "
+                          "from bots. You can still learn by typing the numbers shown, or ask "
+                          "the Community Digital Technology Team of your commune for help: "
+                          "type /helpme."))]
+
+
+def _fit(reply: Reply, limit: int) -> list[Reply]:
+    """A reply too long for the channel as several, cut at paragraphs (then lines): the first
+    keeps its picture, the last its buttons and files."""
     if len(reply.text) <= limit:
-        return reply
-    return dataclasses.replace(reply, text=reply.text[: limit - 1] + "…")
+        return [reply]
+    texts = pack(reply.text.split("\n\n"), limit)
+    if len(texts) == 1:  # one line longer than the limit: cut
+        return [dataclasses.replace(reply, text=texts[0])]
+    first = dataclasses.replace(reply, text=texts[0], buttons=(), documents=())
+    middle = [Reply(text) for text in texts[1:-1]]
+    last = dataclasses.replace(reply, text=texts[-1], image=None, photo=None, edit=False)
+    return [first, *middle, last]
 
 

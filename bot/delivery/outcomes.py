@@ -57,6 +57,7 @@ class Part:
     document: str | None = None  # a path to a local file, uploaded
     edit_of: int | None = None  # replace this message rather than send a new one
     paid: bool = False  # a paid broadcast (Telegram's allow_paid_broadcast)
+    numbered: bool = True  # text-only channels number the buttons (False: the user types)
 
     def as_new(self) -> Part:
         """The same message sent anew, when the one to edit cannot be edited."""
@@ -77,7 +78,8 @@ def parts_of(reply: Reply, edit_of: int | None = None) -> list[Part]:
     edit_of when the reply asks for it), then its files."""
     parts = [Part(image=reply.image)] if reply.image else []
     parts.append(Part(reply.text, reply.buttons, photo=reply.photo,
-                      edit_of=edit_of if reply.edit and not reply.photo else None))
+                      edit_of=edit_of if reply.edit and not reply.photo else None,
+                      numbered=reply.numbered))
     parts += [Part(document=path) for path in reply.documents]
     return parts
 

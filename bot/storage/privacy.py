@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.storage import audit
+from bot.storage import audit, handled
 from bot.storage.db import Database, expect_row
 
 # A closed help request's name, hamlet and phone are kept this long for follow-up questions.
@@ -246,6 +246,8 @@ async def purge_expired(db: Database, now: datetime) -> int:
             "OR (failed IS NOT NULL AND created_at < ?)", (notified_before, notified_before))
         await conn.execute("DELETE FROM join_failures WHERE at < ?",
                            ((now - JOIN_FAILURE_KEPT).isoformat(),))
+        await conn.execute("DELETE FROM handled_messages WHERE at < ?",
+                           ((now - handled.KEPT).isoformat(),))
         await conn.execute("UPDATE dialogs SET state = '{}', options = '[]' "
                            "WHERE updated_at < ? AND (state != '{}' OR options != '[]')",
                            ((now - DRAFT_KEPT).isoformat(),))

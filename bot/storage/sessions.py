@@ -35,6 +35,7 @@ class Session:
     user: User
     dialog: Dialog
     membership: Membership | None
+    new: bool = False  # this event is the user's first contact
 
 
 async def open_session(db: Database, channel: str, external_id: str, locale: str,
@@ -44,7 +45,7 @@ async def open_session(db: Database, channel: str, external_id: str, locale: str
     if row is None or users.needs_touch(row, now):
         user = await users.touch(db, channel, external_id, locale, now)
         return Session(user, await dialogs.load(db, user.id),
-                       await teams.membership_of(db, user.id))
+                       await teams.membership_of(db, user.id), new=row is None)
     user = User(row["user_key"], row["channel"], row["external_id"], row["locale"],
                 bool(row["locale_chosen"]), row["created_at"])
     return Session(user, dialogs.from_row(row),

@@ -10,7 +10,8 @@ from typing import Any
 from bot.app import App, open_app
 from bot.channels.base import TEXT_ONLY, render_text
 from bot.config import Config
-from bot.core.events import Reply
+from bot.core.events import Button, Reply
+from bot.core.service import _fit
 from bot.storage import teams, users
 from tests.core.visits.test_visits import make_volunteer, state_of
 from tests.factories import ADMIN, Chat, running_app
@@ -206,3 +207,24 @@ async def test_a_screen_without_options_leaves_nothing_to_choose_by_number(app: 
     assert not plain.buttons
     await chat.say("1")  # the commune list is no longer on screen: not a choice of commune
     assert visit_draft(await state_of(app))["commune"] is None
+
+
+def test_a_reply_too_long_for_the_channel_is_split_at_paragraphs_buttons_last() -> None:
+    text = "\n\n".join(f"Đoạn {n}: " + "chữ " * 40 for n in range(30))
+    parts = _fit(Reply(text, ((Button("Tiếp", "go"),),), image="a.png"), 500)
+    assert len(parts) > 1 and all(len(p.text) <= 500 for p in parts)
+    assert "\n\n".join(p.text for p in parts) == text  # nothing lost or cut
+    assert parts[0].image == "a.png" and not parts[0].buttons
+    assert parts[-1].buttons and parts[-1].image is None
+    assert all(not p.buttons for p in parts[:-1])
+
+
+async def test_a_newcomers_first_message_is_greeted_whatever_it_says(app: App) -> None:
+    chat = Chat(app.core, "n1", "vi", TEXT_ONLY)
+    first = await chat.say("kich hoat vneid")
+    assert first.text.startswith("Xin chào!") and "1. 🏛 Dịch vụ công trực tuyến" in _rendered(
+        first)
+    second = await chat.say("kich hoat vneid")  # from then on, answered as usual
+    assert "Các bài có thể giúp bạn về “kich hoat vneid”" in second.text
+    commanded = Chat(app.core, "n2", "en", TEXT_ONLY)
+    assert "Your progress" in (await commanded.say("/progress")).text  # a command runs

@@ -69,6 +69,8 @@ async def test_the_journey_in_english_with_edits_in_place(api: FakeBotApi, tmp_p
 async def test_non_text_messages_and_unknown_commands_are_answered(api: FakeBotApi,
                                                                    tmp_path: Path) -> None:
     async with running_bot(api, tmp_path):
+        api.send_sticker(USER)  # a newcomer's first message, whatever it is: the greeting
+        await api.wait_text(USER, "Xin chào")
         for send in (api.send_sticker, api.send_photo, api.send_voice):
             send(USER)
             await api.wait_text(USER, "Tôi chỉ đọc được chữ")

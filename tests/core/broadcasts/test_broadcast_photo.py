@@ -105,6 +105,7 @@ async def test_a_photo_out_of_place_changes_nothing(app: App) -> None:
     assert admin.last[0].text.startswith("A photo can only be added at the start")
     assert await state(app) == before
     citizen = Chat(app.core, "7", locale="en")
+    await citizen.say("/start")  # a newcomer's first message, whatever it is, is greeted
     await send_photo(citizen, PHOTO, "hello")
     assert citizen.last[-1].text.startswith("I can only read text")
     assert await store.recent(app.services.db, 1) == []
