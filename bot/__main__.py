@@ -37,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "without it, it chats in this terminal.")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE",
                         help="configuration file (default: config.yaml beside the code)")
-    parser.add_argument("--channel", choices=["telegram", "console"],
-                        help="where to chat (default: telegram when a token is set)")
+    parser.add_argument("--channel", choices=["telegram", "zalo", "console"],
+                        help="run only this channel (default: every channel whose token is "
+                             "set, in one process; the terminal when none is)")
     parser.add_argument("--user", default=None,
                         help="in the terminal, act as this user id (e.g. an admin's id; "
                              f"default: {TERMINAL_USER}, or {TERMINAL_ADMIN} with --admin)")
@@ -129,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_export(config, args.first, args.last, args.out, args.csv, args.locale)
     if args.command == "backup":
         return back_up(config.database, args.file, args.force)
-    channel = args.channel or ("telegram" if config.telegram.token else "console")
+    channel = args.channel or ("console" if not (config.telegram.token or config.zalo.token)
+                               else None)
     try:
-        if channel == "telegram":
-            return run_telegram(config)
+        if channel != "console":
+            return run_channels(config, channel)
         user = args.user or (TERMINAL_ADMIN if args.admin else TERMINAL_USER)
         if args.admin and not user.isdigit():
             print("--admin needs a user id made of digits (--user 7, say)", file=sys.stderr)
@@ -299,17 +301,23 @@ def check_copy(path: Path) -> int:
     return 0
 
 
-def run_telegram(config: Config) -> int:
-    """Long-poll Telegram."""
-    if config.telegram.token is None:
-        print("Set TELEGRAM_BOT_TOKEN to run on Telegram.", file=sys.stderr)
+def run_channels(config: Config, only: str | None = None) -> int:
+    """Run every channel that has a token (or only one), until SIGINT or SIGTERM."""
+    if only == "telegram":
+        config = dataclasses.replace(config, zalo=dataclasses.replace(config.zalo, token=None))
+    if only == "zalo":
+        config = dataclasses.replace(
+            config, telegram=dataclasses.replace(config.telegram, token=None))
+    if not (config.telegram.token or config.zalo.token):
+        variable = "ZALO_BOT_TOKEN" if only == "zalo" else "TELEGRAM_BOT_TOKEN"
+        print(f"Set {variable} to run on {(only or 'telegram').capitalize()}.", file=sys.stderr)
         return 2
     logging.basicConfig(level=config.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.channels.telegram.application import run_telegram as run
+    from bot.channels.runner import serve
 
-    run(config)
+    asyncio.run(serve(config))
     return 0
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+from bot.config_zalo import ZaloConfig, ZaloConfigError, zalo_config
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 SUPPORTED_LOCALES = ("vi", "en")
@@ -76,6 +78,10 @@ class Config:
     timezone: ZoneInfo
     telegram: TelegramConfig
     broadcasts: BroadcastConfig = BroadcastConfig()
+    zalo: ZaloConfig = field(default_factory=ZaloConfig)
+    # The web server for webhooks and /healthz (BOT_LISTEN, host:port); None: none runs,
+    # unless a channel's webhook needs it (then DEFAULT_LISTEN).
+    listen: tuple[str, int] | None = None
     # The channels whose user ids the admins list names; admins' notices go to the first.
     admin_channels: tuple[str, ...] = ("telegram", "console")
 
@@ -103,7 +109,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
-             "lessons_dir", "admins", "log_level", "timezone", "telegram",
+             "lessons_dir", "admins", "log_level", "timezone", "telegram", "zalo",
              "broadcasts", "admin_channels"}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -134,9 +140,30 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         log_level=log_level,
         timezone=_timezone(_str(raw, "timezone", "Asia/Ho_Chi_Minh")),
         telegram=_telegram(raw.get("telegram", {}), env),
+        zalo=_zalo(raw.get("zalo"), env),
+        listen=_listen(env.get("BOT_LISTEN", "")),
         broadcasts=_broadcasts(raw.get("broadcasts", {})),
         admin_channels=_admin_channels(raw.get("admin_channels", list(Config.admin_channels))),
     )
+
+
+DEFAULT_LISTEN = ("127.0.0.1", 8080)
+
+
+def _listen(value: str) -> tuple[str, int] | None:
+    if not value.strip():
+        return None
+    host, _, port = value.strip().rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError("BOT_LISTEN: host:port, for example 127.0.0.1:8080")
+    return host.strip("[]"), int(port)
+
+
+def _zalo(raw: Any, env: Mapping[str, str]) -> ZaloConfig:
+    try:
+        return zalo_config(raw, env)
+    except ZaloConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import App, open_app
@@ -25,8 +27,10 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
-def build_application(config: Config) -> Application:  # type: ignore[type-arg]
-    """The Application, with the database opened when it starts and closed when it stops."""
+def build_application(config: Config, shared: App | None = None
+                      ) -> Application:  # type: ignore[type-arg]
+    """The Application, with the database opened when it starts and closed when it stops;
+    or on a shared App, opened and closed by its owner (several channels in one process)."""
     token = config.telegram.token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -42,7 +46,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     engines: list[DeliveryEngine] = []
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        app = await open_app(config)
+        app = shared or await open_app(config)
         holder["app"] = app
         channel.core = app.core
         await register_commands(application.bot, app.services.router, translations,
@@ -51,7 +55,8 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
         log.info("bot @%s is running", me.username)
         # The application's jobs (escalation, purge, freezing, starting scheduled broadcasts);
         # this channel only delivers what they queue. Stopped by app.close().
-        app.start_jobs()
+        if shared is None:
+            app.start_jobs()
         # Everything the bot sends goes through one engine, under one budget: replies first,
         # then notifications, broadcasts fill what is left. Paid broadcasts have their own.
         sender = TelegramSender(application.bot, transport)
@@ -77,7 +82,7 @@ def build_application(config: Config) -> Application:  # type: ignore[type-arg]
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         await post_stop(application)  # in case stop was skipped; the database comes next
         app = holder.pop("app", None)
-        if app is not None:
+        if app is not None and shared is None:
             await app.close()
 
     api_url = config.telegram.api_url
@@ -111,12 +116,36 @@ def limits(config: Config) -> Limits:
                   paid_rate=broadcasts.rate if broadcasts.paid else None)
 
 
-def run_telegram(config: Config) -> None:
-    """Long-poll Telegram until interrupted."""
-    application = build_application(config)
-    # Polling errors reach channel.on_error (run_polling forwards them), which leaves network
-    # faults to the transport's one-line-per-episode log.
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+async def start_telegram(config: Config, app: App) -> Callable[[], Awaitable[None]]:
+    """Start long-polling Telegram on the shared app, as run_polling would; the function that
+    stops it."""
+    application = build_application(config, app)
+    await application.initialize()
+    if application.post_init is None or application.updater is None:  # built above with both
+        raise RuntimeError("the Telegram application lacks its updater or post_init")
+    await application.post_init(application)
+
+    def polling_error(exc: TelegramError) -> None:  # what run_polling does with them
+        # Polling errors reach channel.on_error, which leaves network faults to the
+        # transport's one-line-per-episode log.
+        application.create_task(application.process_error(error=exc, update=None))
+
+    await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
+                                            error_callback=polling_error)
+    await application.start()
+
+    async def stop() -> None:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+    return stop
 
 
 def _file_url(api_url: str) -> str:

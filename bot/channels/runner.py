@@ -1,0 +1,65 @@
+"""One process, every channel that has a token (Telegram, Zalo, both), on one database, one
+core and the application's one set of jobs; each channel with its own delivery engine, and
+one web server for the webhooks and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+from bot.app import App, open_app
+from bot.channels.web import WebServer
+from bot.config import DEFAULT_LISTEN, Config
+
+Stop = Callable[[], Awaitable[None]]
+
+
+async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
+    """Run the channels until stop is set (by default: SIGINT or SIGTERM), then stop them,
+    letting queued replies go out, and close the database."""
+    stop = stop or _on_signals()
+    app = await open_app(config)
+    stoppers: list[Stop] = []
+    try:
+        app.start_jobs()
+        await _start(config, app, stoppers)
+        await stop.wait()
+    finally:
+        for stop_part in reversed(stoppers):
+            await stop_part()
+        await app.close()
+
+
+async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
+    web = None
+    if config.listen is not None or config.zalo.webhook_url:
+        web = WebServer(app.services.db, *(config.listen or DEFAULT_LISTEN))
+    begin: list[Stop] = []
+    if config.telegram.token:
+        from bot.channels.telegram.application import start_telegram
+
+        stoppers.append(await start_telegram(config, app))
+    if config.zalo.token:
+        from bot.channels.zalo.application import start_zalo
+
+        zalo = await start_zalo(config, app)
+        stoppers.append(zalo.stop)
+        begin.append(zalo.begin)
+        if web is not None:
+            web.checks["zalo"] = lambda: zalo.client.last_success
+            if config.zalo.webhook_url and config.zalo.webhook_secret:
+                web.zalo_webhook(zalo.channel, config.zalo.webhook_secret)
+    if web is not None:
+        await web.start()  # before any webhook is registered: the first POST finds it
+        stoppers.append(web.stop)  # stopped first: no new updates while the rest stops
+    for start_updates in begin:
+        await start_updates()
+
+
+def _on_signals() -> asyncio.Event:
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, event.set)
+    return event

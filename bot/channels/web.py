@@ -1,0 +1,88 @@
+"""The bot's one web server: the Zalo webhook and GET /healthz (BOT_LISTEN, behind a reverse
+proxy with TLS: deploy/nginx.conf, deploy/Caddyfile).
+
+A webhook POST is answered 200 only once its update is handled and recorded (a crash before
+that makes the platform deliver it again, and the core drops what it already handled); a
+missing or wrong secret is answered 401 and nothing is read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from bot.channels.zalo.channel import ZaloChannel
+from bot.storage.db import Database
+
+log = logging.getLogger("bot.web")
+
+ZALO_PATH = "/webhook/zalo"
+ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024  # bytes; an update is a few hundred
+
+
+class WebServer:
+    """Serves the webhooks of the channels that use one, and the health check."""
+
+    def __init__(self, db: Database, host: str, port: int) -> None:
+        self.db = db
+        self.host, self.port = host, port
+        self.checks: dict[str, Callable[[], float | None]] = {}  # channel -> last success
+        self._app = web.Application(client_max_size=MAX_BODY)
+        self._app.router.add_get("/healthz", self._health)
+        self._runner: web.AppRunner | None = None
+
+    def zalo_webhook(self, channel: ZaloChannel, secret: str) -> None:
+        """Take Zalo's updates at ZALO_PATH, checking the secret header."""
+        expected = secret.encode()
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(ZALO_SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning("Zalo webhook: a request without the right secret was refused")
+                return web.json_response({"ok": False}, status=401)
+            try:
+                body = json.loads(await request.read())
+            except ValueError:
+                return web.json_response({"ok": False, "description": "not JSON"}, status=400)
+            await channel.on_update(body)
+            return web.json_response({"ok": True})
+
+        self._app.router.add_post(ZALO_PATH, receive)
+
+    async def start(self) -> None:
+        """Listen (the channels' routes are added before)."""
+        self._runner = web.AppRunner(self._app, access_log=None)  # URLs may carry ids
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        log.info("web server listening on %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Stop listening; requests under way finish first."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        try:
+            await self.db.fetchone("SELECT 1")
+            database = "ok"
+        except Exception as exc:  # any failure is "not healthy", said as such
+            database = f"error: {type(exc).__name__}"
+        channels = {name: _when(check()) for name, check in self.checks.items()}
+        status = 200 if database == "ok" else 503
+        return web.json_response({"database": database, "channels": channels,
+                                  "time": datetime.now(UTC).isoformat(timespec="seconds")},
+                                 status=status)
+
+
+def _when(moment: float | None) -> dict[str, object]:
+    if moment is None:
+        return {"last_success": None}
+    return {"last_success": datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds"),
+            "seconds_ago": round(time.time() - moment)}
