@@ -86,6 +86,14 @@ class Config:
     admin_channels: tuple[str, ...] = ("telegram", "console")
 
     @property
+    def delivery_channels(self) -> tuple[str, ...]:
+        """The channels broadcasts go out on: those running (with a token), else the first
+        admin channel (the terminal cannot receive them)."""
+        running = tuple(name for name, token in (("telegram", self.telegram.token),
+                                                 ("zalo", self.zalo.token)) if token)
+        return running or (self.delivery_channel,)
+
+    @property
     def delivery_channel(self) -> str:
         """The channel whose workers deliver notices and broadcasts: the first admin channel
         (the terminal cannot receive them)."""

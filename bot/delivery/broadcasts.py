@@ -75,6 +75,15 @@ class BroadcastWorker:
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name=f"{self.engine.channel}-broadcasts")
 
+    def reports(self, job: Broadcast) -> bool:
+        """Whether this worker shows the job's progress and reports its end: the one of the
+        channel the admin wrote on, else the first channel broadcasts go out on. Every channel
+        sends its own users' deliveries; only this one finishes the broadcast."""
+        channels = self.services.config.delivery_channels
+        admin_channel = (job.progress_chat or "").partition(":")[0]
+        mine = self.engine.channel
+        return admin_channel == mine or (admin_channel not in channels and channels[0] == mine)
+
     @property
     def stopping(self) -> bool:
         """True once stop() was called."""
@@ -142,7 +151,9 @@ class _Run:
         self.left_over = False
         self.recorder = OutcomeRecorder(self.db, job.id, worker.clock)
         self.t = worker.services.translations.get(job.admin_locale or "")
-        self.progress_chat = self._chat_of(job.progress_chat)
+        self.reports = worker.reports(job)
+        self.channel = worker.engine.channel
+        self.progress_chat = self._chat_of(job.progress_chat) if self.reports else None
         self.progress_message = job.progress_message
         self.shown = ""
 
@@ -155,8 +166,13 @@ class _Run:
         return Counts(**self.counts)
 
     async def execute(self) -> None:
-        """Send every pending delivery, then report; a halt leaves the rest for later."""
+        """Send every pending delivery to this channel's users, then (the reporting channel)
+        wait for the others' and report; a halt leaves the rest for later."""
         job = self.job
+        if not self.reports and not await store.pending_batch(self.db, job.id, 0, 1,
+                                                               self.channel):
+            self.left_over = True  # nothing here for this channel: look again later
+            return
         self.counts = asdict((await store.counts(self.db, [job.id]))[job.id])
         log.info("broadcast %s: %s pending of %s", job.id, self.counts["pending"],
                  self._counts().total)
@@ -164,12 +180,19 @@ class _Run:
         watcher = asyncio.create_task(self._watch(), name=f"broadcast-{job.id}-progress")
         try:
             await self._send_all()
+            if self.tasks:
+                await asyncio.wait(self.tasks)
+            if self.reports:
+                await self._wait_for_other_channels()
         finally:
             if self.tasks:
                 await asyncio.wait(self.tasks)
             watcher.cancel()
-        if self.worker.stopping:
-            return  # shutting down: the broadcast stays 'sending' and resumes at the next start
+        if self.worker.stopping or not self.reports:
+            # Shutting down: the broadcast stays 'sending' and resumes at the next start.
+            # Another channel's worker: the reporting channel's finishes the broadcast.
+            self.left_over = not self.worker.stopping
+            return
         pending = (await store.counts(self.db, [job.id]))[job.id].pending
         status = await store.status(self.db, job.id) or store.CANCELLED
         if status == store.SENDING and pending:
@@ -178,6 +201,15 @@ class _Run:
         if status == store.SENDING and await store.finish(self.db, job.id, self.worker.clock()):
             status = store.DONE
         await self._report(status)
+
+    async def _wait_for_other_channels(self) -> None:
+        """Until the other channels' workers have sent theirs (the progress keeps showing)."""
+        while not self.halt.is_set():
+            if not (await store.counts(self.db, [self.job.id]))[self.job.id].pending:
+                return
+            if await store.pending_batch(self.db, self.job.id, 0, 1, self.channel):
+                return  # more for this channel (a retry): sent on the next round
+            await wait_or_halt(self.halt, self.worker.poll_interval)
 
     async def _send_all(self) -> None:
         buffer: deque[Recipient] = deque()
@@ -189,7 +221,8 @@ class _Run:
             elif buffer:
                 recipient = buffer.popleft()
             elif not exhausted:
-                batch = await store.pending_batch(self.db, self.job.id, after, BATCH)
+                batch = await store.pending_batch(self.db, self.job.id, after, BATCH,
+                                                  self.channel)
                 buffer.extend(batch)
                 after = batch[-1].user_id if batch else after
                 exhausted = not batch
@@ -270,6 +303,10 @@ class _Run:
                     return
                 if time.monotonic() - last_edit >= self.worker.progress_every:
                     last_edit = time.monotonic()
+                    if len(self.worker.services.config.delivery_channels) > 1:
+                        # Other channels send too: the counts are the database's.
+                        counts = (await store.counts(self.db, [self.job.id]))[self.job.id]
+                        self.counts = asdict(counts)
                     window = self.worker.window
                     log.info("broadcast %s: %s; %s in flight at most, %.1f ms round trip",
                              self.job.id, self._counts(), window.limit,

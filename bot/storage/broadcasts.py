@@ -156,14 +156,15 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _audience_filter(audience: Audience, channel: str | None) -> tuple[str, list[str]]:
-    """SQL conditions on users u selecting the audience's members that the channel can reach
+def _audience_filter(audience: Audience, channels: tuple[str, ...] | None
+                     ) -> tuple[str, list[str]]:
+    """SQL conditions on users u selecting the audience's members that the channels can reach
     (None: in any channel), and parameters."""
     where = ["u.blocked_at IS NULL"]
-    params = []
-    if channel is not None:
-        where.append("u.channel = ?")
-        params.append(channel)
+    params: list[str] = []
+    if channels is not None:
+        where.append(f"u.channel IN ({','.join('?' * len(channels))})")
+        params += channels
     member = "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id{})"
     if audience.kind == CITIZENS:
         where.append("NOT " + member.format(""))
@@ -183,9 +184,10 @@ def _audience_filter(audience: Audience, channel: str | None) -> tuple[str, list
     return " AND ".join(where), params
 
 
-async def count_recipients(db: Database, audience: Audience, channel: str) -> int:
-    """How many users of the channel the audience reaches now (blocked users left out)."""
-    where, params = _audience_filter(audience, channel)
+async def count_recipients(db: Database, audience: Audience, channels: tuple[str, ...]
+                           ) -> int:
+    """How many users of the channels the audience reaches now (blocked users left out)."""
+    where, params = _audience_filter(audience, channels)
     # Hundreds of thousands of users at province scale: a long read, off the event loop.
     row = await db.read_fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
     return int(row[0]) if row else 0
@@ -205,12 +207,13 @@ class _NobodyError(Exception):
 
 async def create(db: Database, created_by: int, text_vi: str, text_en: str | None,
                  audience: Audience, scheduled_for: datetime | None, now: datetime,
-                 progress_chat: str | None, *, channel: str, photo: str | None = None
+                 progress_chat: str | None, *, channels: tuple[str, ...],
+                 photo: str | None = None
                  ) -> tuple[int, int] | None:
     """Queue a broadcast and one pending delivery per recipient (the audience's users of the
     channel), with its audit entry, in one transaction; scheduled_for None sends at once.
     Return (id, recipients), None if nobody."""
-    where, params = _audience_filter(audience, channel)
+    where, params = _audience_filter(audience, channels)
     status = SENDING if scheduled_for is None else SCHEDULED
     when = None if scheduled_for is None else stamp(scheduled_for)
     try:
@@ -293,14 +296,17 @@ async def set_progress_message(db: Database, broadcast_id: int, message_id: int)
                            (str(message_id), broadcast_id))
 
 
-async def pending_batch(db: Database, broadcast_id: int, after_user_id: int, limit: int = 500
-                        ) -> list[Recipient]:
-    """The next pending deliveries after a user id, in user id order (one read per batch)."""
+async def pending_batch(db: Database, broadcast_id: int, after_user_id: int, limit: int = 500,
+                        channel: str | None = None) -> list[Recipient]:
+    """The next pending deliveries after a user id (to users of the channel, or all), in user
+    id order (one read per batch)."""
+    mine = "" if channel is None else "AND u.channel = ? "
     rows = await db.fetchall(
         "SELECT d.user_id, u.external_id, u.locale, d.attempts FROM deliveries d "
         "JOIN users u ON u.id = d.user_id "
-        "WHERE d.broadcast_id = ? AND d.status = ? AND d.user_id > ? "
-        "ORDER BY d.user_id LIMIT ?", (broadcast_id, PENDING, after_user_id, limit))
+        f"WHERE d.broadcast_id = ? AND d.status = ? AND d.user_id > ? {mine}"
+        "ORDER BY d.user_id LIMIT ?",
+        (broadcast_id, PENDING, after_user_id, *([channel] if channel else []), limit))
     return [Recipient(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
 

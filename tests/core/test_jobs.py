@@ -45,7 +45,7 @@ async def prepare(app: App) -> tuple[int, int]:
                            "VALUES (?, '{}', ?, ?)", (citizen.id, sent, sent))
     created = await broadcast_store.create(
         db, citizen.id, "Thông báo", None, Audience(broadcast_store.EVERYONE),
-        LATER - timedelta(hours=1), EARLIER, None, channel="telegram")
+        LATER - timedelta(hours=1), EARLIER, None, channels=("telegram",))
     assert request is not None and created is not None
     return request, created[0]
 
@@ -139,7 +139,7 @@ async def test_a_scheduled_broadcast_starts_outside_quiet_hours_one_at_a_time(ap
     assert await broadcast_store.status(db, broadcast_id) == broadcast_store.SCHEDULED
     second = await broadcast_store.create(
         db, 1, "Thông báo 2", None, Audience(broadcast_store.EVERYONE),
-        LATER - timedelta(minutes=30), EARLIER, None, channel="telegram")
+        LATER - timedelta(minutes=30), EARLIER, None, channels=("telegram",))
     assert second is not None
     assert await start_due_broadcast(services, LATER) == broadcast_id
     assert await start_due_broadcast(services, LATER) is None  # the first is being sent

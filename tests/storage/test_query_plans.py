@@ -166,10 +166,10 @@ async def workers(app: App, ids: dict[str, int]) -> None:
     for kind, value in ((broadcasts.EVERYONE, None), (broadcasts.VOLUNTEERS, None),
                         (broadcasts.LEADERS, None), (broadcasts.COMMUNE, "17329"),
                         (broadcasts.LANGUAGE, "vi"), (broadcasts.CITIZENS, None)):
-        await broadcasts.count_recipients(db, Audience(kind, value), "telegram")
+        await broadcasts.count_recipients(db, Audience(kind, value), ("telegram",))
     made = await broadcasts.create(db, ids[LEADER], "Xin chào", None,
                                    Audience(broadcasts.EVERYONE), None, now, None,
-                                   channel="telegram")
+                                   channels=("telegram",))
     assert made is not None
     job = made[0]
     await broadcasts.next_due(db, now, True)

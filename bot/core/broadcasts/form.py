@@ -58,12 +58,17 @@ async def begin(ctx: Context, _args: str) -> list[Reply]:
     if not is_admin(ctx):
         return refusal(ctx)
     replies = await _go(ctx, Draft(), Step.TEXT)
-    channel = ctx.services.config.delivery_channel
-    if ctx.user.channel == channel:
+    channels = ctx.services.config.delivery_channels
+    if ctx.user.channel in channels:
         return replies
     note = ctx.t._("Broadcasts go out on {channel} only: people who chat with me here, in the "
-                   "terminal, receive nothing.").format(channel=channel.capitalize())
+                   "terminal, receive nothing.").format(channel=_names(channels))
     return [dataclasses.replace(replies[0], text=f"{note}\n\n{replies[0].text}"), *replies[1:]]
+
+
+def _names(channels: tuple[str, ...]) -> str:
+    """The channels as people know them: "Telegram", "Telegram, Zalo"."""
+    return ", ".join(channel.capitalize() for channel in channels)
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
@@ -79,7 +84,7 @@ def _audience(draft: Draft) -> Audience:
 async def _count(ctx: Context, audience: Audience) -> int:
     """How many people the audience reaches now."""
     return await store.count_recipients(ctx.db, audience,
-                                        ctx.services.config.delivery_channel)
+                                        ctx.services.config.delivery_channels)
 
 
 async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
@@ -130,21 +135,21 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     t = ctx.t
     audience = _audience(draft)
-    channel = ctx.services.config.delivery_channel
+    channels = ctx.services.config.delivery_channels
     counts = await store.count_by_channel(ctx.db, audience)
-    count = counts.get(channel, 0)
+    count = sum(counts.get(channel, 0) for channel in channels)
     label = audience_label(t, ctx.services.communes, audience)
     summary = t.ngettext("📣 Broadcast to {audience}: {count} person.",
                          "📣 Broadcast to {audience}: {count} people.", count).format(
         audience=label, count=t.number(count))
-    elsewhere = sum(n for name, n in counts.items() if name != channel)
+    elsewhere = sum(n for name, n in counts.items() if name not in channels)
     if elsewhere:
         summary += "\n" + t.ngettext(
             "{count} more person of this audience chats with me elsewhere (in the terminal) "
             "and receives nothing: broadcasts go out on {channel} only.",
             "{count} more people of this audience chat with me elsewhere (in the terminal) "
             "and receive nothing: broadcasts go out on {channel} only.", elsewhere).format(
-            count=t.number(elsewhere), channel=channel.capitalize())
+            count=t.number(elsewhere), channel=_names(channels))
     below = (t._("Below: the message as they will see it, then its English version.")
              if draft.text_en else t._("Below: the message as they will see it."))
     replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed),
@@ -325,7 +330,7 @@ async def _queue(ctx: Context, draft: Draft, when: datetime | None) -> list[Repl
         moved, when = later != when, later
     created = await store.create(
         ctx.db, ctx.user.id, draft.text or "", draft.text_en, _audience(draft), when, ctx.now,
-        f"{ctx.user.channel}:{ctx.user.external_id}", channel=config.delivery_channel,
+        f"{ctx.user.channel}:{ctx.user.external_id}", channels=config.delivery_channels,
         photo=draft.photo)
     await dialogs.close(ctx)
     if created is None:
