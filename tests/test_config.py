@@ -8,7 +8,8 @@ import pytest
 
 from bot.__main__ import main
 from bot.config import ConfigError, check_token, load_config
-from tests.factories import ROOT, TOKEN
+from tests.factories import ROOT, TOKEN, make_config
+from tests.fakes.zalo import ZALO_TOKEN
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -106,3 +107,19 @@ def test_config_flag_reads_another_file(tmp_path: Path, capsys: pytest.CaptureFi
     path = write(tmp_path, "locales: [de]\n")
     assert main(["--config", str(path), "lessons", "check"]) == 2
     assert "locales" in capsys.readouterr().err
+
+
+def test_zalo_settings_from_the_environment(tmp_path: Path) -> None:
+    config = make_config(tmp_path, ZALO_BOT_TOKEN=ZALO_TOKEN, BOT_LISTEN="127.0.0.1:9090")
+    assert config.zalo.token == ZALO_TOKEN and config.listen == ("127.0.0.1", 9090)
+    assert config.delivery_channels == ("zalo",)
+    for env, says in (({"ZALO_BOT_TOKEN": "YOUR_TOKEN"}, "ZALO_BOT_TOKEN"),
+                      ({"ZALO_WEBHOOK_URL": "http://example.com/webhook/zalo",
+                        "ZALO_WEBHOOK_SECRET": "x" * 16}, "https"),
+                      ({"ZALO_WEBHOOK_URL": "https://bot.example.vn/webhook/zalo"},
+                       "ZALO_WEBHOOK_SECRET"),
+                      ({"BOT_LISTEN": "8080"}, "BOT_LISTEN")):
+        with pytest.raises(ConfigError) as refused:
+            make_config(tmp_path, **env)
+        assert says in str(refused.value)
+        assert "YOUR_TOKEN" not in str(refused.value)  # a secret is never quoted
