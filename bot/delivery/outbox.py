@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.core import choices
 from bot.core.context import Services
 from bot.core.service import utc_now
 from bot.core.shared import outbox
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outcomes import Outcome, Part, Priority, Result
+from bot.storage import dialogs as dialog_store
 from bot.storage import outbox as store
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,12 @@ class OutboxWorker:
     notifications. It never dies of an error: each is logged."""
 
     def __init__(self, engine: DeliveryEngine, services: Services,
-                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0) -> None:
+                 clock: Callable[[], datetime] = utc_now, interval: float = 1.0,
+                 typed_choices: bool = False) -> None:
         self.engine = engine
+        # A text-only channel: a notice's numbered choices become what the user's typed
+        # number picks ("1. I'll go"), as a reply's do.
+        self.typed_choices = typed_choices
         self.services = services
         self.clock = clock
         self.interval = interval
@@ -116,6 +122,9 @@ class OutboxWorker:
             return False
         self._retry_at.pop(message.id, None)
         await store.mark_sent(self.services.db, message.id, self.clock())
+        if self.typed_choices and reply.buttons:
+            await dialog_store.save_options(self.services.db, message.user_id,
+                                            choices.shown(reply), self.clock())
         return True
 
     async def _failed(self, message: store.Pending, outcome: Outcome) -> None:

@@ -50,8 +50,9 @@ async def start_zalo(config: Config, app: App) -> RunningZalo:
                     reply_deadline=settings.reply_deadline)
     engine = DeliveryEngine(CHANNEL, ZaloSender(client), limits)
     channel = ZaloChannel(app.core, engine, app.services.translations)
-    workers: list[OutboxWorker | BroadcastWorker] = [OutboxWorker(engine, app.services),
-                                                     BroadcastWorker(engine, app.services)]
+    workers: list[OutboxWorker | BroadcastWorker] = [
+        OutboxWorker(engine, app.services, typed_choices=True),
+        BroadcastWorker(engine, app.services)]
     for worker in workers:
         worker.start()
     poller = ZaloPoller(client, channel)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.app import open_app
 from bot.channels.runner import serve
-from tests.factories import ADMIN, FAST_USERS, TOKEN, make_config
+from bot.storage import teams
+from tests.factories import ADMIN, ANH_SON, FAST_USERS, TOKEN, make_config
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
 from tests.fakes.zalo import ZALO_TOKEN, FakeZaloApi, zalo_id
@@ -65,3 +68,39 @@ async def test_a_broadcast_reaches_both_channels_once_each(
         assert sum(TEXT in text for text in zalo.texts_to(zalo_user)) == 1
     reports = [t for t in telegram.texts_to(int(ADMIN)) if "is finished" in t]
     assert len(reports) == 1 and "6 / 6 sent" in reports[0]
+
+
+async def test_a_telegram_citizens_request_reaches_a_zalo_volunteer_who_takes_it_by_typing(
+        apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> None:
+    telegram, zalo = apis
+    config = make_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url,
+                         TELEGRAM_CHAT_RATE=FAST_USERS, ZALO_BOT_TOKEN=ZALO_TOKEN,
+                         ZALO_API_URL=zalo.base_url)
+    setup = await open_app(config)
+    await teams.create(setup.services.db, "ANHSON1", "Tổ CNS thôn 3", ANH_SON, None,
+                       datetime.now(UTC))
+    await setup.close()
+    citizen, volunteer = 7101, zalo_id("volunteer")
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(config, stop))
+    try:
+        zalo.send_text(volunteer, "/join ANHSON1")
+        await zalo.wait_text(volunteer, "Tổ CNS thôn 3", timeout=20)
+        telegram.send_text(citizen, "/helpme", language_code="en")
+        await telegram.wait_text(citizen, "I can ask a volunteer")
+        await tap(telegram, citizen, "Yes", "What is your first name")
+        for typed, expect in (("Lan", "Which commune"), ("anh son", "Which hamlet"),
+                              ("Xóm 3", "A phone number")):
+            telegram.send_text(citizen, typed, language_code="en")
+            await telegram.wait_text(citizen, expect)
+        await tap(telegram, citizen, "Skip", "Please check your request")
+        await tap(telegram, citizen, "Send", "was sent to the volunteers")
+        await zalo.wait_for(
+            lambda: any("1. 🙋 Tôi sẽ đến" in t for t in zalo.texts_to(volunteer)), 20,
+            "the notice to the Zalo volunteer, its choice numbered")
+        zalo.send_text(volunteer, "1")  # "1. 🙋 Tôi sẽ đến", typed
+        await zalo.wait_text(volunteer, "Cảm ơn bạn", timeout=20)
+        await telegram.wait_text(citizen, "will come to help you", timeout=20)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
