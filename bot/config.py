@@ -39,6 +39,8 @@ class TelegramConfig:
     rate: int = 25  # messages a second for everything the bot sends: replies, notices, broadcasts
     reply_deadline: float = 60.0  # seconds a reply is retried before it is given up
     chat_rate: float = 1.0  # messages a second to one chat, after a burst of a few
+    webhook_url: str | None = None  # set: webhook mode (TELEGRAM_WEBHOOK_URL); else polling
+    webhook_secret: str | None = None  # TELEGRAM_WEBHOOK_SECRET, checked on every POST
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,12 @@ class Config:
         running = tuple(name for name, token in (("telegram", self.telegram.token),
                                                  ("zalo", self.zalo.token)) if token)
         return running or (self.delivery_channel,)
+
+    @property
+    def monthly_quotas(self) -> dict[str, int]:
+        """Messages a month each running channel's plan allows, where it caps them."""
+        quota = self.zalo.monthly_messages
+        return {"zalo": quota} if self.zalo.token and quota else {}
 
     @property
     def delivery_channel(self) -> str:
@@ -216,9 +224,27 @@ def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None:
         check_token(token)
+    webhook_url, webhook_secret = _telegram_webhook(env)
     return TelegramConfig(token=token, api_url=api_url, concurrent_updates=concurrent,
                           allow_groups=allow_groups, rate=rate, reply_deadline=float(deadline),
-                          chat_rate=float(chat_rate))
+                          chat_rate=float(chat_rate), webhook_url=webhook_url,
+                          webhook_secret=webhook_secret)
+
+
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{8,256}$")  # Telegram allows 1-256 of these
+
+
+def _telegram_webhook(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if url is None:
+        return None, None
+    if not re.match(r"^(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)/\S*$", url):
+        raise ConfigError("TELEGRAM_WEBHOOK_URL: must be an https:// URL")
+    if secret is None or not _WEBHOOK_SECRET.match(secret):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET: 8 to 256 characters A-Z a-z 0-9 _ -, "
+                          "required with TELEGRAM_WEBHOOK_URL")
+    return url, secret
 
 
 _TELEGRAM_KEYS = ("api_url", "concurrent_updates", "allow_groups", "rate", "reply_deadline",

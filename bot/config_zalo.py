@@ -15,7 +15,7 @@ DEFAULT_ZALO_API = "https://bot-api.zaloplatforms.com"
 # A Zalo bot token: the bot's numeric id, a colon and a URL-safe secret.
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{8,128}$")
 _PLACEHOLDER = re.compile(r"(?i)your|token|example|changeme|xxxxx|abc-xyz")
-_KEYS = ("api_url", "rate", "chat_rate", "reply_deadline")
+_KEYS = ("api_url", "rate", "chat_rate", "reply_deadline", "monthly_messages")
 
 
 class ZaloConfigError(ValueError):
@@ -33,6 +33,7 @@ class ZaloConfig:
     rate: int = 10  # messages a second for everything the bot sends (no documented limit)
     chat_rate: float = 1.0  # messages a second to one chat, after a burst of a few
     reply_deadline: float = 60.0  # seconds a reply is retried before it is given up
+    monthly_messages: int | None = None  # the plan's messages a month (Basic: 3,000); None: no cap
 
 
 def zalo_config(raw: Any, env: Mapping[str, str]) -> ZaloConfig:
@@ -68,7 +69,8 @@ def zalo_config(raw: Any, env: Mapping[str, str]) -> ZaloConfig:
                       webhook_secret=secret,
                       rate=_number(raw, "rate", 10, 1, 100, whole=True),
                       chat_rate=_number(raw, "chat_rate", 1, 0.1, 100),
-                      reply_deadline=_number(raw, "reply_deadline", 60, 5, 600))
+                      reply_deadline=_number(raw, "reply_deadline", 60, 5, 600),
+                      monthly_messages=_monthly(raw.get("monthly_messages")))
 
 
 def check_zalo_token(token: str) -> None:
@@ -76,6 +78,15 @@ def check_zalo_token(token: str) -> None:
     if _PLACEHOLDER.search(token) or not _TOKEN.match(token):
         raise ZaloConfigError("ZALO_BOT_TOKEN: not a Zalo bot token (expected the bot's id, a "
                               "colon and the secret, as the Zalo Bot Creator shows it)")
+
+
+def _monthly(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000_000:
+        raise ZaloConfigError("zalo.monthly_messages: the plan's messages a month (Basic: 3000), "
+                              "a whole number, or null for no cap")
+    return value
 
 
 def _number(raw: dict[str, Any], key: str, default: float, low: float, high: float,

@@ -33,13 +33,18 @@ async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
 
 async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
     web = None
-    if config.listen is not None or config.zalo.webhook_url:
+    if config.listen is not None or config.zalo.webhook_url or config.telegram.webhook_url:
         web = WebServer(app.services.db, *(config.listen or DEFAULT_LISTEN))
     begin: list[Stop] = []
     if config.telegram.token:
-        from bot.channels.telegram.application import start_telegram
+        from bot.channels.telegram import application as telegram
 
-        stoppers.append(await start_telegram(config, app))
+        running = await telegram.start_telegram(config, app)
+        stoppers.append(running.stop)
+        begin.append(running.begin)
+        if web is not None and config.telegram.webhook_url and config.telegram.webhook_secret:
+            web.webhook(telegram.WEBHOOK_PATH, telegram.SECRET_HEADER,
+                        config.telegram.webhook_secret, running.handle)
     if config.zalo.token:
         from bot.channels.zalo.application import start_zalo
 
@@ -49,7 +54,10 @@ async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
         if web is not None:
             web.checks["zalo"] = lambda: zalo.client.last_success
             if config.zalo.webhook_url and config.zalo.webhook_secret:
-                web.zalo_webhook(zalo.channel, config.zalo.webhook_secret)
+                from bot.channels.zalo.application import SECRET_HEADER, WEBHOOK_PATH
+
+                web.webhook(WEBHOOK_PATH, SECRET_HEADER, config.zalo.webhook_secret,
+                            zalo.channel.on_update)
     if web is not None:
         await web.start()  # before any webhook is registered: the first POST finds it
         stoppers.append(web.stop)  # stopped first: no new updates while the rest stops

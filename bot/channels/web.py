@@ -1,5 +1,5 @@
-"""The bot's one web server: the Zalo webhook and GET /healthz (BOT_LISTEN, behind a reverse
-proxy with TLS: deploy/nginx.conf, deploy/Caddyfile).
+"""The bot's one web server: the channels' webhooks and GET /healthz (BOT_LISTEN, behind a
+reverse proxy with TLS: deploy/nginx.conf, deploy/Caddyfile).
 
 A webhook POST is answered 200 only once its update is handled and recorded (a crash before
 that makes the platform deliver it again, and the core drops what it already handled); a
@@ -12,19 +12,18 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
-from bot.channels.zalo.channel import ZaloChannel
 from bot.storage.db import Database
 
 log = logging.getLogger("bot.web")
 
-ZALO_PATH = "/webhook/zalo"
-ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # bytes; an update is a few hundred
+Handle = Callable[[Any], Awaitable[object]]
 
 
 class WebServer:
@@ -38,23 +37,24 @@ class WebServer:
         self._app.router.add_get("/healthz", self._health)
         self._runner: web.AppRunner | None = None
 
-    def zalo_webhook(self, channel: ZaloChannel, secret: str) -> None:
-        """Take Zalo's updates at ZALO_PATH, checking the secret header."""
+    def webhook(self, path: str, header: str, secret: str, handle: Handle) -> None:
+        """Take a channel's updates POSTed at path: the secret header checked in constant
+        time, then handle(the JSON body), then 200."""
         expected = secret.encode()
 
         async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(ZALO_SECRET_HEADER, "").encode()
+            given = request.headers.get(header, "").encode()
             if not hmac.compare_digest(given, expected):
-                log.warning("Zalo webhook: a request without the right secret was refused")
+                log.warning("webhook %s: a request without the right secret was refused", path)
                 return web.json_response({"ok": False}, status=401)
             try:
                 body = json.loads(await request.read())
             except ValueError:
                 return web.json_response({"ok": False, "description": "not JSON"}, status=400)
-            await channel.on_update(body)
+            await handle(body)
             return web.json_response({"ok": True})
 
-        self._app.router.add_post(ZALO_PATH, receive)
+        self._app.router.add_post(path, receive)
 
     async def start(self) -> None:
         """Listen (the channels' routes are added before)."""

@@ -9,4 +9,5 @@ that turns a Part into one call of its API and the call's fate into an Outcome.
 - outbox.py: the worker that sends queued notifications through an engine
 - broadcasts.py: the worker that sends broadcasts through an engine, resumable after a crash
 - record.py: the group commit of broadcast outcomes
+- quota.py: a Sender counting each message against a plan's monthly cap (Zalo), warning admins
 """

@@ -15,6 +15,13 @@ long-polling semantics, records every call in ``api.calls`` and offers fault inj
 errors (``fail_next``), blocked chats, a send rate limit, and lasting faults of the network
 (``flood``: 429 storms, ``outage``: 5xx bursts, ``stall``: timeouts, ``drop``: connections closed
 without an answer), for some seconds, some calls, or until ``end_faults``.
+
+Webhook mode: once the bot called ``setWebhook``, getUpdates answers 409 Conflict and every
+injected update is POSTed to the webhook URL as the Update JSON with the
+``X-Telegram-Bot-Api-Secret-Token`` header, one at a time in update_id order; a failed POST
+(non-2xx, connection error, timeout) is retried ``webhook_retries`` times, then the update is
+dropped. ``deleteWebhook`` brings polling back (undelivered updates are kept for getUpdates).
+Every POST is recorded in ``api.webhook_deliveries``.
 It is not thread-safe: inject updates from the event loop the server runs in.
 
 This module holds the server core (lifecycle, HTTP handling, dispatch, getUpdates); the Bot API
@@ -28,12 +35,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import itertools
+import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.telegram_faults import FaultInjection
@@ -48,9 +58,11 @@ from tests.fakes.telegram_model import (
     OPT_IN_UPDATES,
     OUTGOING,
     PATH_RE,
+    SECRET_HEADER,
     SEND_METHODS,
     TOKEN,
     TOKEN_RE,
+    WEBHOOK_CONFLICT,
     ApiError,
     Call,
     ChatState,
@@ -58,6 +70,8 @@ from tests.fakes.telegram_model import (
     FaultMode,
     JSONDict,
     Upload,
+    Webhook,
+    WebhookDelivery,
     decode_value,
     update_kind,
 )
@@ -68,10 +82,13 @@ __all__ = [
     "BOT_USERNAME",
     "MESSAGE_NOT_MODIFIED",
     "OUTGOING",
+    "SECRET_HEADER",
     "TOKEN",
+    "WEBHOOK_CONFLICT",
     "Call",
     "FakeBotApi",
     "Upload",
+    "WebhookDelivery",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -81,18 +98,43 @@ class FakeBotApi(FaultInjection, UserActions):
     """An in-process fake Telegram Bot API server (see the module docstring)."""
 
     def __init__(
-        self, latency: float = 0.0, send_rate_limit: int | None = None, forbidden_share: float = 0.0
+        self,
+        latency: float = 0.0,
+        send_rate_limit: int | None = None,
+        forbidden_share: float = 0.0,
+        *,
+        webhook_retries: int = 3,
+        webhook_retry_delay: float = 0.05,
+        webhook_timeout: float = 5.0,
     ) -> None:
         """``send_rate_limit``: answer 429 (retry_after 1) to a send when that many were accepted
         in the last second, as Telegram's flood control does. ``forbidden_share``: the share of
-        private chats (chosen by a hash of their id, see :meth:`refuses`) answered 403."""
+        private chats (chosen by a hash of their id, see :meth:`refuses`) answered 403.
+        ``webhook_retries``: how many times a failed webhook POST is retried (after
+        ``webhook_retry_delay`` s) before the update is dropped; ``webhook_timeout``: how long
+        a POST may take before it counts as failed."""
         self.latency = latency
         self.send_rate_limit = send_rate_limit
         self.forbidden_share = forbidden_share
+        self.webhook_retries = webhook_retries
+        self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_timeout = webhook_timeout
         self._recent_sends: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
         self.server_errors: list[str] = []
         self.deliveries: dict[int, int] = {}
+        """How many times each update_id was handed to the bot: in a getUpdates answer or by a
+        (genuine) webhook POST attempt."""
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        self.dropped_updates: list[int] = []
+        """update_ids the webhook delivery gave up (every attempt failed)."""
+        self._webhook: Webhook | None = None
+        self._updates: dict[int, JSONDict] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._posting = 0
+        self._ok_description = ""
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._closing = False
@@ -117,6 +159,7 @@ class FakeBotApi(FaultInjection, UserActions):
             "getMe": self._api_get_me,
             "logOut": self._api_log_out,
             "close": self._api_close,
+            "setWebhook": self._api_set_webhook,
             "deleteWebhook": self._api_delete_webhook,
             "getWebhookInfo": self._api_get_webhook_info,
             "sendMessage": self._api_send_message,
@@ -154,12 +197,23 @@ class FakeBotApi(FaultInjection, UserActions):
         await site.start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
+        self._session = aiohttp.ClientSession()
 
     async def stop(self) -> None:
-        """Stop the server, ending pending long polls and lasting faults."""
+        """Stop the server, ending pending long polls, lasting faults and webhook POSTs."""
         self._closing = True
         self.end_faults()
         self._notify()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._pump = None
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -187,6 +241,156 @@ class FakeBotApi(FaultInjection, UserActions):
     def token(self) -> str:
         """A token this fake accepts (the bot id of its messages is BOT_ID)."""
         return TOKEN
+
+    # ------------------------------------------------------------------ webhook
+
+    @property
+    def webhook_url(self) -> str:
+        """The URL set by setWebhook ("" in polling mode)."""
+        return "" if self._webhook is None else self._webhook.url
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The secret_token set by setWebhook (None: none, or polling mode)."""
+        return None if self._webhook is None else self._webhook.secret
+
+    def redeliver(self, update_id: int) -> None:
+        """POST an injected update to the webhook again (queued after the updates waiting,
+        with retries), as Telegram does when the bot crashed before answering 200."""
+        if self._webhook is None:
+            raise RuntimeError("redeliver: no webhook is set")
+        self._pending.append(self._updates[update_id])
+        self._last_activity = time.monotonic()
+        self._kick_webhook()
+
+    async def forge_webhook(
+        self,
+        update: JSONDict | int | None = None,
+        secret: str | None = "wrong",
+        *,
+        url: str | None = None,
+    ) -> int:
+        """POST an update to the webhook (or ``url``) once, with this secret header (None: no
+        header), without retries; return the HTTP status (0: connection failed or timed out).
+
+        ``update`` is a raw Update dict, the update_id of an injected update, or None: a new
+        text from a stranger that is queued nowhere. The POST is recorded in
+        ``webhook_deliveries`` with ``genuine`` False.
+        """
+        target = url or self.webhook_url
+        if not target:
+            raise RuntimeError("forge_webhook: no webhook is set and no url given")
+        if update is None:
+            n = next(self._ids)
+            stranger = 666_000_000 + n
+            body: JSONDict = {
+                "update_id": 900_000_000 + n,
+                "message": {
+                    "message_id": n,
+                    "from": {"id": stranger, "is_bot": False, "first_name": "Mallory"},
+                    "chat": {"id": stranger, "type": "private", "first_name": "Mallory"},
+                    "date": int(time.time()),
+                    "text": "forged",
+                },
+            }
+        elif isinstance(update, int):
+            body = self._updates[update]
+        else:
+            body = update
+        delivery = await self._post_once(body, target, secret, 1, genuine=False)
+        return delivery.status
+
+    def _kick_webhook(self) -> None:
+        """Start delivering queued updates to the webhook, unless already under way."""
+        if self._webhook is None or self._closing or not self._pending:
+            return
+        if self._pump is not None and not self._pump.done():
+            return
+        pump = asyncio.get_running_loop().create_task(self._deliver_pending())
+        self._pump = pump
+        self._tasks.add(pump)
+        pump.add_done_callback(self._tasks.discard)
+
+    async def _deliver_pending(self) -> None:
+        """POST the queued updates one at a time, in order, while a webhook is set."""
+        while not self._closing and self._webhook is not None:
+            updates = self._deliverable(1)
+            if not updates:
+                return
+            update = updates[0]
+            update_id = int(update["update_id"])
+            attempt = 1
+            while True:
+                webhook = self._webhook
+                if webhook is None:
+                    return
+                delivery = await self._post_once(update, webhook.url, webhook.secret, attempt)
+                if delivery.ok:
+                    break
+                if attempt > self.webhook_retries:
+                    self.webhook_deliveries[-1] = dataclasses.replace(delivery, dropped=True)
+                    self.dropped_updates.append(update_id)
+                    _LOGGER.debug("webhook delivery of %d given up: %s", update_id,
+                                  delivery.error)
+                    break
+                await asyncio.sleep(self.webhook_retry_delay)
+                if self._closing or self._webhook is None:
+                    return  # deleteWebhook: the update stays queued for getUpdates
+                attempt += 1
+            self._pending = [u for u in self._pending if u is not update]
+            self._last_activity = time.monotonic()
+
+    async def _post_once(
+        self, update: JSONDict, url: str, secret: str | None, attempt: int, genuine: bool = True
+    ) -> WebhookDelivery:
+        if self._session is None:
+            raise RuntimeError("FakeBotApi is not started")
+        update_id = update.get("update_id")
+        update_id = update_id if isinstance(update_id, int) else 0
+        if genuine:
+            self.deliveries[update_id] = self.deliveries.get(update_id, 0) + 1
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers[SECRET_HEADER] = secret
+        status, error = 0, ""
+        self._posting += 1
+        self._last_activity = time.monotonic()
+        try:
+            async with self._session.post(
+                url,
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+            ) as response:
+                await response.read()
+                status = response.status
+                if not 200 <= status < 300:
+                    error = f"Wrong response from the webhook: {status} {response.reason or ''}"
+        except TimeoutError:
+            error = "Read timeout expired"
+        except aiohttp.ClientConnectorError as exc:
+            error = f"Connection refused: {exc}"
+        except aiohttp.ClientError as exc:
+            error = f"Connection error: {exc!r}"
+        finally:
+            self._posting -= 1
+            self._last_activity = time.monotonic()
+        delivery = WebhookDelivery(
+            update_id=update_id,
+            attempt=attempt,
+            status=status,
+            error=error.strip(),
+            url=url,
+            secret=secret,
+            genuine=genuine,
+            at=time.monotonic(),
+        )
+        self.webhook_deliveries.append(delivery)
+        webhook = self._webhook
+        if genuine and not delivery.ok and webhook is not None and webhook.url == url:
+            webhook.last_error_date = int(time.time())
+            webhook.last_error_message = delivery.error
+        return delivery
 
     # ------------------------------------------------------------------ internals: HTTP
 
@@ -288,6 +492,7 @@ class FakeBotApi(FaultInjection, UserActions):
         self, method: str, params: dict[str, Any], answered: bool = True
     ) -> tuple[int, JSONDict]:
         handler = self._handlers.get(method)
+        self._ok_description = ""
         try:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -303,16 +508,20 @@ class FakeBotApi(FaultInjection, UserActions):
             result = handler(params)
         except ApiError as err:
             self._record(method, params, err.status, err.description, None, answered)
-            payload: JSONDict = {
+            error_payload: JSONDict = {
                 "ok": False,
                 "error_code": err.status,
                 "description": err.description,
             }
             if err.parameters:
-                payload["parameters"] = err.parameters
-            return err.status, payload
+                error_payload["parameters"] = err.parameters
+            return err.status, error_payload
         self._record(method, params, 200, "", result, answered)
-        return 200, {"ok": True, "result": result}
+        payload: JSONDict = {"ok": True, "result": result}
+        if self._ok_description:
+            payload["description"] = self._ok_description
+            self._ok_description = ""
+        return 200, payload
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
         fault = self._take_fault("getUpdates")
@@ -325,6 +534,11 @@ class FakeBotApi(FaultInjection, UserActions):
         )
         if fault is not None:
             return self._error_response(fault.status, fault.description, fault.parameters)
+        if self._webhook is not None:
+            self.calls[-1] = dataclasses.replace(
+                self.calls[-1], status=409, description=WEBHOOK_CONFLICT
+            )
+            return self._error_response(409, WEBHOOK_CONFLICT)
         offset = params.get("offset")
         if isinstance(offset, int) and offset != 0:
             before = len(self._pending)
@@ -350,6 +564,8 @@ class FakeBotApi(FaultInjection, UserActions):
                 return web.json_response({"ok": True, "result": []})
             if me != self._poll_seq:
                 return self._error_response(409, CONFLICT)
+            if self._webhook is not None:  # setWebhook during a long poll
+                return self._error_response(409, WEBHOOK_CONFLICT)
             updates = self._deliverable(limit)
             if updates:
                 for update in updates:

@@ -18,6 +18,7 @@ from tests.fakes.telegram_model import (
     ChatState,
     JSONDict,
     StoredMessage,
+    WebhookDelivery,
     render_text,
 )
 
@@ -30,13 +31,20 @@ class CallInspection(BotApiMethods):
     _marks: dict[int, int]
     _in_flight: int
     _last_activity: float
+    _posting: int
+    webhook_deliveries: list[WebhookDelivery]
 
     # ------------------------------------------------------------------ inspection
 
     @property
     def unconfirmed(self) -> list[int]:
-        """update_ids queued but not yet confirmed by a getUpdates offset."""
+        """update_ids queued but not yet confirmed by a getUpdates offset or (webhook mode)
+        delivered with a 2xx answer."""
         return [int(update["update_id"]) for update in self._pending]
+
+    def deliveries_of(self, update_id: int) -> list[WebhookDelivery]:
+        """The webhook POSTs of this update (forged ones included), in order."""
+        return [d for d in self.webhook_deliveries if d.update_id == update_id]
 
     def sent_to(self, chat_id: int) -> list[Call]:
         """Successful sendMessage/sendPhoto/sendDocument/editMessage* calls for the chat."""
@@ -103,6 +111,12 @@ class CallInspection(BotApiMethods):
             status = "ok" if call.ok else f"{call.status} {call.description}"
             lines.append(f"  {call.method} chat={call.chat_id} [{status}] {text[:100]!r}")
         lines.append(f"unconfirmed updates: {self.unconfirmed}")
+        if self._webhook is not None:
+            lines.append(f"webhook: {self._webhook.url}; last POSTs:")
+            for delivery in self.webhook_deliveries[-last:]:
+                state = "ok" if delivery.ok else f"{delivery.status} {delivery.error}"
+                lines.append(f"  update {delivery.update_id} attempt {delivery.attempt} "
+                             f"[{state}]" + ("" if delivery.genuine else " (forged)"))
         polls = sum(1 for c in self.calls if c.method == "getUpdates")
         lines.append(f"getUpdates calls: {polls}")
         if self.server_errors:
@@ -182,13 +196,29 @@ class CallInspection(BotApiMethods):
         await self.wait_for(seen, timeout, f"a text containing {contains!r} to chat {chat_id}")
         return found[0]
 
+    async def wait_delivered(
+        self, update_id: int, timeout: float = 10.0  # noqa: ASYNC109
+    ) -> list[WebhookDelivery]:
+        """Wait until the webhook delivery of this update is over (the bot answered 2xx, or the
+        fake gave up after its retries) and return its POSTs (:meth:`deliveries_of`)."""
+
+        def over() -> bool:
+            delivered = any(d.genuine for d in self.deliveries_of(update_id))
+            return delivered and all(u["update_id"] != update_id for u in self._pending)
+
+        await self.wait_for(over, timeout, f"the webhook delivery of update {update_id}")
+        return self.deliveries_of(update_id)
+
     async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until all injected updates are confirmed and no call arrived for ``quiet`` s."""
+        """Wait until all injected updates are confirmed (by a getUpdates offset or a 2xx
+        webhook answer), no webhook POST and no call is in flight, and no call arrived for
+        ``quiet`` s."""
 
         def idle() -> bool:
             return (
                 not self._pending
                 and self._in_flight == 0
+                and self._posting == 0
                 and time.monotonic() - self._last_activity >= quiet
             )
 

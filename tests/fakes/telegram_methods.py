@@ -6,21 +6,27 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.fakes.telegram_model import (
     BOT_FIRST_NAME,
     BOT_ID,
     BOT_USERNAME,
     COMMAND_RE,
+    LOOPBACK_HOSTS,
     MESSAGE_NOT_MODIFIED,
     MESSAGE_TO_EDIT_NOT_FOUND,
     QUERY_TOO_OLD,
+    SECRET_RE,
+    WEBHOOK_PORTS,
     ApiError,
     ChatState,
     JSONDict,
     StoredMessage,
     Upload,
+    Webhook,
     bad_request,
     check_inline_markup,
     render_text,
@@ -37,6 +43,11 @@ class BotApiMethods:
     _ids: itertools.count[int]
     _touch: itertools.count[int]
     _pending: list[JSONDict]
+    _allowed_updates: list[str]
+    _webhook: Webhook | None
+    _ok_description: str
+    _notify: Callable[[], None]
+    _kick_webhook: Callable[[], None]
 
     # ------------------------------------------------------------------ state
 
@@ -140,17 +151,81 @@ class BotApiMethods:
     def _api_close(self, params: dict[str, Any]) -> bool:
         return True
 
+    @staticmethod
+    def _check_webhook_url(url: str) -> None:
+        """Telegram's checks of a webhook URL, but http:// and any port are accepted on
+        loopback hosts (127.0.0.1, localhost) for tests."""
+        unresolved = bad_request("bad webhook: Failed to resolve host: Name or service not known")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as err:
+            raise unresolved from err
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https") or not host:
+            raise unresolved
+        if host in LOOPBACK_HOSTS:
+            return
+        if parts.scheme != "https":
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if port is not None and port not in WEBHOOK_PORTS:
+            raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or "
+                              "8443")
+
+    def _api_set_webhook(self, params: dict[str, Any]) -> bool:
+        url = params.get("url")
+        url = "" if url is None else str(url)
+        if not url:  # an empty url removes the webhook, as on Telegram
+            return self._api_delete_webhook(params)
+        self._check_webhook_url(url)
+        secret = params.get("secret_token")
+        if secret is not None and not (isinstance(secret, str) and SECRET_RE.match(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        allowed_list = [str(kind) for kind in allowed] if isinstance(allowed, list) else None
+        max_connections = params.get("max_connections", 40)
+        if not isinstance(max_connections, int) or not 1 <= max_connections <= 100:
+            max_connections = 40
+        old = self._webhook
+        same = old is not None and (old.url, old.secret) == (url, secret)
+        webhook = Webhook(url, secret, allowed_list, max_connections)
+        if old is not None and old.url == url:  # the error history of the same URL is kept
+            webhook.last_error_date = old.last_error_date
+            webhook.last_error_message = old.last_error_message
+        if allowed_list is not None:
+            self._allowed_updates = allowed_list
+        if params.get("drop_pending_updates") is True:
+            self._pending.clear()
+        self._webhook = webhook
+        self._ok_description = "Webhook is already set" if same else "Webhook was set"
+        self._notify()  # a pending long poll ends with 409 Conflict
+        self._kick_webhook()  # updates queued before are delivered now
+        return True
+
     def _api_delete_webhook(self, params: dict[str, Any]) -> bool:
         if params.get("drop_pending_updates") is True:
             self._pending.clear()
+        was_set, self._webhook = self._webhook is not None, None
+        self._ok_description = "Webhook was deleted" if was_set else "Webhook is already deleted"
         return True
 
     def _api_get_webhook_info(self, params: dict[str, Any]) -> JSONDict:
-        return {
-            "url": "",
+        webhook = self._webhook
+        info: JSONDict = {
+            "url": "" if webhook is None else webhook.url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
+        if webhook is None:
+            return info
+        info["ip_address"] = "127.0.0.1"
+        if webhook.last_error_date is not None:
+            info["last_error_date"] = webhook.last_error_date
+            info["last_error_message"] = webhook.last_error_message
+        info["max_connections"] = webhook.max_connections
+        if webhook.allowed_updates is not None:
+            info["allowed_updates"] = list(webhook.allowed_updates)
+        return info
 
     def _api_send_message(self, params: dict[str, Any]) -> JSONDict:
         chat = self._chat_for(params)

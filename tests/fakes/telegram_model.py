@@ -31,6 +31,14 @@ CONFLICT: Final = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+WEBHOOK_CONFLICT: Final = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+WEBHOOK_PORTS: Final = frozenset({80, 88, 443, 8443})
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
 TOKEN_RE: Final = re.compile(r"^\d+:[\w-]+$")
 PATH_RE: Final = re.compile(r"^/bot([^/]*)/([^/]+)/?$")
@@ -42,6 +50,7 @@ METHODS: Final = (
     "logOut",
     "close",
     "getUpdates",
+    "setWebhook",
     "deleteWebhook",
     "getWebhookInfo",
     "sendMessage",
@@ -224,6 +233,45 @@ class FaultMode:
         limits = [x for x in (self.hold, None if self.deadline is None else self.deadline - now)
                   if x is not None]
         return max(0.0, min(limits)) if limits else None
+
+
+@dataclass
+class Webhook:
+    """The webhook set by setWebhook."""
+
+    url: str
+    secret: str | None  # None: no secret_token, no header sent
+    allowed_updates: list[str] | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST of an update to the webhook.
+
+    ``attempt`` counts from 1 within one delivery (retries are 2, 3, ...; a :meth:`redeliver`
+    starts again at 1). ``status`` is the HTTP status the bot answered, 0 when the connection
+    failed or timed out (``error`` then says why). ``secret`` is the header sent (None: none).
+    ``genuine`` is False for ``forge_webhook`` posts. ``dropped`` marks the last failed attempt
+    after which the fake gave the update up.
+    """
+
+    update_id: int
+    attempt: int
+    status: int
+    error: str = ""
+    url: str = ""
+    secret: str | None = None
+    genuine: bool = True
+    dropped: bool = False
+    at: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the bot answered 2xx."""
+        return 200 <= self.status < 300
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Simulated users of the fake Telegram Bot API: queueing updates (texts, stickers, photos,
-voice messages, button presses) for the bot to receive with getUpdates."""
+voice messages, button presses) for the bot to receive with getUpdates or its webhook."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class UserActions(CallInspection):
 
     _next_update_id: int
     _changed: asyncio.Event
+    _updates: dict[int, JSONDict]
 
     # ------------------------------------------------------------------ injecting updates
 
@@ -39,9 +40,11 @@ class UserActions(CallInspection):
         chat_id = update_chat_id(update)
         if chat_id is not None:
             self._marks[chat_id] = len(self.calls)
+        self._updates[update_id] = update
         self._pending.append(update)
         self._last_activity = time.monotonic()
         self._notify()
+        self._kick_webhook()  # in webhook mode: POST it to the bot
         return update_id
 
     def send_text(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
@@ -45,7 +46,9 @@ from tests.fakes.telegram import (
     BOT_ID,
     MESSAGE_NOT_MODIFIED,
     OUTGOING,
+    SECRET_HEADER,
     TOKEN,
+    WEBHOOK_CONFLICT,
     Call,
     FakeBotApi,
     Upload,
@@ -646,3 +649,189 @@ async def test_applied_drop_delivers_but_the_answer_is_lost(api: FakeBotApi, bot
     api.end_faults()
     await bot.send_message(USER, "and this")
     assert len(api.texts_to(USER)) == 2
+
+
+# ---------------------------------------------------------------------- webhook mode
+
+SECRET = "s3cret_TOKEN-1"
+
+
+class Receiver:
+    """A small webhook endpoint: records what it gets, answers ``statuses`` in turn, then 200."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, object], str | None]] = []
+        self.statuses: list[int] = []
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.received.append((await request.json(), request.headers.get(SECRET_HEADER)))
+        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+
+    async def __aenter__(self) -> Receiver:
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/hook"
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with Receiver() as endpoint:
+        yield endpoint
+
+
+@pytest.mark.asyncio
+async def test_set_webhook_validates_url_and_secret(api: FakeBotApi, bot: Bot) -> None:
+    for secret in ("has space", "dot.ted", "x" * 257, "émoji"):
+        with pytest.raises(BadRequest, match="Secret token contains unallowed characters"):
+            await bot.set_webhook("http://127.0.0.1:8080/hook", secret_token=secret)
+        assert api.calls[-1].status == 400
+        assert api.calls[-1].description == (
+            "Bad Request: secret token contains unallowed characters")
+    with pytest.raises(BadRequest, match=r"(?i)https url must be provided"):
+        await bot.set_webhook("http://example.com/hook")
+    with pytest.raises(BadRequest, match=r"(?i)only on ports 80, 88, 443 or 8443"):
+        await bot.set_webhook("https://example.com:9000/hook")
+    with pytest.raises(BadRequest, match=r"(?i)bad webhook"):
+        await bot.set_webhook("ftp://127.0.0.1/hook")
+    assert api.webhook_url == "" and (await bot.get_webhook_info()).url == ""
+
+    assert await bot.set_webhook("http://127.0.0.1:8080/hook", secret_token="A" * 256,
+                                 allowed_updates=["message"], max_connections=5)
+    assert api.calls[-1].ok and api.webhook_secret == "A" * 256
+    info = await bot.get_webhook_info()
+    assert info.url == api.webhook_url == "http://127.0.0.1:8080/hook"
+    assert not info.has_custom_certificate and info.pending_update_count == 0
+    assert info.allowed_updates == ("message",) and info.max_connections == 5
+    assert info.last_error_date is None
+
+
+@pytest.mark.asyncio
+async def test_get_updates_conflicts_while_a_webhook_is_set(api: FakeBotApi, bot: Bot) -> None:
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await api.wait_calls("getUpdates")
+    await bot.set_webhook("http://127.0.0.1:1/hook")
+    with pytest.raises(Conflict, match="while webhook is active"):
+        await poll  # a pending long poll ends
+    with pytest.raises(Conflict, match="use deleteWebhook to delete the webhook first"):
+        await bot.get_updates()
+    assert api.calls[-1].status == 409
+    async with aiohttp.ClientSession() as session, session.get(
+        f"{api.base_url}{TOKEN}/getUpdates"
+    ) as response:
+        assert response.status == 409
+        assert await response.json() == {"ok": False, "error_code": 409,
+                                         "description": WEBHOOK_CONFLICT}
+
+
+@pytest.mark.asyncio
+async def test_webhook_delivers_updates_with_the_secret(
+    api: FakeBotApi, bot: Bot, receiver: Receiver
+) -> None:
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    first = api.send_text(USER, "/start")
+    second = api.send_sticker(USER)
+    deliveries = await api.wait_delivered(second)
+    assert [d.ok for d in deliveries] == [True]
+    await api.wait_idle(quiet=0.05)
+    assert [body["update_id"] for body, _ in receiver.received] == [first, second]
+    assert {header for _, header in receiver.received} == {SECRET}
+    update = Update.de_json(receiver.received[0][0], bot)
+    assert update.message is not None and update.message.text == "/start"
+    assert update.message.chat.id == USER
+    assert api.deliveries_of(first)[0].status == 200 and not api.unconfirmed
+    assert api.deliveries == {first: 1, second: 1}
+    assert (await bot.get_webhook_info()).pending_update_count == 0
+
+    api.redeliver(first)  # as after a crash before the 200
+    await api.wait_delivered(first)
+    assert [d.attempt for d in api.deliveries_of(first)] == [1, 1]
+    assert receiver.received[-1][0]["update_id"] == first
+
+
+@pytest.mark.asyncio
+async def test_webhook_retries_after_a_500_and_records_the_error(
+    api: FakeBotApi, bot: Bot, receiver: Receiver
+) -> None:
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    receiver.statuses = [500]
+    update_id = api.send_text(USER, "hello")
+    deliveries = await api.wait_delivered(update_id)
+    assert [(d.attempt, d.status, d.ok) for d in deliveries] == [(1, 500, False), (2, 200, True)]
+    assert "500" in deliveries[0].error
+    info = await bot.get_webhook_info()
+    assert info.last_error_date is not None and info.last_error_message is not None
+    assert "Wrong response from the webhook: 500" in info.last_error_message
+    assert not api.dropped_updates
+
+    receiver.statuses = [503] * 10  # every attempt fails: dropped after the retries
+    lost = api.send_text(USER, "lost")
+    deliveries = await api.wait_delivered(lost)
+    assert [d.attempt for d in deliveries] == [1, 2, 3, 4] and not any(d.ok for d in deliveries)
+    assert deliveries[-1].dropped and api.dropped_updates == [lost]
+    assert not api.unconfirmed
+
+
+@pytest.mark.asyncio
+async def test_webhook_connection_errors_count_as_failures() -> None:
+    async with FakeBotApi(webhook_retries=1, webhook_retry_delay=0.01) as api:
+        own_bot = Bot(TOKEN, base_url=api.base_url)
+        async with own_bot:
+            await own_bot.set_webhook("http://127.0.0.1:1/hook")  # nobody listens there
+            update_id = api.send_text(USER, "hi")
+            deliveries = await api.wait_delivered(update_id)
+            assert [(d.attempt, d.status) for d in deliveries] == [(1, 0), (2, 0)]
+            assert deliveries[-1].error and deliveries[-1].dropped
+            assert (await own_bot.get_webhook_info()).last_error_message
+
+
+@pytest.mark.asyncio
+async def test_forge_webhook_with_a_wrong_secret(
+    api: FakeBotApi, bot: Bot, receiver: Receiver
+) -> None:
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    receiver.statuses = [403]
+    assert await api.forge_webhook() == 403
+    assert receiver.received[-1][1] == "wrong"
+    assert await api.forge_webhook(secret=None) == 200
+    assert receiver.received[-1][1] is None
+    forged = api.webhook_deliveries
+    assert len(forged) == 2 and not any(d.genuine for d in forged)
+    assert api.deliveries == {} and not api.dropped_updates
+    update_id = api.send_text(USER, "real")
+    await api.wait_delivered(update_id)
+    assert await api.forge_webhook(update_id, secret=SECRET) == 200
+    assert receiver.received[-1] == receiver.received[-2]
+
+
+@pytest.mark.asyncio
+async def test_delete_webhook_brings_polling_back(
+    api: FakeBotApi, bot: Bot, receiver: Receiver
+) -> None:
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    delivered = api.send_text(USER, "by webhook")
+    await api.wait_delivered(delivered)
+    assert await bot.delete_webhook()
+    assert api.webhook_url == "" and api.webhook_secret is None
+    assert (await bot.get_webhook_info()).url == ""
+    polled = api.send_text(USER, "by polling")
+    updates = await bot.get_updates(timeout=1)
+    assert [u.update_id for u in updates] == [polled]
+    assert len(receiver.received) == 1 and api.deliveries_of(polled) == []
+
+    await bot.set_webhook(receiver.url, drop_pending_updates=True)
+    assert not api.unconfirmed  # the polled update was dropped, never POSTed
+    await bot.delete_webhook()
+    api.send_text(USER, "dropped")
+    assert await bot.delete_webhook(drop_pending_updates=True)
+    assert not api.unconfirmed and await bot.get_updates() == ()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -116,23 +118,51 @@ def limits(config: Config) -> Limits:
                   paid_rate=broadcasts.rate if broadcasts.paid else None)
 
 
-async def start_telegram(config: Config, app: App) -> Callable[[], Awaitable[None]]:
-    """Start long-polling Telegram on the shared app, as run_polling would; the function that
-    stops it."""
+WEBHOOK_PATH = "/webhook/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass
+class RunningTelegram:
+    """The Telegram channel while it runs."""
+
+    handle: Callable[[Any], Awaitable[None]]  # one webhook update, handled before the 200
+    begin: Callable[[], Awaitable[None]]  # start taking updates (the webhook served first)
+    stop: Callable[[], Awaitable[None]]
+
+
+async def start_telegram(config: Config, app: App) -> RunningTelegram:
+    """Start the Telegram channel on the shared app: sending at once; updates once begin() is
+    called, by long polling as run_polling would, or by the webhook (TELEGRAM_WEBHOOK_URL)."""
     application = build_application(config, app)
     await application.initialize()
     if application.post_init is None or application.updater is None:  # built above with both
         raise RuntimeError("the Telegram application lacks its updater or post_init")
     await application.post_init(application)
+    await application.start()
+    settings = config.telegram
 
     def polling_error(exc: TelegramError) -> None:  # what run_polling does with them
         # Polling errors reach channel.on_error, which leaves network faults to the
         # transport's one-line-per-episode log.
         application.create_task(application.process_error(error=exc, update=None))
 
-    await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
-                                            error_callback=polling_error)
-    await application.start()
+    async def begin() -> None:
+        if settings.webhook_url and settings.webhook_secret:
+            await application.bot.set_webhook(settings.webhook_url,
+                                              secret_token=settings.webhook_secret,
+                                              allowed_updates=ALLOWED_UPDATES)
+        elif application.updater is not None:  # start_polling removes any webhook first
+            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
+                                                    error_callback=polling_error)
+
+    async def handle(body: Any) -> None:
+        update = Update.de_json(body, application.bot) if isinstance(body, dict) else None
+        if update is None:
+            return
+        # Through the per-chat processor, as polled updates go: one chat's in order.
+        await application.update_processor.process_update(
+            update, application.process_update(update))
 
     async def stop() -> None:
         if application.updater is not None and application.updater.running:
@@ -145,7 +175,7 @@ async def start_telegram(config: Config, app: App) -> Callable[[], Awaitable[Non
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
 
-    return stop
+    return RunningTelegram(handle, begin, stop)
 
 
 def _file_url(api_url: str) -> str:

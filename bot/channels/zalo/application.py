@@ -16,8 +16,13 @@ from bot.config import Config
 from bot.delivery.broadcasts import BroadcastWorker
 from bot.delivery.engine import DeliveryEngine, Limits
 from bot.delivery.outbox import OutboxWorker
+from bot.delivery.outcomes import Sender
+from bot.delivery.quota import CountedSender
 
 log = logging.getLogger("bot.zalo")
+
+WEBHOOK_PATH = "/webhook/zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
 @dataclass
@@ -48,7 +53,10 @@ async def start_zalo(config: Config, app: App) -> RunningZalo:
         log.warning("Zalo: getMe failed (%s); the bot keeps trying", exc.description)
     limits = Limits(rate=settings.rate, chat_rate=settings.chat_rate,
                     reply_deadline=settings.reply_deadline)
-    engine = DeliveryEngine(CHANNEL, ZaloSender(client), limits)
+    sender: Sender = ZaloSender(client)
+    if settings.monthly_messages:  # the plan caps the month's messages: count them
+        sender = CountedSender(sender, app.services, CHANNEL, settings.monthly_messages)
+    engine = DeliveryEngine(CHANNEL, sender, limits)
     channel = ZaloChannel(app.core, engine, app.services.translations)
     workers: list[OutboxWorker | BroadcastWorker] = [
         OutboxWorker(engine, app.services, typed_choices=True),

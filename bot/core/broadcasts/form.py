@@ -32,6 +32,7 @@ from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.messages import ECHO_LIMIT, clip
 from bot.core.shared.roles import is_admin
 from bot.storage import broadcasts as store
+from bot.storage import usage as usage_store
 from bot.storage.broadcasts import Audience, AudienceKind
 
 # A broadcast goes out as one message, never split, so it has a limit of its own: under the
@@ -64,6 +65,11 @@ async def begin(ctx: Context, _args: str) -> list[Reply]:
     note = ctx.t._("Broadcasts go out on {channel} only: people who chat with me here, in the "
                    "terminal, receive nothing.").format(channel=_names(channels))
     return [dataclasses.replace(replies[0], text=f"{note}\n\n{replies[0].text}"), *replies[1:]]
+
+
+def _month(ctx: Context) -> str:
+    """This local month, YYYY-MM, as the sends are counted."""
+    return ctx.now.astimezone(ctx.services.config.timezone).strftime("%Y-%m")
 
 
 def _names(channels: tuple[str, ...]) -> str:
@@ -142,6 +148,15 @@ async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     summary = t.ngettext("📣 Broadcast to {audience}: {count} person.",
                          "📣 Broadcast to {audience}: {count} people.", count).format(
         audience=label, count=t.number(count))
+    for channel, monthly in ctx.services.config.monthly_quotas.items():
+        needed = counts.get(channel, 0)
+        left = max(0, monthly - await usage_store.sent_in(ctx.db, channel, _month(ctx)))
+        if needed > left:
+            summary += "\n" + t._("⚠ {channel}: {needed} messages needed, {left} of this "
+                                   "month's {limit} left. The rest will wait for next "
+                                   "month's messages.").format(
+                channel=channel.capitalize(), needed=t.number(needed), left=t.number(left),
+                limit=t.number(monthly))
     elsewhere = sum(n for name, n in counts.items() if name not in channels)
     if elsewhere:
         summary += "\n" + t.ngettext(

@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import open_app
 from bot.channels.runner import serve
-from bot.storage import teams
+from bot.storage import teams, usage
 from tests.factories import ADMIN, ANH_SON, FAST_USERS, TOKEN, make_config
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
@@ -104,3 +104,43 @@ async def test_a_telegram_citizens_request_reaches_a_zalo_volunteer_who_takes_it
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
+
+
+async def test_admins_are_warned_as_zalo_s_monthly_messages_run_out(
+        apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> None:
+    telegram, zalo = apis
+    config = make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
+                         TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
+                         ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url)
+    assert config.zalo.monthly_messages == 3000  # the shipped config: Zalo's Basic plan
+    setup = await open_app(config)
+    month = datetime.now(UTC).astimezone(config.timezone).strftime("%Y-%m")
+    await usage.add_sent(setup.services.db, "zalo", month, 2099)  # one short of 70%
+    await setup.close()
+    admin, citizen = int(ADMIN), zalo_id("citizen")
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(config, stop))
+    try:
+        telegram.send_text(admin, "/start", language_code="en")
+        await telegram.wait_text(admin, "Hello")
+        zalo.send_text(citizen, "alo")  # the greeting is the month's 2,100th message: 70%
+        await zalo.wait_text(citizen, "Xin chào", timeout=20)
+        await telegram.wait_text(admin, "⚠ Zalo: 2,100 of this month's 3,000 messages are "
+                                        "used (70%).", timeout=20)
+        zalo.send_text(citizen, "/progress")  # 71%: no second warning
+        await zalo.wait_text(citizen, "Tiến độ", timeout=20)
+
+        telegram.send_text(admin, "/broadcast", language_code="en")
+        await telegram.wait_text(admin, "New broadcast")
+        telegram.send_text(admin, TEXT, language_code="en")
+        await telegram.wait_text(admin, "Who should receive it?")
+        await tap(telegram, admin, "Everyone", "English version")
+        await tap(telegram, admin, "Skip", "Send it now, or schedule it?")
+        await telegram.wait_idle()
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+    warnings = [t for t in telegram.texts_to(admin) if "⚠ Zalo" in t and "used" in t]
+    assert len(warnings) == 1
+    preview = next(t for t in reversed(telegram.texts_to(admin)) if "📣" in t)
+    assert "⚠ Zalo" not in preview  # 898 left, 1 needed: no line

@@ -7,10 +7,12 @@ import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import App
+from bot.app import App, open_app
 from bot.channels.base import TEXT_ONLY
 from bot.core.events import EventKind, Incoming, Reply
-from tests.factories import ADMIN, Chat, running_app
+from bot.storage import usage, users
+from tests.factories import ADMIN, TOKEN, Chat, make_config, running_app
+from tests.fakes.zalo import ZALO_TOKEN, zalo_id
 
 _ids = itertools.count(1)
 
@@ -46,3 +48,28 @@ async def test_an_admin_on_the_delivery_channel_sees_no_such_line(tmp_path: Path
         admin = Chat(app.core, ADMIN, "en")
         asked = await admin.say("/broadcast")
         assert "receive nothing" not in asked.text
+
+
+
+async def test_the_preview_says_when_zalo_s_month_has_too_few_messages_left(
+        tmp_path: Path) -> None:
+    config = make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
+                         ZALO_BOT_TOKEN=ZALO_TOKEN)
+    app = await open_app(config)
+    try:
+        now = datetime.now(UTC)
+        for n in range(3):
+            await users.touch(app.services.db, "zalo", zalo_id(n), "vi", now)
+        month = now.astimezone(config.timezone).strftime("%Y-%m")
+        await usage.add_sent(app.services.db, "zalo", month, 2999)
+        admin = Chat(app.core, ADMIN, "en")
+        await admin.say("/broadcast")
+        await admin.say("Họp tổ lúc 8 giờ")
+        await admin.tap("Everyone")
+        await admin.tap("Skip")
+        summary = admin.last[0].text
+        assert "📣 Broadcast to Everyone: 4 people." in summary  # 3 on Zalo, the admin
+        assert ("⚠ Zalo: 3 messages needed, 1 of this month's 3,000 left. The rest will wait "
+                "for next month's messages.") in summary
+    finally:
+        await app.close()
