@@ -315,9 +315,13 @@ def run_channels(config: Config, only: str | None = None) -> int:
     logging.basicConfig(level=config.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.channels.runner import serve
+    from bot.channels.runner import StartRefusedError, serve
 
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config))
+    except StartRefusedError as exc:  # a token refused: restarting would not help (exit 2)
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -15,6 +15,10 @@ from bot.config import DEFAULT_LISTEN, Config
 Stop = Callable[[], Awaitable[None]]
 
 
+class StartRefusedError(Exception):
+    """A channel refused to start for a reason a restart will not fix (its token)."""
+
+
 async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
     """Run the channels until stop is set (by default: SIGINT or SIGTERM), then stop them,
     letting queued replies go out, and close the database."""
@@ -37,9 +41,15 @@ async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
         web = WebServer(app.services.db, *(config.listen or DEFAULT_LISTEN))
     begin: list[Stop] = []
     if config.telegram.token:
+        from telegram.error import InvalidToken
+
         from bot.channels.telegram import application as telegram
 
-        running = await telegram.start_telegram(config, app)
+        try:
+            running = await telegram.start_telegram(config, app)
+        except InvalidToken:
+            raise StartRefusedError("Telegram refused the bot's token; check "
+                                    "TELEGRAM_BOT_TOKEN") from None
         stoppers.append(running.stop)
         begin.append(running.begin)
         if web is not None and config.telegram.webhook_url and config.telegram.webhook_secret:
@@ -47,8 +57,13 @@ async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
                         config.telegram.webhook_secret, running.handle)
     if config.zalo.token:
         from bot.channels.zalo.application import start_zalo
+        from bot.channels.zalo.client import ZaloError
 
-        zalo = await start_zalo(config, app)
+        try:
+            zalo = await start_zalo(config, app)
+        except ZaloError as exc:
+            raise StartRefusedError(f"Zalo refused the bot's token ({exc.description}); check "
+                               "ZALO_BOT_TOKEN") from None
         stoppers.append(zalo.stop)
         begin.append(zalo.begin)
         if web is not None:

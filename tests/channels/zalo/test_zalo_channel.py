@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.channels.runner import serve
 from bot.channels.zalo.sender import split
 from bot.channels.zalo.updates import incoming, unwrap
 from bot.core.events import EventKind
-from tests.factories import make_config
+from tests.factories import ROOT, make_config
 from tests.fakes.zalo import ZALO_TOKEN, FakeZaloApi, zalo_id
 
 SECRET = "s3cret-for-the-tests"
@@ -134,3 +135,19 @@ def test_long_texts_are_cut_at_paragraphs_under_the_limit() -> None:
     assert len(pieces) > 1 and all(len(piece) <= 1900 for piece in pieces)
     assert all(piece.startswith("Đoạn") for piece in pieces)  # cut between paragraphs
     assert " ".join(" ".join(p.split()) for p in pieces) == " ".join(text.split())
+
+
+async def test_a_refused_token_stops_the_bot_with_one_line_and_exit_2(
+        api: FakeZaloApi, tmp_path: Path) -> None:
+    wrong = "1234567890:" + "w" * 35  # well-formed, but not the fake's
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+           "BOT_DATABASE": str(tmp_path / "bot.db"), "ZALO_BOT_TOKEN": wrong,
+           "ZALO_API_URL": api.base_url}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2, err.decode()
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith("Cannot start: Zalo refused the bot's token")
+    assert "Traceback" not in err.decode() and "w" * 35 not in (out + err).decode()
