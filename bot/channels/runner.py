@@ -52,6 +52,8 @@ async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
                                     "TELEGRAM_BOT_TOKEN") from None
         stoppers.append(running.stop)
         begin.append(running.begin)
+        if web is not None:
+            web.checks["telegram"] = running.last_success
         if web is not None and config.telegram.webhook_url and config.telegram.webhook_secret:
             web.webhook(telegram.WEBHOOK_PATH, telegram.SECRET_HEADER,
                         config.telegram.webhook_secret, running.handle)

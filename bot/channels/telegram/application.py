@@ -127,6 +127,7 @@ class RunningTelegram:
     """The Telegram channel while it runs."""
 
     handle: Callable[[Any], Awaitable[None]]  # one webhook update, handled before the 200
+    last_success: Callable[[], float | None]  # when a Bot API call last got an answer
     begin: Callable[[], Awaitable[None]]  # start taking updates (the webhook served first)
     stop: Callable[[], Awaitable[None]]
 
@@ -175,7 +176,10 @@ async def start_telegram(config: Config, app: App) -> RunningTelegram:
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
 
-    return RunningTelegram(handle, begin, stop)
+    transport = application.bot.request
+    return RunningTelegram(
+        handle, lambda: transport.last_success if isinstance(transport, AiohttpRequest) else None,
+        begin, stop)
 
 
 def _file_url(api_url: str) -> str:

@@ -8,6 +8,7 @@ aiohttp, which decides how many updates one core can answer (see docs/PERFORMANC
 from __future__ import annotations
 
 import json
+import time
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -34,6 +35,7 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self.faults = faults or fault_log("Telegram Bot API")
+        self.last_success: float | None = None  # time.time() of the last call answered
 
     @property
     def read_timeout(self) -> float | None:
@@ -111,6 +113,7 @@ class AiohttpRequest(BaseRequest):
                                      "description": f"Server error {status}"}).encode()
         else:  # an answer, even a refusal (400, 403): the network and Telegram work
             self.faults.worked()
+            self.last_success = time.time()
         return status, answer
 
 

@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.channels.runner import serve
@@ -56,6 +57,10 @@ async def test_updates_by_webhook_are_answered_once_and_forged_ones_refused(
         assert sum("Hello" in text for text in api.texts_to(USER)) == 1
         polls = [call for call in api.calls if call.method == "getUpdates"]
         assert not polls  # no polling beside the webhook
+        async with aiohttp.ClientSession() as session, session.get(
+                f"http://127.0.0.1:{port}/healthz") as health:
+            body = await health.json()
+        assert health.status == 200 and body["channels"]["telegram"]["last_success"]
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
