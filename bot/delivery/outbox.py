@@ -109,6 +109,10 @@ class OutboxWorker:
             await store.give_up(self.services.db, message.id, "unreadable")
             return False
         part = Part(reply.text, reply.buttons)
+        if self.typed_choices and reply.buttons:
+            # Before it goes out: its numbers work the moment the user reads it.
+            await dialog_store.save_options(self.services.db, message.user_id,
+                                            choices.shown(reply), self.clock())
         outcome = await self.engine.send(message.external_id, part, Priority.NOTICE, self._halt)
         if outcome is None:
             return False  # the bot is shutting down before it went out: sent after the restart
@@ -122,9 +126,6 @@ class OutboxWorker:
             return False
         self._retry_at.pop(message.id, None)
         await store.mark_sent(self.services.db, message.id, self.clock())
-        if self.typed_choices and reply.buttons:
-            await dialog_store.save_options(self.services.db, message.user_id,
-                                            choices.shown(reply), self.clock())
         return True
 
     async def _failed(self, message: store.Pending, outcome: Outcome) -> None:
