@@ -16,6 +16,7 @@ from bot.core import (
     forms,
     help,
     lessons,
+    links,
     privacy,
     reports,
     teams,
@@ -50,6 +51,7 @@ def build_router() -> Router:
     reports.register(router)
     exports.register(router)
     privacy.register(router)
+    links.register(router)
     lessons.register_search(router)
     forms.register(router)
     router.command("cancel", N_("Stop what you are doing"), cancel, leaves_form=False)

@@ -160,7 +160,7 @@ def _audience_filter(audience: Audience, channels: tuple[str, ...] | None
                      ) -> tuple[str, list[str]]:
     """SQL conditions on users u selecting the audience's members that the channels can reach
     (None: in any channel), and parameters."""
-    where = ["u.blocked_at IS NULL"]
+    where = ["u.blocked_at IS NULL", "u.linked_to IS NULL"]  # a linked account gets one copy
     params: list[str] = []
     if channels is not None:
         where.append(f"u.channel IN ({','.join('?' * len(channels))})")

@@ -248,6 +248,7 @@ async def purge_expired(db: Database, now: datetime) -> int:
                            ((now - JOIN_FAILURE_KEPT).isoformat(),))
         await conn.execute("DELETE FROM handled_messages WHERE at < ?",
                            ((now - handled.KEPT).isoformat(),))
+        await conn.execute("DELETE FROM link_codes WHERE expires_at < ?", (now.isoformat(),))
         await conn.execute("UPDATE dialogs SET state = '{}', options = '[]' "
                            "WHERE updated_at < ? AND (state != '{}' OR options != '[]')",
                            ((now - DRAFT_KEPT).isoformat(),))

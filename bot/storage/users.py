@@ -71,6 +71,14 @@ async def _record_contact(db: Database, channel: str, external_id: str, locale: 
     return _row(row, is_new=is_new)
 
 
+async def acting_as(db: Database, user: User) -> User:
+    """The account this one acts as: itself, or the one it was linked to (/link)."""
+    row = await db.fetchone(
+        "SELECT " + ", ".join(f"u.{c}" for c in _COLUMNS.split(", ")) + " FROM users i "
+        "JOIN users u ON u.id = i.linked_to WHERE i.id = ?", (user.id,))
+    return _row(row) if row else user
+
+
 async def get(db: Database, channel: str, external_id: str) -> User | None:
     """The user with this channel id, if they ever wrote."""
     row = await db.fetchone(

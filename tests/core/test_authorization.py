@@ -197,6 +197,7 @@ TABLE: tuple[Row, ...] = (
     Row("/audit", rule(no(NO_AUDIT), admin=ok("Audit log")), "/audit"),
     Row("/search", rule(ok("Lessons that may help")), "/search vneid"),
     Row("/cancel", rule(ok("nothing to cancel")), "/cancel"),
+    Row("/link", rule(ok("To use me on your other chat app", "link_codes")), "/link"),
     # Menus and lessons
     Row("menu", rule(ok("Choose a skill to learn")), "menu"),
     Row("help", rule(ok("I teach the five basic")), "help"),

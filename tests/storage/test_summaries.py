@@ -295,9 +295,11 @@ async def test_the_migration_sums_the_rows_already_there(tmp_path: Path) -> None
         await db.close()
     with sqlite3.connect(path) as conn:
         for name, rows in copies.items():
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                conn.executemany(f"INSERT INTO {name} VALUES ({marks})", [tuple(r) for r in rows])
+            if rows:  # the columns the old schema has (later migrations add some)
+                columns = [c[1] for c in conn.execute(f"PRAGMA table_info({name})")]
+                marks = ", ".join("?" * len(columns))
+                conn.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                                 [tuple(r[c] for c in columns) for r in rows])
     migrated = await open_database(path)  # applies v006, which sums these rows
     try:
         found = await tables(migrated)

@@ -137,6 +137,10 @@ def _data_deleted(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]
     return ctx.t._("User #{id} deleted their data.").format(id=int(event["user"]))
 
 
+def _accounts_linked(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Linked a second chat app to {user}.").format(user=_user(ctx, event))
+
+
 # The events of bot.storage.audit.detail(...) written by the bot, and their sentences.
 _EVENTS: dict[str, Render] = {
     "team_created": _team_created,
@@ -147,6 +151,7 @@ _EVENTS: dict[str, Render] = {
     "broadcast_stopped": _broadcast_stopped,
     "export": _export,
     "data_deleted": _data_deleted,
+    "accounts_linked": _accounts_linked,
 }
 
 

@@ -1,0 +1,63 @@
+"""/link: a one-time code on one app; /link CODE on the other joins the two accounts."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.shared import audit
+from bot.core.shared.menus import menu_button
+from bot.core.shared.text import normalize
+from bot.storage import audit as audit_store
+from bot.storage import links as link_store
+from bot.storage import teams as team_store
+from bot.storage.links import Linked
+
+CODE_VALID = timedelta(minutes=10)
+CODE_DIGITS = 6
+MAX_WRONG_CODES = 5  # wrong codes (link or join) a user may type in WRONG_CODE_WINDOW
+WRONG_CODE_WINDOW = timedelta(hours=1)
+
+
+async def link(ctx: Context, args: str) -> list[Reply]:
+    """/link: show a code to type on the other app; /link CODE: link this account to it."""
+    code = normalize(args).replace(" ", "")
+    if not code:
+        return [await _show_code(ctx)]
+    return [await _use_code(ctx, code)]
+
+
+async def _show_code(ctx: Context) -> Reply:
+    t = ctx.t
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    await link_store.new_code(ctx.db, ctx.user.id, code, ctx.now + CODE_VALID)
+    return Reply(t._("🔗 To use me on your other chat app too, with the same progress, team and "
+                     "role: there, within {minutes} minutes, type\n/link {code}\nNever give "
+                     "this code to anyone else: it opens your account.").format(
+        minutes=t.number(CODE_VALID.seconds // 60), code=code), ((menu_button(t),),))
+
+
+async def _use_code(ctx: Context, code: str) -> Reply:
+    t = ctx.t
+    recent = await team_store.failures_since(ctx.db, ctx.user.id, ctx.now - WRONG_CODE_WINDOW)
+    if len(recent) >= MAX_WRONG_CODES:
+        return Reply(t._("Too many wrong codes. Try again in an hour."))
+    owner = await link_store.owner_of(ctx.db, code, ctx.now) if code.isdigit() else None
+    if owner is None:
+        await team_store.record_failure(ctx.db, ctx.user.id, ctx.now)
+        return Reply(t._("That code is wrong or has expired. On your other app, type /link to "
+                         "get a new one."))
+    result = await link_store.link(ctx.db, ctx.user.id, owner, code)
+    if result is Linked.SAME:
+        return Reply(t._("That code is for this same account. Type it on your other chat "
+                         "app."))
+    if result is Linked.ALREADY:
+        return Reply(t._("This account is already linked to another one."))
+    if result is Linked.TWO_TEAMS:
+        return Reply(t._("Both accounts are members of a team. Ask your team leader to remove "
+                         "one of them first, then link them."))
+    await audit.record(ctx, "link", audit_store.detail("accounts_linked", user=owner))
+    return Reply(t._("🔗 Linked. Here I now know your progress, team and role from your other "
+                     "app. /deleteme on either app erases both."), ((menu_button(t),),))

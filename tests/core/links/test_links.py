@@ -1,0 +1,97 @@
+"""/link: one person on Telegram and Zalo keeps one progress, team and role."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import App
+from bot.channels.base import ZALO
+from bot.core.events import EventKind, Incoming, Reply
+from bot.storage import teams, users
+from tests.factories import ADMIN, ANH_SON, Chat, Clock, running_app
+from tests.fakes.zalo import zalo_id
+from tests.storage.test_summaries import rebuilt, tables
+
+_ids = itertools.count(1)
+
+
+class ZaloChat:
+    """One Zalo user typing to the core."""
+
+    def __init__(self, app: App, key: str) -> None:
+        self.app, self.key = app, key
+
+    async def say(self, text: str) -> Reply:
+        """Type text; the last reply."""
+        event = Incoming("zalo", self.key, EventKind.TEXT, datetime.now(UTC), ZALO, text=text,
+                         event_id=str(next(_ids)), message_id=f"m{next(_ids)}")
+        return (await self.app.core.handle(event))[-1]
+
+
+def code_in(reply: Reply) -> str:
+    found = re.search(r"/link (\d{6})", reply.text)
+    assert found, reply.text
+    return found.group(1)
+
+
+async def test_a_telegram_admin_links_zalo_and_keeps_progress_role_and_both_are_erased(
+        tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        db = app.services.db
+        admin = Chat(app.core, ADMIN, "en")
+        await admin.say("/start")
+        await admin.tap("Online public services")
+        await admin.tap("VNeID")  # a lesson started on Telegram
+        zalo = ZaloChat(app, zalo_id("admin"))
+        await zalo.say("alo")
+        assert "Chỉ cán bộ quản lý" in (await zalo.say("/broadcast")).text  # not an admin
+        linked = await zalo.say(f"/link {code_in(await admin.say('/link'))}")
+        assert linked.text.startswith("🔗 Đã liên kết.")
+        # From now on the Zalo account acts as the Telegram admin: role, language, lesson.
+        assert "New broadcast" in (await zalo.say("/broadcast")).text
+        await zalo.say("/cancel")
+        assert "VNeID" in (await zalo.say("/continue")).text
+        assert await tables(db) == await rebuilt(db)
+        count = "SELECT COUNT(*) FROM users"
+        assert (await db.fetchone(count))[0] == 2  # type: ignore[index]
+        await admin.say("/deleteme")
+        await admin.tap("Yes, delete")
+        assert (await db.fetchone(count))[0] == 0  # type: ignore[index]
+
+
+async def test_wrong_expired_and_own_codes_change_nothing(tmp_path: Path) -> None:
+    clock = Clock(datetime.now(UTC))
+    async with running_app(tmp_path) as app:
+        app.core.clock = clock
+        citizen = Chat(app.core, "501", "en")
+        await citizen.say("/start")
+        code = code_in(await citizen.say("/link"))
+        assert "this same account" in (await citizen.say(f"/link {code}")).text
+        zalo = ZaloChat(app, zalo_id("z"))
+        await zalo.say("alo")
+        assert "sai hoặc đã hết hạn" in (await zalo.say("/link 000000")).text
+        clock.now += timedelta(minutes=11)
+        assert "sai hoặc đã hết hạn" in (await zalo.say(f"/link {code}")).text
+        row = await app.services.db.fetchone("SELECT COUNT(*) FROM users WHERE linked_to IS "
+                                             "NOT NULL")
+        assert row is not None and row[0] == 0
+
+
+async def test_two_volunteers_in_teams_are_not_linked(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        db, now = app.services.db, datetime.now(UTC)
+        team = await teams.create(db, "NA4K7Q", "Tổ CNS thôn 3", ANH_SON, None, now)
+        telegram = Chat(app.core, "601", "en")
+        await telegram.say("/start")
+        await telegram.say("/join NA4K7Q")
+        zalo = ZaloChat(app, zalo_id("v"))
+        await zalo.say("alo")
+        await zalo.say("/join NA4K7Q")
+        reply = await zalo.say(f"/link {code_in(await telegram.say('/link'))}")
+        assert "Cả hai tài khoản đều là thành viên" in reply.text
+        user = await users.get(db, "zalo", zalo_id("v"))
+        assert user is not None and await teams.membership_of(db, user.id) is not None
+        assert team.join_code == "NA4K7Q"
