@@ -29,6 +29,7 @@ class Capabilities:
     max_text: int
     name: str  # the channel's name as people know it ("Telegram"); "" for the terminal
     photos: bool = False  # users can send photos, and photos can be shown
+    files: bool = True  # files (spreadsheets) can be sent to users
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,14 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
                 file=path.name, size=t.number(round(size / 1e6)),
                 first=period.first.isoformat(), last=period.last.isoformat()))
     documents = tuple(str(path) for path, size in sizes if size <= MAX_DOCUMENT)
+    if not ctx.event.capabilities.files and sizes:
+        lines.append(t._("This app cannot receive files. They are saved on the bot's server, "
+                         "in {folder}: whoever runs the server can copy them for you, or run "
+                         "there: python -m bot export --from {first} --to {last} --out "
+                         "report.xlsx").format(folder=str(sizes[0][0].parent),
+                                               first=period.first.isoformat(),
+                                               last=period.last.isoformat()))
+        documents = ()
     return [Reply("\n\n".join(lines), ((menu_button(t),),), edit=ctx.pressed,
                   documents=documents)]
 

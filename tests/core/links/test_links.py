@@ -11,7 +11,7 @@ from bot.app import App
 from bot.channels.base import ZALO
 from bot.core.events import EventKind, Incoming, Reply
 from bot.storage import teams, users
-from tests.factories import ADMIN, ANH_SON, Chat, Clock, running_app
+from tests.factories import ADMIN, ANH_SON, Chat, Clock, add_visit, running_app
 from tests.fakes.zalo import zalo_id
 from tests.storage.test_summaries import rebuilt, tables
 
@@ -95,3 +95,19 @@ async def test_two_volunteers_in_teams_are_not_linked(tmp_path: Path) -> None:
         user = await users.get(db, "zalo", zalo_id("v"))
         assert user is not None and await teams.membership_of(db, user.id) is not None
         assert team.join_code == "NA4K7Q"
+
+
+async def test_an_admin_exporting_on_zalo_is_told_where_the_files_are(tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        admin = Chat(app.core, ADMIN, "en")
+        await admin.say("/start")
+        zalo = ZaloChat(app, zalo_id("admin"))
+        await zalo.say("alo")
+        await zalo.say(f"/link {code_in(await admin.say('/link'))}")
+        await add_visit(app.services.db, None, None, datetime.now(UTC))
+        day = datetime.now(UTC).date().isoformat()
+        reply = await zalo.say(f"/export {day} {day}")
+        assert "This app cannot receive files. They are saved on the bot's server" in reply.text
+        assert not reply.documents  # nothing the channel would refuse
+        telegram = await admin.say(f"/export {day} {day}")
+        assert telegram.documents and "cannot receive files" not in telegram.text
