@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.app import open_app
 from bot.channels.runner import serve
+from bot.config import Config
 from bot.storage import teams, usage
 from tests.factories import ADMIN, ANH_SON, FAST_USERS, TOKEN, make_config
 from tests.fakes.harness import tap
@@ -30,15 +32,31 @@ async def apis() -> AsyncIterator[tuple[FakeBotApi, FakeZaloApi]]:
         yield telegram, zalo
 
 
-async def test_a_broadcast_reaches_both_channels_once_each(
-        apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> None:
+def both(apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> Config:
+    """The shipped config with both channels' tokens, pointed at the fakes; ADMIN an admin."""
     telegram, zalo = apis
-    config = make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
-                         TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
-                         ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url)
+    return make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
+                       TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
+                       ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url)
+
+
+@asynccontextmanager
+async def serving(config: Config) -> AsyncIterator[None]:
+    """python -m bot's runner with both channels, stopped (as by SIGTERM) at the end."""
     stop = asyncio.Event()
     running = asyncio.create_task(serve(config, stop))
     try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+
+
+async def test_a_broadcast_reaches_both_channels_once_each(
+        apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> None:
+    telegram, zalo = apis
+    config = both(apis, tmp_path)
+    async with serving(config):
         for user in TELEGRAM_USERS:
             telegram.send_text(user, "/start", language_code="en")
             await telegram.wait_text(user, "Hello")
@@ -59,9 +77,6 @@ async def test_a_broadcast_reaches_both_channels_once_each(
         await telegram.wait_text(admin, "is finished", timeout=30)
         await zalo.wait_idle()
         await telegram.wait_idle()
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 30)
     for user in TELEGRAM_USERS:
         assert sum(TEXT in text for text in telegram.texts_to(user)) == 1
     for zalo_user in ZALO_USERS:
@@ -73,17 +88,13 @@ async def test_a_broadcast_reaches_both_channels_once_each(
 async def test_a_telegram_citizens_request_reaches_a_zalo_volunteer_who_takes_it_by_typing(
         apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> None:
     telegram, zalo = apis
-    config = make_config(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url,
-                         TELEGRAM_CHAT_RATE=FAST_USERS, ZALO_BOT_TOKEN=ZALO_TOKEN,
-                         ZALO_API_URL=zalo.base_url)
+    config = both(apis, tmp_path)
     setup = await open_app(config)
     await teams.create(setup.services.db, "ANHSON1", "Tổ CNS thôn 3", ANH_SON, None,
                        datetime.now(UTC))
     await setup.close()
     citizen, volunteer = 7101, zalo_id("volunteer")
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(config, stop))
-    try:
+    async with serving(config):
         zalo.send_text(volunteer, "/join ANHSON1")
         await zalo.wait_text(volunteer, "Tổ CNS thôn 3", timeout=20)
         telegram.send_text(citizen, "/helpme", language_code="en")
@@ -101,26 +112,19 @@ async def test_a_telegram_citizens_request_reaches_a_zalo_volunteer_who_takes_it
         zalo.send_text(volunteer, "1")  # "1. 🙋 Tôi sẽ đến", typed
         await zalo.wait_text(volunteer, "Cảm ơn bạn", timeout=20)
         await telegram.wait_text(citizen, "will come to help you", timeout=20)
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 30)
 
 
 async def test_admins_are_warned_as_zalo_s_monthly_messages_run_out(
         apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> None:
     telegram, zalo = apis
-    config = make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
-                         TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
-                         ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url)
+    config = both(apis, tmp_path)
     assert config.zalo.monthly_messages == 3000  # the shipped config: Zalo's Basic plan
     setup = await open_app(config)
     month = datetime.now(UTC).astimezone(config.timezone).strftime("%Y-%m")
     await usage.add_sent(setup.services.db, "zalo", month, 2099)  # one short of 70%
     await setup.close()
     admin, citizen = int(ADMIN), zalo_id("citizen")
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(config, stop))
-    try:
+    async with serving(config):
         telegram.send_text(admin, "/start", language_code="en")
         await telegram.wait_text(admin, "Hello")
         zalo.send_text(citizen, "alo")  # the greeting is the month's 2,100th message: 70%
@@ -137,9 +141,6 @@ async def test_admins_are_warned_as_zalo_s_monthly_messages_run_out(
         await tap(telegram, admin, "Everyone", "English version")
         await tap(telegram, admin, "Skip", "Send it now, or schedule it?")
         await telegram.wait_idle()
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 30)
     warnings = [t for t in telegram.texts_to(admin) if "⚠ Zalo" in t and "used" in t]
     assert len(warnings) == 1
     preview = next(t for t in reversed(telegram.texts_to(admin)) if "📣" in t)
