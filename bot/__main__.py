@@ -329,9 +329,10 @@ def run_console(config: Config, user: str, name: str | None = None) -> int:
     """Chat in the terminal against the same core and database."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     banner = None
-    if not config.telegram.token:
-        banner = ("No TELEGRAM_BOT_TOKEN set: chatting in this terminal instead "
-                  f"(database {config.database}; type a number or a command, /quit to leave).")
+    if not (config.telegram.token or config.zalo.token):
+        banner = ("No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set: chatting in this terminal "
+                  f"instead (database {config.database}; type a number or a command, /quit to "
+                  "leave).")
         if not (user.isdigit() and int(user) in config.admins):
             banner += ("\nTo try the volunteers' and admins' tools here (teams, visits, "
                        "reports, exports), start it as an admin: python -m bot --admin")

@@ -73,7 +73,7 @@ def test_python_m_bot_without_a_token_chats_in_the_terminal(tmp_path: Path) -> N
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     first_line, _, rest = result.stdout.partition("\n")
-    assert "No TELEGRAM_BOT_TOKEN set" in first_line
+    assert "No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set" in first_line
     assert "Xin chào!" in rest and "Chọn một bài học" in rest
     assert (tmp_path / "bot.db").exists()
 
