@@ -24,7 +24,7 @@ from bot.core.broadcasts.ids import (
 )
 from bot.core.broadcasts.photo import MAX_CAPTION, photo_problem
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end, quiet_label
-from bot.core.broadcasts.views import AUDIENCE_NAMES, audience_label, local_time
+from bot.core.broadcasts.views import AUDIENCE_NAMES, channel_names, local_time, reach
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
@@ -32,7 +32,6 @@ from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.messages import ECHO_LIMIT, clip
 from bot.core.shared.roles import is_admin
 from bot.storage import broadcasts as store
-from bot.storage import usage as usage_store
 from bot.storage.broadcasts import Audience, AudienceKind
 
 # A broadcast goes out as one message, never split, so it has a limit of its own: under the
@@ -63,18 +62,8 @@ async def begin(ctx: Context, _args: str) -> list[Reply]:
     if ctx.user.channel in channels:
         return replies
     note = ctx.t._("Broadcasts go out on {channel} only: people who chat with me here, in the "
-                   "terminal, receive nothing.").format(channel=_names(channels))
+                   "terminal, receive nothing.").format(channel=channel_names(channels))
     return [dataclasses.replace(replies[0], text=f"{note}\n\n{replies[0].text}"), *replies[1:]]
-
-
-def _month(ctx: Context) -> str:
-    """This local month, YYYY-MM, as the sends are counted."""
-    return ctx.now.astimezone(ctx.services.config.timezone).strftime("%Y-%m")
-
-
-def _names(channels: tuple[str, ...]) -> str:
-    """The channels as people know them: "Telegram", "Telegram, Zalo"."""
-    return ", ".join(channel.capitalize() for channel in channels)
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
@@ -140,31 +129,7 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
 
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     t = ctx.t
-    audience = _audience(draft)
-    channels = ctx.services.config.delivery_channels
-    counts = await store.count_by_channel(ctx.db, audience)
-    count = sum(counts.get(channel, 0) for channel in channels)
-    label = audience_label(t, ctx.services.communes, audience)
-    summary = t.ngettext("📣 Broadcast to {audience}: {count} person.",
-                         "📣 Broadcast to {audience}: {count} people.", count).format(
-        audience=label, count=t.number(count))
-    for channel, monthly in ctx.services.config.monthly_quotas.items():
-        needed = counts.get(channel, 0)
-        left = max(0, monthly - await usage_store.sent_in(ctx.db, channel, _month(ctx)))
-        if needed > left:
-            summary += "\n" + t._("⚠ {channel}: {needed} messages needed, {left} of this "
-                                   "month's {limit} left. The rest will wait for next "
-                                   "month's messages.").format(
-                channel=channel.capitalize(), needed=t.number(needed), left=t.number(left),
-                limit=t.number(monthly))
-    elsewhere = sum(n for name, n in counts.items() if name not in channels)
-    if elsewhere:
-        summary += "\n" + t.ngettext(
-            "{count} more person of this audience chats with me elsewhere (in the terminal) "
-            "and receives nothing: broadcasts go out on {channel} only.",
-            "{count} more people of this audience chat with me elsewhere (in the terminal) "
-            "and receive nothing: broadcasts go out on {channel} only.", elsewhere).format(
-            count=t.number(elsewhere), channel=_names(channels))
+    summary = await reach(ctx, _audience(draft))
     below = (t._("Below: the message as they will see it, then its English version.")
              if draft.text_en else t._("Below: the message as they will see it."))
     replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed),

@@ -10,11 +10,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.broadcasts.ids import STOP
+from bot.core.context import Context
 from bot.core.events import Button
 from bot.core.shared.communes import Communes
 from bot.core.shared.menus import LANGUAGE_NAMES
 from bot.core.shared.messages import clip
 from bot.i18n import N_, Translator
+from bot.storage import broadcasts as store
+from bot.storage import usage as usage_store
 from bot.storage.broadcasts import Audience, AudienceKind, Broadcast, Counts, Status
 
 AUDIENCE_NAMES = {
@@ -107,3 +110,38 @@ def list_entry(t: Translator, communes: Communes, zone: ZoneInfo, broadcast: Bro
                        audience_label(t, communes, broadcast.audience), status])
     excerpt = clip(broadcast.text_vi.split("\n", 1)[0], EXCERPT)
     return "\n".join([head, f"“{excerpt}”", counts_line(t, counts)])
+
+
+def channel_names(channels: tuple[str, ...]) -> str:
+    """The channels as people know them: "Telegram", "Telegram, Zalo"."""
+    return ", ".join(channel.capitalize() for channel in channels)
+
+
+async def reach(ctx: Context, audience: Audience) -> str:
+    """Who the broadcast reaches, on which channels: the count, a month's quota too short,
+    and the people who chat elsewhere and receive nothing."""
+    t, config = ctx.t, ctx.services.config
+    channels = config.delivery_channels
+    counts = await store.count_by_channel(ctx.db, audience)
+    count = sum(counts.get(channel, 0) for channel in channels)
+    lines = [t.ngettext("📣 Broadcast to {audience}: {count} person.",
+                        "📣 Broadcast to {audience}: {count} people.", count).format(
+        audience=audience_label(t, ctx.services.communes, audience), count=t.number(count))]
+    month = ctx.now.astimezone(config.timezone).strftime("%Y-%m")  # as the sends are counted
+    for channel, monthly in config.monthly_quotas.items():
+        needed = counts.get(channel, 0)
+        left = max(0, monthly - await usage_store.sent_in(ctx.db, channel, month))
+        if needed > left:
+            lines.append(t._("⚠ {channel}: {needed} messages needed, {left} of this month's "
+                             "{limit} left. The rest will wait for next month's messages."
+                             ).format(channel=channel.capitalize(), needed=t.number(needed),
+                                      left=t.number(left), limit=t.number(monthly)))
+    elsewhere = sum(n for name, n in counts.items() if name not in channels)
+    if elsewhere:
+        lines.append(t.ngettext(
+            "{count} more person of this audience chats with me elsewhere (in the terminal) "
+            "and receives nothing: broadcasts go out on {channel} only.",
+            "{count} more people of this audience chat with me elsewhere (in the terminal) "
+            "and receive nothing: broadcasts go out on {channel} only.", elsewhere).format(
+            count=t.number(elsewhere), channel=channel_names(channels)))
+    return "\n".join(lines)
