@@ -48,12 +48,25 @@ async def link(db: Database, identity: int, owner: int, code: str) -> Linked:
         for sql in _MOVES:
             await conn.execute(sql, {"from": identity, "to": owner})
         await conn.execute("UPDATE users SET linked_to = ? WHERE id = ?", (owner, identity))
+        # Accounts linked to identity before follow it: a person is one account and links.
+        await conn.execute("UPDATE users SET linked_to = ? WHERE linked_to = ?",
+                           (owner, identity))
         await conn.execute("DELETE FROM link_codes WHERE code = ?", (code,))
     return Linked.LINKED
 
 
-# What the account that typed the code brings along (a lesson both have keeps the owner's).
+# What the account that typed the code brings along. A lesson both have keeps the further of
+# the two (done before in progress, then the later step) and its first completion.
+_FURTHER = ("(f.status = 'done' AND t.status != 'done') OR "
+            "(f.status = t.status AND f.position > t.position)")
 _MOVES = (
+    f"UPDATE lesson_progress AS t SET "
+    f"status = CASE WHEN {_FURTHER} THEN f.status ELSE t.status END, "
+    f"position = CASE WHEN {_FURTHER} THEN f.position ELSE t.position END, "
+    "started_at = MIN(t.started_at, f.started_at), updated_at = MAX(t.updated_at, f.updated_at), "
+    "completed_at = COALESCE(MIN(t.completed_at, f.completed_at), t.completed_at, "
+    "f.completed_at) FROM lesson_progress AS f "
+    "WHERE t.user_id = :to AND f.user_id = :from AND f.lesson_id = t.lesson_id",
     "DELETE FROM lesson_progress WHERE user_id = :from AND lesson_id IN "
     "(SELECT lesson_id FROM lesson_progress WHERE user_id = :to)",
     "UPDATE lesson_progress SET user_id = :to WHERE user_id = :from",
@@ -63,6 +76,9 @@ _MOVES = (
     "UPDATE memberships SET user_id = :to WHERE user_id = :from",
     "UPDATE visits SET volunteer_id = :to WHERE volunteer_id = :from",
     "UPDATE visits SET deleted_by = :to WHERE deleted_by = :from",
+    # An ended campaign's visits too, so /mystats counts them (through its index).
+    "UPDATE frozen_visits SET volunteer_id = :to WHERE volunteer_id = :from "
+    "AND campaign IN (SELECT campaign FROM campaign_freezes)",
     "UPDATE help_requests SET citizen_id = :to WHERE citizen_id = :from",
     "UPDATE help_requests SET taken_by = :to WHERE taken_by = :from",
     "DELETE FROM dialogs WHERE user_id = :from",
@@ -74,3 +90,12 @@ async def linked_ids(db: Database, user_id: int) -> list[int]:
     """The accounts linked to this one."""
     rows = await db.fetchall("SELECT id FROM users WHERE linked_to = ?", (user_id,))
     return [int(row[0]) for row in rows]
+
+
+async def accounts(db: Database, user_id: int) -> list[tuple[str, str]]:
+    """(channel, id there) of the person's every account: the one they act as (user_id),
+    then those linked to it."""
+    rows = await db.fetchall(
+        "SELECT channel, external_id FROM users WHERE id = ?1 UNION ALL "
+        "SELECT channel, external_id FROM users WHERE linked_to = ?1", (user_id,))
+    return [(str(row[0]), str(row[1])) for row in rows]

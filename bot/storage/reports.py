@@ -71,10 +71,22 @@ FROZEN_TEAM_HOURLY_SQL = ("SELECT substr(visited_at, 1, 13) AS hour, COUNT(*) AS
 NAMES_SQL = ("SELECT m.user_id, m.display_name, t.name AS team, t.commune_code FROM memberships m "
              "JOIN teams t ON t.id = m.team_id WHERE m.user_id IN ({marks})")
 
-# The learning side. Users of the bot (a few hundred thousand rows at most; no visits here).
-# Two counts, each on an index (users_by_created), rather than one pass over every user.
-USERS_SQL = ("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM users "
-             "WHERE created_at >= ? AND created_at < ?) AS new_users")
+# The learning side. Users of the bot (a few hundred thousand rows at most; no visits here)
+# are people: accounts linked to another (/link, users.linked_to) are the same person as it,
+# and a person is new in the period their first account was created in. So: accounts counted
+# on an index (users_by_created), corrected by the few people with linked accounts, read
+# through users_linked (per person: when the account linked to was created, when the first
+# of them all was, and how many of the linked ones were created in the period).
+_LINKED_PEOPLE = ("SELECT o.created_at AS own, MIN(o.created_at, MIN(l.created_at)) AS first, "
+                  "SUM(l.created_at >= ?1 AND l.created_at < ?2) AS linked "
+                  "FROM users l JOIN users o ON o.id = l.linked_to "
+                  "WHERE l.linked_to IS NOT NULL GROUP BY l.linked_to")
+USERS_SQL = (
+    "SELECT (SELECT COUNT(*) FROM users) "
+    "- (SELECT COUNT(*) FROM users WHERE linked_to IS NOT NULL) AS users, "
+    "(SELECT COUNT(*) FROM users WHERE created_at >= ?1 AND created_at < ?2) "
+    "+ (SELECT COALESCE(SUM((first >= ?1 AND first < ?2) - (own >= ?1 AND own < ?2) - linked), "
+    f"0) FROM ({_LINKED_PEOPLE})) AS new_users")
 MEMBERS_SQL = ("SELECT COUNT(*) AS users, COALESCE(SUM(joined_at >= ? AND joined_at < ?), 0) "
                "AS new_users FROM memberships WHERE team_id = ?")
 COMPLETED_SQL = ("SELECT COUNT(*) FROM lesson_progress "
@@ -131,10 +143,11 @@ class Ranked:
 
 @dataclass(frozen=True)
 class People:
-    """Users of the bot (a team: its members), and how many came in a period."""
+    """Users of the bot (a team: its members), and how many came in a period: people, each
+    once whatever the chat apps they use (linked accounts, /link)."""
 
     users: int
-    new_users: int  # created (a team: joined) in the period
+    new_users: int  # first account created (a team: joined) in the period
 
 
 def _key(value: object) -> str:
@@ -265,7 +278,8 @@ async def team_hourly(db: Database, span: Span, team_id: int) -> list[tuple[str,
 
 
 async def people(db: Database, start: str, end: str, team_id: int | None = None) -> People:
-    """Users of the bot and the new ones in [start, end); a team's members and newcomers."""
+    """Users of the bot (people: linked accounts count once) and the new ones in [start, end);
+    a team's members and newcomers."""
     if team_id is None:
         row = await db.read_fetchone(USERS_SQL, (start, end))
     else:

@@ -43,13 +43,17 @@ QUERIES = {
     "lesson_skills": "SELECT lesson_id, skill FROM lesson_skills",
     "skill_catalog": "SELECT skill, lessons FROM skill_catalog",
     # An ended campaign's figures, summed once (bot/storage/reports.py summarize_frozen); a
-    # volunteer who has since deleted their data is no longer ranked.
+    # volunteer who has since deleted their data is no longer ranked, and one who has since
+    # linked their two accounts (/link) is ranked once, as the account they act as: their
+    # frozen visits keep the id they were logged with, so the two accounts' households add up
+    # (a household each account logged a first visit to counts twice; rare).
     "frozen_built": "SELECT 1 FROM frozen_summaries WHERE campaign = ?",
     "frozen_figures": (f"SELECT key, households, {', '.join(SUM_COLUMNS)} FROM frozen_figures "
                        "WHERE campaign = ? AND kind = ?"),
     "frozen_hours": "SELECT commune_code, hour, visits FROM frozen_hours WHERE campaign = ?",
-    "frozen_ranking": ("SELECT f.volunteer_id AS key, f.households FROM frozen_volunteers f "
-                       "JOIN users u ON u.id = f.volunteer_id WHERE f.campaign = ?"),
+    "frozen_ranking": ("SELECT COALESCE(u.linked_to, u.id) AS key, SUM(f.households) "
+                       "AS households FROM frozen_volunteers f "
+                       "JOIN users u ON u.id = f.volunteer_id WHERE f.campaign = ? GROUP BY 1"),
 }
 
 _SKILLS = (

@@ -9,6 +9,7 @@ from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.shared import audit
 from bot.core.shared.menus import menu_button
+from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
 from bot.storage import audit as audit_store
 from bot.storage import links as link_store
@@ -49,7 +50,10 @@ async def _use_code(ctx: Context, code: str) -> Reply:
         await team_store.record_failure(ctx.db, ctx.user.id, ctx.now)
         return Reply(t._("That code is wrong or has expired. On your other app, type /link to "
                          "get a new one."))
-    result = await link_store.link(ctx.db, ctx.user.id, owner, code)
+    if is_admin(ctx):  # the account the configuration names stays the one acted as
+        result = await link_store.link(ctx.db, owner, ctx.user.id, code)
+    else:
+        result = await link_store.link(ctx.db, ctx.user.id, owner, code)
     if result is Linked.SAME:
         return Reply(t._("That code is for this same account. Type it on your other chat "
                          "app."))

@@ -8,17 +8,21 @@ from bot.core.privacy.ids import ASK
 from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.messages import MESSAGE_LIMIT, pack
 from bot.core.shared.roles import is_admin
+from bot.storage import links as link_store
 from bot.storage import privacy as privacy_store
 from bot.storage.privacy import Stored
 
 
-def _what_is_kept(ctx: Context, stored: Stored) -> str:
-    t, user = ctx.t, ctx.user
-    # The user writes from this channel, so it is the one whose account number is kept.
-    channel = ctx.event.capabilities.name or t._("terminal")
+def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]]) -> str:
+    t, user, event = ctx.t, ctx.user, ctx.event
+    # The account writing (ctx.user is the one it acts as, another app's after /link), then
+    # the person's other accounts, each once.
+    own = (event.channel, event.user_key)
+    numbers = [(event.capabilities.name or t._("terminal"), event.user_key)]
+    numbers += [(channel.capitalize(), key) for channel, key in accounts if (channel, key) != own]
     lines = [t._("🔒 What I keep about you:"),
-             t._("• your {channel} account number ({number}), so I can answer you;").format(
-                 channel=channel, number=user.external_id),
+             *(t._("• your {channel} account number ({number}), so I can answer you;").format(
+                 channel=channel, number=number) for channel, number in numbers),
              t._("• your language ({language}) and when you last wrote to me;").format(
                  language=LANGUAGE_NAMES.get(user.locale, user.locale)),
              t._("• your place in your lessons ({started} started, {done} finished) and your "
@@ -101,8 +105,9 @@ def admin_note(ctx: Context) -> str:
 async def show_privacy(ctx: Context, _args: str) -> list[Reply]:
     """/privacy: what is kept about this user, why, for how long, who sees it, their rights."""
     stored = await privacy_store.stored_about(ctx.db, ctx.user.id)
-    paragraphs = [_what_is_kept(ctx, stored), _who_sees(ctx, stored), _how_long(ctx, stored),
-                  _rights(ctx)]
+    accounts = await link_store.accounts(ctx.db, ctx.user.id)
+    paragraphs = [_what_is_kept(ctx, stored, accounts), _who_sees(ctx, stored),
+                  _how_long(ctx, stored), _rights(ctx)]
     messages = pack(paragraphs, min(MESSAGE_LIMIT, ctx.event.capabilities.max_text))
     rows = ((Button(ctx.t._("🗑 Delete my data"), ASK()),), (menu_button(ctx.t),))
     replies = [Reply(text) for text in messages[:-1]]

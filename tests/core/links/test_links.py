@@ -111,3 +111,81 @@ async def test_an_admin_exporting_on_zalo_is_told_where_the_files_are(tmp_path: 
         assert not reply.documents  # nothing the channel would refuse
         telegram = await admin.say(f"/export {day} {day}")
         assert telegram.documents and "cannot receive files" not in telegram.text
+
+
+async def test_an_admin_who_types_a_code_shown_on_zalo_stays_an_admin_on_both(
+        tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        admin = Chat(app.core, ADMIN, "en")
+        await admin.say("/start")
+        zalo = ZaloChat(app, zalo_id("admin"))
+        await zalo.say("alo")
+        linked = await admin.say(f"/link {code_in(await zalo.say('/link'))}")
+        assert linked.text.startswith("🔗 Linked.")
+        assert "New broadcast" in (await admin.say("/broadcast")).text
+        await admin.say("/cancel")
+        assert "New broadcast" in (await zalo.say("/broadcast")).text
+
+
+async def test_a_third_account_joins_the_person_and_none_is_left_pointing_nowhere(
+        tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        db = app.services.db
+        first, other = Chat(app.core, "701", "en"), Chat(app.core, "702", "en")
+        await first.say("/start")
+        await other.say("/start")
+        zalo = ZaloChat(app, zalo_id("third"))
+        await zalo.say("alo")
+        await zalo.say(f"/link {code_in(await first.say('/link'))}")  # Zalo acts as 701
+        await zalo.say(f"/link {code_in(await other.say('/link'))}")  # 701 then joins 702
+        rows = await db.fetchall("SELECT external_id, linked_to FROM users ORDER BY id")
+        target = await users.get(db, "telegram", "702")
+        assert target is not None
+        assert {str(r[0]): r[1] for r in rows} == {
+            "701": target.id, "702": None, zalo_id("third"): target.id}
+        assert await tables(db) == await rebuilt(db)
+
+
+async def test_a_lesson_finished_on_the_account_that_types_the_code_stays_finished(
+        tmp_path: Path) -> None:
+    async with running_app(tmp_path) as app:
+        db = app.services.db
+        telegram, zalo = Chat(app.core, "801", "en"), ZaloChat(app, zalo_id("learner"))
+        await telegram.say("/start")
+        await zalo.say("alo")
+        keys = [(await users.get(db, "telegram", "801")), (await users.get(db, "zalo",
+                                                                         zalo_id("learner")))]
+        assert keys[0] is not None and keys[1] is not None
+        kept, typer = keys[0].id, keys[1].id
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO lesson_progress (user_id, lesson_id, position, status, started_at, "
+                "updated_at, completed_at) VALUES (?, 'vneid-level2', ?, ?, ?, ?, ?)",
+                [(kept, 1, "in_progress", "2026-10-05", "2026-10-05", None),
+                 (typer, 6, "done", "2026-10-02", "2026-10-03", "2026-10-03")])
+        await zalo.say(f"/link {code_in(await telegram.say('/link'))}")
+        row = await db.fetchone("SELECT user_id, position, status, started_at, completed_at "
+                                "FROM lesson_progress WHERE lesson_id = 'vneid-level2'")
+        assert row is not None
+        assert tuple(row) == (kept, 6, "done", "2026-10-02", "2026-10-03")
+        assert await tables(db) == await rebuilt(db)  # skills mastered follow
+
+
+async def test_a_broadcast_reaches_a_linked_person_once_on_an_account_that_can_receive_it(
+        tmp_path: Path) -> None:
+    from bot.storage.audiences import EVERYONE, Audience, audience_filter
+
+    async with running_app(tmp_path) as app:
+        db = app.services.db
+        telegram, zalo = Chat(app.core, "901", "en"), ZaloChat(app, zalo_id("reader"))
+        await telegram.say("/start")
+        await zalo.say("alo")
+        await zalo.say(f"/link {code_in(await telegram.say('/link'))}")
+        where, params = audience_filter(Audience(EVERYONE), ("telegram", "zalo"))
+        reached = f"SELECT u.channel FROM users u WHERE {where}"
+        assert [r[0] for r in await db.fetchall(reached, params)] == ["telegram"]
+        await db.execute("UPDATE users SET blocked_at = '2026-10-05' WHERE channel = 'telegram'")
+        assert [r[0] for r in await db.fetchall(reached, params)] == ["zalo"]
+        only_telegram = audience_filter(Audience(EVERYONE), ("telegram",))
+        assert await db.fetchall(f"SELECT 1 FROM users u WHERE {only_telegram[0]}",
+                                 only_telegram[1]) == []
