@@ -55,6 +55,7 @@ from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.config import BroadcastConfig, load_config  # noqa: E402
 from bot.delivery.broadcasts import BroadcastWorker  # noqa: E402
 from bot.delivery.engine import DeliveryEngine  # noqa: E402
+from bot.storage import audiences  # noqa: E402
 from bot.storage import broadcasts as store  # noqa: E402
 from bot.storage.broadcasts import Audience  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
@@ -163,8 +164,9 @@ async def opened(tmp: str, settings: BroadcastConfig) -> App:
 
 async def queue(app: App, admin: int) -> tuple[int, int]:
     """A broadcast to everyone, sent now, watched by the admin: what the Send button queues."""
-    created = await store.create(app.services.db, admin, TEXT, TEXT_EN, Audience(store.EVERYONE),
-                                 None, datetime.now(UTC), f"telegram:{ADMIN_CHAT}",
+    created = await store.create(app.services.db, admin, TEXT, TEXT_EN,
+                                 Audience(audiences.EVERYONE), None, datetime.now(UTC),
+                                 f"telegram:{ADMIN_CHAT}",
                                  channel=CHANNEL)
     assert created is not None
     return created
@@ -179,8 +181,8 @@ async def bench_queue(recipients: int) -> list[str]:
         try:
             admin = await add_users(app.services.db, recipients - 1)
             started = time.perf_counter()
-            counted = await store.count_recipients(app.services.db, Audience(store.EVERYONE),
-                                                   CHANNEL)
+            counted = await audiences.count_recipients(
+                app.services.db, Audience(audiences.EVERYONE), CHANNEL)
             count_s = time.perf_counter() - started
             started = time.perf_counter()
             await queue(app, admin)

@@ -36,11 +36,6 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-import os
-import platform
-import resource
-import signal
-import socket
 import sys
 import tempfile
 import time
@@ -50,6 +45,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _process import QUIET, Result, free_port, machine, snapshot  # noqa: E402
+from _process import stop_process as _stop  # noqa: E402
 
 from tests.fakes.zalo import ZALO_TOKEN, FakeZaloApi, zalo_id  # noqa: E402
 
@@ -57,11 +56,9 @@ SECRET = "bench-zalo-webhook-secret"
 MODES = ("webhook", "polling")
 WALK = ["1"] * 12 + ["0"]  # a skill, a lesson, its 8 steps, its quiz; then the menu
 ANSWER_TIMEOUT = 30.0  # webhook mode: a user waiting longer gives up and writes again
-QUIET = 0.15  # cores other processes may use in the window before the run is called noisy
 TELEGRAM_REFERENCE = (1.24, "docs/PERFORMANCE.md, \"Update handling, side by side\": our bot "
                             "on Telegram, bench/updates.py, 2026-12-05 08:00 UTC, at saturation "
                             "(787 updates/s), same kind of machine")
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BenchZaloApi(FakeZaloApi):
@@ -87,85 +84,6 @@ class BenchZaloApi(FakeZaloApi):
             waiter.set_result(time.monotonic())
 
 
-@dataclasses.dataclass
-class Snapshot:
-    """CPU seconds of the bot, of this process and of the whole machine; counts."""
-
-    at: float
-    bot_cpu: float
-    own_cpu: float
-    machine_cpu: float
-    sent: int
-
-
-def snapshot(pid: int, api: BenchZaloApi) -> Snapshot:
-    """The bot's CPU (all threads: /proc/PID/stat), this process's, the machine's."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    bot = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    busy = (sum(ticks[:8]) - ticks[3] - ticks[4]) / _CLOCK_TICKS  # all but idle and iowait
-    return Snapshot(time.monotonic(), bot, own.ru_utime + own.ru_stime, busy, api.sent)
-
-
-@dataclasses.dataclass
-class Result:
-    """One mode's measured window."""
-
-    mode: str
-    users: int
-    first: Snapshot
-    last: Snapshot
-    waits: list[float]  # seconds, of the updates answered in the window
-    timeouts: int
-    failed: int
-    errors: int
-    rate: int
-
-    @property
-    def seconds(self) -> float:
-        return self.last.at - self.first.at
-
-    @property
-    def updates_per_second(self) -> float:
-        return len(self.waits) / self.seconds
-
-    @property
-    def cpu_ms(self) -> float:
-        """The bot process's CPU per update answered in the window, ms."""
-        return (self.last.bot_cpu - self.first.bot_cpu) * 1000 / max(len(self.waits), 1)
-
-    @property
-    def bot_share(self) -> float:
-        return (self.last.bot_cpu - self.first.bot_cpu) / self.seconds
-
-    @property
-    def own_share(self) -> float:
-        return (self.last.own_cpu - self.first.own_cpu) / self.seconds
-
-    @property
-    def others_share(self) -> float:
-        busy = (self.last.machine_cpu - self.first.machine_cpu) / self.seconds
-        return max(busy - self.bot_share - self.own_share, 0.0)
-
-    @property
-    def messages_per_second(self) -> float:
-        return (self.last.sent - self.first.sent) / self.seconds
-
-    def percentile(self, share: float) -> float:
-        """A percentile of the waits, ms."""
-        ordered = sorted(self.waits)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def measure(mode: str, args: argparse.Namespace) -> Result:
     """Start the fake and the bot (its own process) in this mode; run the users; measure."""
     with tempfile.TemporaryDirectory(prefix="bench-zalo-") as tmp:
@@ -181,6 +99,9 @@ async def measure(mode: str, args: argparse.Namespace) -> Result:
         tasks: list[asyncio.Task[None]] = []
         done: list[tuple[float, float]] = []  # (answered at, waited s)
         timeouts = 0
+        # Set before the users are cancelled: on Python 3.11, wait_for swallows a cancel that
+        # comes as its future completes, and such a user would go on for ever.
+        stop = asyncio.Event()
         try:
             await _wait_ready(api, mode, process, log_path)
 
@@ -189,6 +110,8 @@ async def measure(mode: str, args: argparse.Namespace) -> Result:
                 uid = zalo_id(f"bench-user-{number}")
                 loop = asyncio.get_running_loop()
                 for text in itertools.chain(["/start"], itertools.cycle(WALK)):
+                    if stop.is_set():
+                        return
                     waiter: asyncio.Future[float] = loop.create_future()
                     api.waiters[uid] = waiter
                     sent = time.monotonic()
@@ -210,6 +133,7 @@ async def measure(mode: str, args: argparse.Namespace) -> Result:
             await asyncio.sleep(args.seconds)
             last = snapshot(process.pid, api)
         finally:
+            stop.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -239,16 +163,6 @@ async def _wait_ready(api: BenchZaloApi, mode: str, process: asyncio.subprocess.
     raise RuntimeError(f"the bot did not start; its log ends with:\n{tail}")
 
 
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)  # serve() stops its channels and closes the db
-        try:
-            await asyncio.wait_for(process.wait(), 20)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
 def serve_bot(args: argparse.Namespace) -> None:
     """In the bot's process: the runner of `python -m bot`, on Zalo only, until SIGTERM."""
     import logging
@@ -266,18 +180,6 @@ def serve_bot(args: argparse.Namespace) -> None:
     # zalo.rate and chat_rate as config.yaml would set them (1-100); more only for what-ifs.
     zalo = dataclasses.replace(config.zalo, rate=args.rate, chat_rate=float(args.rate))
     asyncio.run(serve(dataclasses.replace(config, zalo=zalo)))
-
-
-def machine() -> str:
-    """CPU model, cores, Python, aiohttp: one line."""
-    import aiohttp
-
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-                 platform.processor())
-    load = Path("/proc/loadavg").read_text().split()[0]
-    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, aiohttp "
-            f"{aiohttp.__version__}, {platform.system()}; load average {load} at the start")
 
 
 def print_tables(results: list[Result], args: argparse.Namespace) -> None:
