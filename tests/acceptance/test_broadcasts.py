@@ -166,8 +166,10 @@ async def test_5000_users_two_kills_each_gets_one_copy(tmp_path: Path) -> None:
     refused = {c for c in chats if api.refuses(c)}
     assert 150 < len(refused) < 350  # about 5% of 5,001
     copies = tally()
-    # The documented case only: sent, then killed before it was recorded; one per kill at most.
-    assert len(first_kill) <= 1 and len(second_kill) <= 1, (first_kill, second_kill)
+    # The documented case only: sent, then killed before it was recorded; per kill at most the
+    # window of sends in flight (bot/delivery/pacing.py Window): at 150/s at least two, one more
+    # per 6.7 ms of round trip; eight allows a 50 ms round trip on a machine under load.
+    assert len(first_kill) <= 8 and len(second_kill) <= 8, (first_kill, second_kill)
     duplicates = {chat for chat, n in copies.items() if n > 1}
     assert duplicates <= first_kill | second_kill
     assert all(copies[chat] <= 2 for chat in duplicates)
