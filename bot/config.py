@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.config_web import WebConfig, WebConfigError, web_config
 from bot.config_zalo import ZaloConfig, ZaloConfigError, zalo_config
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -81,9 +82,8 @@ class Config:
     telegram: TelegramConfig
     broadcasts: BroadcastConfig = BroadcastConfig()
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
-    # The web server for webhooks and /healthz (BOT_LISTEN, host:port); None: none runs,
-    # unless a channel's webhook needs it (then DEFAULT_LISTEN).
-    listen: tuple[str, int] | None = None
+    # The web server for webhooks, /healthz and broadcast photos (BOT_LISTEN, BOT_PUBLIC_URL).
+    web: WebConfig = field(default_factory=WebConfig)
     # The channels whose user ids the admins list names; admins' notices go to the first.
     admin_channels: tuple[str, ...] = ("telegram", "console")
 
@@ -100,6 +100,12 @@ class Config:
         """Messages a month each running channel's plan allows, where it caps them."""
         quota = self.zalo.monthly_messages
         return {"zalo": quota} if self.zalo.token and quota else {}
+
+    @property
+    def plan_users(self) -> dict[str, int]:
+        """Users each running channel's plan allows the bot, where it caps them."""
+        users = self.zalo.plan_users
+        return {"zalo": users} if self.zalo.token and users else {}
 
     @property
     def delivery_channel(self) -> str:
@@ -155,24 +161,19 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         admins=admins,
         log_level=log_level,
         timezone=_timezone(_str(raw, "timezone", "Asia/Ho_Chi_Minh")),
-        telegram=_telegram(raw.get("telegram", {}), env),
-        zalo=_zalo(raw.get("zalo"), env),
-        listen=_listen(env.get("BOT_LISTEN", "")),
+        telegram=(telegram := _telegram(raw.get("telegram", {}), env)),
+        zalo=(zalo := _zalo(raw.get("zalo"), env)),
+        web=_web(env, zalo.webhook_url, telegram.webhook_url),
         broadcasts=_broadcasts(raw.get("broadcasts", {})),
         admin_channels=_admin_channels(raw.get("admin_channels", list(Config.admin_channels))),
     )
 
 
-DEFAULT_LISTEN = ("127.0.0.1", 8080)
-
-
-def _listen(value: str) -> tuple[str, int] | None:
-    if not value.strip():
-        return None
-    host, _, port = value.strip().rpartition(":")
-    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ConfigError("BOT_LISTEN: host:port, for example 127.0.0.1:8080")
-    return host.strip("[]"), int(port)
+def _web(env: Mapping[str, str], *webhook_urls: str | None) -> WebConfig:
+    try:
+        return web_config(env, *webhook_urls)
+    except WebConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _zalo(raw: Any, env: Mapping[str, str]) -> ZaloConfig:

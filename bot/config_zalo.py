@@ -15,7 +15,7 @@ DEFAULT_ZALO_API = "https://bot-api.zaloplatforms.com"
 # A Zalo bot token: the bot's numeric id, a colon and a URL-safe secret.
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{8,128}$")
 _PLACEHOLDER = re.compile(r"(?i)your|token|example|changeme|xxxxx|abc-xyz")
-_KEYS = ("api_url", "rate", "chat_rate", "reply_deadline", "monthly_messages")
+_KEYS = ("api_url", "rate", "chat_rate", "reply_deadline", "monthly_messages", "plan_users")
 
 
 class ZaloConfigError(ValueError):
@@ -34,6 +34,7 @@ class ZaloConfig:
     chat_rate: float = 1.0  # messages a second to one chat, after a burst of a few
     reply_deadline: float = 60.0  # seconds a reply is retried before it is given up
     monthly_messages: int | None = None  # the plan's messages a month (Basic: 3,000); None: no cap
+    plan_users: int | None = None  # the users the plan allows the bot (Basic: 50); None: no cap
 
 
 def zalo_config(raw: Any, env: Mapping[str, str]) -> ZaloConfig:
@@ -70,7 +71,10 @@ def zalo_config(raw: Any, env: Mapping[str, str]) -> ZaloConfig:
                       rate=_number(raw, "rate", 10, 1, 100, whole=True),
                       chat_rate=_number(raw, "chat_rate", 1, 0.1, 100),
                       reply_deadline=_number(raw, "reply_deadline", 60, 5, 600),
-                      monthly_messages=_monthly(raw.get("monthly_messages")))
+                      monthly_messages=_cap(raw.get("monthly_messages"), "monthly_messages",
+                                            "the plan's messages a month (Basic: 3000)"),
+                      plan_users=_cap(raw.get("plan_users"), "plan_users",
+                                      "the users the plan allows (Basic: 50)"))
 
 
 def check_zalo_token(token: str) -> None:
@@ -80,12 +84,11 @@ def check_zalo_token(token: str) -> None:
                               "colon and the secret, as the Zalo Bot Creator shows it)")
 
 
-def _monthly(value: Any) -> int | None:
+def _cap(value: Any, key: str, meaning: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000_000:
-        raise ZaloConfigError("zalo.monthly_messages: the plan's messages a month (Basic: 3000), "
-                              "a whole number, or null for no cap")
+        raise ZaloConfigError(f"zalo.{key}: {meaning}, a whole number, or null for no cap")
     return value
 
 

@@ -111,7 +111,7 @@ def test_config_flag_reads_another_file(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_zalo_settings_from_the_environment(tmp_path: Path) -> None:
     config = make_config(tmp_path, ZALO_BOT_TOKEN=ZALO_TOKEN, BOT_LISTEN="127.0.0.1:9090")
-    assert config.zalo.token == ZALO_TOKEN and config.listen == ("127.0.0.1", 9090)
+    assert config.zalo.token == ZALO_TOKEN and config.web.listen == ("127.0.0.1", 9090)
     assert config.delivery_channels == ("zalo",)
     for env, says in (({"ZALO_BOT_TOKEN": "YOUR_TOKEN"}, "ZALO_BOT_TOKEN"),
                       ({"ZALO_WEBHOOK_URL": "http://example.com/webhook/zalo",
@@ -123,3 +123,17 @@ def test_zalo_settings_from_the_environment(tmp_path: Path) -> None:
             make_config(tmp_path, **env)
         assert says in str(refused.value)
         assert "YOUR_TOKEN" not in str(refused.value)  # a secret is never quoted
+
+
+def test_the_public_address_is_set_or_taken_from_a_webhook(tmp_path: Path) -> None:
+    assert make_config(tmp_path).web.public_url is None
+    webhook = {"ZALO_BOT_TOKEN": ZALO_TOKEN, "ZALO_WEBHOOK_SECRET": "x" * 16,
+               "ZALO_WEBHOOK_URL": "https://bot.nghean.vn/webhook/zalo"}
+    assert make_config(tmp_path, **webhook).web.public_url == "https://bot.nghean.vn"
+    chosen = make_config(tmp_path, BOT_PUBLIC_URL="https://anh.example.vn/", **webhook)
+    assert chosen.web.public_url == "https://anh.example.vn"
+    assert chosen.plan_users == {"zalo": 50}  # the shipped config: Zalo's Basic plan
+    for wrong in ("http://bot.example.vn", "https://bot.example.vn/photos", "bot.example.vn"):
+        with pytest.raises(ConfigError) as refused:
+            make_config(tmp_path, BOT_PUBLIC_URL=wrong)
+        assert "BOT_PUBLIC_URL" in str(refused.value)

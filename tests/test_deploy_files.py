@@ -251,7 +251,7 @@ def test_backup_script_deletes_nothing_when_the_copy_fails(tmp_path: Path) -> No
 def test_the_proxies_forward_the_webhooks_only(name: str) -> None:
     text = (DEPLOY / name).read_text(encoding="utf-8")
     config = "\n".join(line.split("#")[0] for line in text.splitlines())
-    for path in WEBHOOK_PATHS:
+    for path in (*WEBHOOK_PATHS, "/photos/"):
         assert path in config, f"{name}: {path}"
     assert UPSTREAM in config
     assert "404" in config
@@ -268,8 +268,9 @@ def test_nginx_proxies_exact_paths_with_certbots_certificate() -> None:
     for line in config.splitlines():
         if line.strip().startswith("location"):
             location = line.strip()
-        if "proxy_pass" in line:
-            assert location.startswith("location = "), f"proxied beyond exact paths: {location}"
+        if "proxy_pass" in line:  # exact paths, and the broadcast photos' folder
+            assert location.startswith(("location = ", "location ^~ /photos/ ")), \
+                f"proxied beyond exact paths: {location}"
     assert re.search(r"location = /healthz \{[^}]*deny all;", config)
 
 

@@ -9,7 +9,8 @@ TELEGRAM = Capabilities(buttons=True, edit=True, max_text=4096, photos=True, nam
 TEXT_ONLY = Capabilities(buttons=False, edit=False, max_text=2000, name="")
 # Zalo's Bot Platform: text only, 2,000 characters a message (headroom left for the numbered
 # options appended to a reply's text).
-ZALO = Capabilities(buttons=False, edit=False, max_text=1800, name="Zalo", files=False)
+ZALO = Capabilities(buttons=False, edit=False, max_text=1800, name="Zalo", photos=True,
+                    files=False)
 
 
 def render_text(reply: Reply) -> str:

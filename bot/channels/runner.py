@@ -9,8 +9,10 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.app import App, open_app
+from bot.channels.photos import PATH as PHOTOS_PATH
+from bot.channels.photos import PhotoLinks
 from bot.channels.web import WebServer
-from bot.config import DEFAULT_LISTEN, Config
+from bot.config import Config
 
 Stop = Callable[[], Awaitable[None]]
 
@@ -37,8 +39,13 @@ async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
 
 async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
     web = None
-    if config.listen is not None or config.zalo.webhook_url or config.telegram.webhook_url:
-        web = WebServer(app.services.db, *(config.listen or DEFAULT_LISTEN))
+    if config.web.listen or config.web.public_url or config.zalo.webhook_url \
+            or config.telegram.webhook_url:
+        web = WebServer(app.services.db, *config.web.address)
+    # Broadcast photos for apps that fetch them by address, served while a server runs.
+    photos = PhotoLinks(app.services.db, config.web.public_url if web else None)
+    if web is not None:
+        web.photos(PHOTOS_PATH, photos.serve)
     begin: list[Stop] = []
     if config.telegram.token:
         from telegram.error import InvalidToken
@@ -52,6 +59,7 @@ async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
                                     "TELEGRAM_BOT_TOKEN") from None
         stoppers.append(running.stop)
         begin.append(running.begin)
+        photos.fetchers["telegram"] = running.fetch_photo
         if web is not None:
             web.checks["telegram"] = running.last_success
         if web is not None and config.telegram.webhook_url and config.telegram.webhook_secret:
@@ -62,7 +70,7 @@ async def _start(config: Config, app: App, stoppers: list[Stop]) -> None:
         from bot.channels.zalo.client import ZaloError
 
         try:
-            zalo = await start_zalo(config, app)
+            zalo = await start_zalo(config, app, photos)
         except ZaloError as exc:
             raise StartRefusedError(f"Zalo refused the bot's token ({exc.description}); check "
                                "ZALO_BOT_TOKEN") from None

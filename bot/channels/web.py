@@ -1,5 +1,6 @@
-"""The bot's one web server: the channels' webhooks and GET /healthz (BOT_LISTEN, behind a
-reverse proxy with TLS: deploy/nginx.conf, deploy/Caddyfile).
+"""The bot's one web server: the channels' webhooks, GET /healthz and the broadcast photos
+(bot/channels/photos.py) (BOT_LISTEN, behind a reverse proxy with TLS: deploy/nginx.conf,
+deploy/Caddyfile).
 
 A webhook POST is answered 200 only once its update is handled and recorded (a crash before
 that makes the platform deliver it again, and the core drops what it already handled); a
@@ -19,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.storage.db import Database
+from bot.storage.photos import StoredPhoto
 
 log = logging.getLogger("bot.web")
 
@@ -55,6 +57,18 @@ class WebServer:
             return web.json_response({"ok": True})
 
         self._app.router.add_post(path, receive)
+
+    def photos(self, path: str, serve: Callable[[str], Awaitable[StoredPhoto | None]]) -> None:
+        """Serve broadcast photos at path + token, for chat apps that fetch them by address."""
+
+        async def photo(request: web.Request) -> web.Response:
+            found = await serve(request.match_info["token"])
+            if found is None:
+                return web.Response(status=404)
+            return web.Response(body=found.content, content_type=found.mime,
+                                headers={"Cache-Control": "public, max-age=86400"})
+
+        self._app.router.add_get(path + "{token}", photo)
 
     async def start(self) -> None:
         """Listen (the channels' routes are added before)."""

@@ -2,7 +2,8 @@
 
 One task, started by bot/app.py (App.start_jobs) and stopped by App.close. Every minute, the
 first time at start: overdue help requests are escalated, expired personal details purged
-(docs/PRIVACY.md) and ended campaigns frozen. Every second: a scheduled broadcast whose time
+(docs/PRIVACY.md), ended campaigns frozen, and admins told when a chat app's plan nears the
+users it allows. Every second: a scheduled broadcast whose time
 has come is started; the channel's broadcaster then sends it. Channels only deliver.
 
 A job that fails is logged once per new kind of failure (a database that is gone would
@@ -22,8 +23,11 @@ from datetime import datetime
 from bot.core.broadcasts import start_due_broadcast
 from bot.core.campaigns import start_freezing
 from bot.core.context import Services
+from bot.core.events import Reply
 from bot.core.help import escalate_overdue
 from bot.core.service import utc_now
+from bot.core.shared import outbox
+from bot.storage import usage
 from bot.storage.privacy import purge_expired
 
 log = logging.getLogger(__name__)
@@ -55,10 +59,35 @@ async def purge_personal_details(services: Services, now: datetime) -> int:
     return await purge_expired(services.db, now)
 
 
+async def warn_plan_users(services: Services, now: datetime) -> int:
+    """Tell the admins when a channel's users near what its plan allows (70, 85, 95%)."""
+    told = 0
+    for channel, allowed in services.config.plan_users.items():
+        count = await usage.users_in(services.db, channel)
+        level = usage.warn_level(count, allowed)
+        if not level or not await usage.warned_users(services.db, channel, level):
+            continue
+        log.warning("%s: %s of the plan's %s users", channel, count, allowed)
+        admins = await outbox.admins(services)
+        async with services.db.transaction() as conn:
+            for admin in admins:
+                t = services.translations.get(admin.locale)
+                text = t._("⚠ {channel}: {count} people use the bot, of the {limit} its plan "
+                           "allows ({percent}%). Beyond the plan's number, {channel} may not "
+                           "let more people chat with the bot: a larger plan allows more."
+                           ).format(channel=channel.capitalize(), count=t.number(count),
+                                    limit=t.number(allowed), percent=count * 100 // allowed)
+                await outbox.notify(conn, admin.user_id, Reply(text), now)
+        told += len(admins)
+    return told
+
+
 JOBS: tuple[Job, ...] = (
     Job("help request escalation", escalate_help_requests, MINUTE),
     # Retention (docs/PRIVACY.md): old phone numbers and messages go.
     Job("privacy purge", purge_personal_details, MINUTE),
+    # Admins learn in time when a chat app's plan nears the users it allows.
+    Job("plan users", warn_plan_users, MINUTE),
     # An ended campaign is frozen before anyone asks for its figures.
     Job("campaign freezing", start_freezing, MINUTE),
     Job("scheduled broadcasts", start_due_broadcast, SECOND),

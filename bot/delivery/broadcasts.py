@@ -8,7 +8,8 @@ window of sends in flight, one at the default pace on a fast link) are sent agai
 lost. Broadcasts take what replies and notifications leave of the channel's budget (the engine
 sees to that, and to flood control); timeouts and server errors are retried here with backoff
 up to broadcasts.max_attempts; a user who blocked the bot is marked and left out of later
-broadcasts.
+broadcasts. A channel whose month's messages run out (QUOTA) holds its deliveries, pending;
+the others finish, then the broadcast is paused until an admin resumes it.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ class BroadcastWorker:
     def __init__(self, engine: DeliveryEngine, services: Services,
                  clock: Callable[[], datetime] = utc_now, poll_interval: float = 1.0,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS,
-                 progress_every: float = PROGRESS_EVERY) -> None:
+                 progress_every: float = PROGRESS_EVERY, edits: bool = True) -> None:
         self.engine = engine
+        # False on a channel that cannot edit a message (Zalo): the progress is shown once,
+        # when sending starts, rather than as a new message every few seconds.
+        self.edits = edits
         self.services = services
         self.settings = services.config.broadcasts
         self.clock = clock
@@ -149,6 +153,7 @@ class _Run:
         self.retries: list[_Retry] = []
         self.counts: dict[str, int] = {}
         self.left_over = False
+        self.held = False  # this channel's month's messages ran out: it sends no more
         self.recorder = OutcomeRecorder(self.db, job.id, worker.clock)
         self.t = worker.services.translations.get(job.admin_locale or "")
         self.reports = worker.reports(job)
@@ -198,6 +203,9 @@ class _Run:
         if status == store.SENDING and pending:
             self.left_over = True
             return
+        if status == store.SENDING and await store.pause(self.db, job.id):
+            status = store.PAUSED
+            log.warning("broadcast %s paused: a channel's month's messages ran out", job.id)
         if status == store.SENDING and await store.finish(self.db, job.id, self.worker.clock()):
             status = store.DONE
         await self._report(status)
@@ -215,7 +223,7 @@ class _Run:
         buffer: deque[Recipient] = deque()
         after, exhausted = 0, False
         window, pacer = self.worker.window, self.worker.pacer
-        while not self.halt.is_set():
+        while not self.halt.is_set() and not self.held:
             if self.retries and self.retries[0].due <= time.monotonic():
                 recipient = heapq.heappop(self.retries).recipient
             elif buffer:
@@ -286,7 +294,18 @@ class _Run:
                                                 self.halt)
         if outcome is None:
             return None, None, 0.0  # halted before it went out: still pending, not sent
+        if outcome.result is Sent.QUOTA:
+            await self._hold(outcome.detail)
+            return None, None, 0.0  # still pending, held for the month's messages
         return _RESULTS[outcome.result], outcome.detail or None, outcome.seconds
+
+    async def _hold(self, detail: str) -> None:
+        """The channel's month's messages ran out: its deliveries of this broadcast wait."""
+        self.held = True
+        if await store.hold(self.db, self.job.id, self.channel):
+            log.warning("broadcast %s: %s has no messages left this month (%s); its users not "
+                        "reached yet wait until an admin resumes it", self.job.id, self.channel,
+                        detail)
 
     def _count(self, outcome: str) -> None:
         if outcome in (store.SENT, store.BLOCKED, store.FAILED):
@@ -321,7 +340,9 @@ class _Run:
         log.info("broadcast %s %s: %s", self.job.id, status, counts)
         await self._show(progress_text(self.t, self.job.id, counts, status), stop=False)
         if self.progress_chat is not None:
-            report = Part(final_text(self.t, self.job.id, status, counts))
+            now = await store.get(self.db, self.job.id)
+            held = now.held if now is not None else None
+            report = Part(final_text(self.t, self.job.id, status, counts, held))
             outcome = await self.worker.engine.send(self.progress_chat, report, Priority.REPLY)
             if outcome is not None and outcome.result is not Sent.SENT:
                 log.warning("broadcast %s: could not send the report: %s", self.job.id,
@@ -331,13 +352,13 @@ class _Run:
         """Send or edit the admin's progress message (a new one when it cannot be edited); a
         failure never stops the delivery."""
         chat = self.progress_chat
-        if chat is None or text == self.shown:
+        if chat is None or text == self.shown or (self.shown and not self.worker.edits):
             return
         buttons = ((stop_button(self.t, self.job.id),),) if stop else ()
         part = Part(text, buttons, edit_of=self.progress_message)
         outcome = await self.worker.engine.send(chat, part, Priority.REPLY)
         if outcome is None or outcome.result is not Sent.SENT:
-            level = logging.DEBUG if outcome and outcome.result is Sent.TRANSIENT \
+            level = logging.DEBUG if outcome and outcome.result in (Sent.TRANSIENT, Sent.QUOTA) \
                 else logging.WARNING
             log.log(level, "broadcast %s: could not show progress: %s", self.job.id,
                     outcome.detail if outcome else "stopping")

@@ -267,6 +267,9 @@ class DeliveryEngine:
             self._given_up.failed("given up after their deadline", chat)
             return
         self.counts.refused += 1
+        if outcome.result is Result.QUOTA:  # every send fails alike: one line per episode
+            self._given_up.failed("the month's messages are used up", outcome.detail)
+            return
         if item.done is None:  # a reply: the caller does not look at outcomes
             level = logging.INFO if outcome.result is Result.BLOCKED else logging.WARNING
             log.log(level, "%s: a reply was refused (%s): %s", self.channel, outcome.result,

@@ -1,6 +1,6 @@
 """What a channel is asked to send (a Part), what it answers (an Outcome), and who sends it.
 
-A channel adapter turns one Part into one call of its API and the call's fate into one of five
+A channel adapter turns one Part into one call of its API and the call's fate into one of six
 neutral results; everything else (pacing, retries, order, counting) is the engine's.
 """
 
@@ -21,6 +21,9 @@ class Result(StrEnum):
     RETRY_AFTER = "retry_after"  # flood control: the channel asks everyone to wait
     BAD_REQUEST = "bad_request"  # refused as asked (an edit of a message too old, a bad id)
     TRANSIENT = "transient"  # a timeout, a network or server error: worth trying again
+    # The channel's plan has no messages left this month: nothing goes out until it renews
+    # (or the plan grows); a broadcast pauses rather than trying.
+    QUOTA = "quota"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Outcome:
     retry_after: float = 0.0  # seconds, for RETRY_AFTER
     message_id: int | None = None  # of the message sent or edited, when the channel says
     seconds: float = 0.0  # how long the send took (the engine measures it)
+    messages: int = 1  # the platform's messages it took (a long text split in several)
 
 
 SENT = Outcome(Result.SENT)

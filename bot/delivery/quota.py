@@ -1,5 +1,6 @@
 """A channel whose plan caps the messages a month (Zalo's Basic plan: 3,000): every message
-sent is counted, and the admins are told when 70, 85 and 95% of the month's are used."""
+sent is counted, the admins are told when 70, 85 and 95% of the month's are used, and once all
+are, nothing more is tried until the month renews (the outcome is QUOTA: a broadcast pauses)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from bot.storage import usage
 
 log = logging.getLogger(__name__)
 
-WARN_AT = (70, 85, 95)  # % of the month's messages
-
 
 def month_of(moment: datetime, services: Services) -> str:
     """The local month, YYYY-MM, that a send counts in."""
@@ -31,22 +30,30 @@ class CountedSender:
         self.inner, self.services = inner, services
         self.channel, self.monthly = channel, monthly
         self.clock = clock
+        self._used: tuple[str, int] | None = None  # (month, sent): the last count seen
 
     async def send(self, chat: str, part: Part) -> Outcome:
-        """Send through the channel; count it when it went out."""
+        """Send through the channel unless the month's messages are used up; count it when it
+        went out."""
+        month = month_of(self.clock(), self.services)
+        if self._used is None or self._used[0] != month:
+            self._used = (month, await usage.sent_in(self.services.db, self.channel, month))
+        if self._used[1] >= self.monthly:
+            return Outcome(Result.QUOTA, f"the month's {self.monthly} messages are used up")
         outcome = await self.inner.send(chat, part)
         if outcome.result is Result.SENT:
             try:
-                await self._count()
+                await self._count(outcome.messages)
             except Exception:  # counting must never make a sent message look failed
                 log.exception("%s: could not count a message against the quota", self.channel)
         return outcome
 
-    async def _count(self) -> None:
+    async def _count(self, messages: int) -> None:
         month = month_of(self.clock(), self.services)
-        sent, warned = await usage.add_sent(self.services.db, self.channel, month)
+        sent, warned = await usage.add_sent(self.services.db, self.channel, month, messages)
+        self._used = (month, sent)
         percent = sent * 100 // self.monthly
-        level = max((level for level in WARN_AT if percent >= level), default=0)
+        level = usage.warn_level(sent, self.monthly)
         if level > warned and await usage.warned(self.services.db, self.channel, month, level):
             log.warning("%s: %s of this month's %s messages used (%s%%)", self.channel, sent,
                         self.monthly, percent)

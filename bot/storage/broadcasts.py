@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,18 +10,8 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.storage import audit
+from bot.storage.audiences import Audience, audience_filter
 from bot.storage.db import Database
-
-
-class AudienceKind(StrEnum):
-    """Who a broadcast is for; COMMUNE and LANGUAGE carry a value (a commune code, a locale)."""
-
-    EVERYONE = "everyone"
-    CITIZENS = "citizens"
-    VOLUNTEERS = "volunteers"
-    LEADERS = "leaders"
-    COMMUNE = "commune"
-    LANGUAGE = "language"
 
 
 class Status(StrEnum):
@@ -31,6 +20,9 @@ class Status(StrEnum):
     DRAFT = "draft"
     SCHEDULED = "scheduled"
     SENDING = "sending"
+    # A channel's plan ran out of messages for the month while sending (see held); the other
+    # channels' deliveries are done, and an admin resumes it when messages are available.
+    PAUSED = "paused"
     DONE = "done"
     CANCELLED = "cancelled"
 
@@ -57,33 +49,10 @@ class Result(StrEnum):
 
 
 # The short names the core, the channels' workers and the tests use.
-EVERYONE, CITIZENS = AudienceKind.EVERYONE, AudienceKind.CITIZENS
-VOLUNTEERS, LEADERS = AudienceKind.VOLUNTEERS, AudienceKind.LEADERS
-COMMUNE, LANGUAGE = AudienceKind.COMMUNE, AudienceKind.LANGUAGE
-AUDIENCES = tuple(AudienceKind)
 SCHEDULED, SENDING, DONE = Status.SCHEDULED, Status.SENDING, Status.DONE
-CANCELLED, PENDING = Status.CANCELLED, DeliveryStatus.PENDING
-ACTIVE = (SCHEDULED, SENDING)
+PAUSED, CANCELLED, PENDING = Status.PAUSED, Status.CANCELLED, DeliveryStatus.PENDING
+ACTIVE = (SCHEDULED, SENDING, PAUSED)  # not over: can still be stopped
 SENT, BLOCKED, FAILED, RETRY = Result.SENT, Result.BLOCKED, Result.FAILED, Result.RETRY
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who a broadcast is for: a kind and, for a commune or a language, its value."""
-
-    kind: AudienceKind
-    value: str | None = None
-
-    def encode(self) -> str:
-        """The JSON stored in broadcasts.audience."""
-        return json.dumps({"kind": self.kind, "value": self.value})
-
-    @staticmethod
-    def decode(raw: str) -> Audience:
-        """The audience stored by encode()."""
-        data = json.loads(raw)
-        value = data.get("value")
-        return Audience(AudienceKind(data["kind"]), None if value is None else str(value))
 
 
 @dataclass(frozen=True)
@@ -104,6 +73,7 @@ class Broadcast:
     progress_message: int | None  # the message edited with the progress
     admin_locale: str | None = None  # the creator's language, for the progress message
     photo: str | None = None  # a Photo.ref sent with the text as its caption
+    held: str | None = None  # the channel whose monthly quota ran out while sending it
 
     def text_for(self, locale: str) -> str:
         """The version a user of this locale receives."""
@@ -114,16 +84,18 @@ class Broadcast:
 class Counts:
     """How many deliveries of a broadcast are in each status."""
 
-    pending: int = 0
+    pending: int = 0  # still to send (those held for a channel's quota are counted in held)
     sent: int = 0
     blocked: int = 0
     failed: int = 0
     cancelled: int = 0
+    held: int = 0  # pending on the channel whose monthly quota ran out
 
     @property
     def total(self) -> int:
         """Every recipient."""
-        return self.pending + self.sent + self.blocked + self.failed + self.cancelled
+        return self.pending + self.sent + self.blocked + self.failed + self.cancelled \
+            + self.held
 
 
 @dataclass(frozen=True)
@@ -138,7 +110,7 @@ class Recipient:
 
 _COLUMNS = ("b.id, b.created_by, b.text_vi, b.text_en, b.audience, b.status, b.scheduled_for, "
             "b.created_at, b.started_at, b.finished_at, b.progress_chat, b.progress_message, "
-            "u.locale AS admin_locale, b.photo")
+            "u.locale AS admin_locale, b.photo, b.held")
 _FROM = "FROM broadcasts b LEFT JOIN users u ON u.id = b.created_by"
 
 
@@ -148,57 +120,12 @@ def _row(row: aiosqlite.Row) -> Broadcast:
                      Audience.decode(row["audience"]), Status(row["status"]), row["scheduled_for"],
                      row["created_at"], row["started_at"], row["finished_at"],
                      row["progress_chat"], int(message) if message else None,
-                     row["admin_locale"], row["photo"])
+                     row["admin_locale"], row["photo"], row["held"])
 
 
 def stamp(moment: datetime) -> str:
     """A UTC time as stored and compared here (whole seconds, so text order is time order)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _audience_filter(audience: Audience, channels: tuple[str, ...] | None
-                     ) -> tuple[str, list[str]]:
-    """SQL conditions on users u selecting the audience's members that the channels can reach
-    (None: in any channel), and parameters."""
-    where = ["u.blocked_at IS NULL", "u.linked_to IS NULL"]  # a linked account gets one copy
-    params: list[str] = []
-    if channels is not None:
-        where.append(f"u.channel IN ({','.join('?' * len(channels))})")
-        params += channels
-    member = "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id{})"
-    if audience.kind == CITIZENS:
-        where.append("NOT " + member.format(""))
-    elif audience.kind == VOLUNTEERS:
-        where.append(member.format(""))
-    elif audience.kind == LEADERS:
-        where.append(member.format(" AND m.role = 'leader'"))
-    elif audience.kind == COMMUNE:
-        where.append("EXISTS (SELECT 1 FROM memberships m JOIN teams t ON t.id = m.team_id "
-                     "WHERE m.user_id = u.id AND t.commune_code = ?)")
-        params.append(audience.value or "")
-    elif audience.kind == LANGUAGE:
-        where.append("u.locale = ?")
-        params.append(audience.value or "")
-    elif audience.kind != EVERYONE:
-        raise ValueError(f"unknown audience {audience.kind!r}")
-    return " AND ".join(where), params
-
-
-async def count_recipients(db: Database, audience: Audience, channels: tuple[str, ...]
-                           ) -> int:
-    """How many users of the channels the audience reaches now (blocked users left out)."""
-    where, params = _audience_filter(audience, channels)
-    # Hundreds of thousands of users at province scale: a long read, off the event loop.
-    row = await db.read_fetchone(f"SELECT COUNT(*) FROM users u WHERE {where}", params)
-    return int(row[0]) if row else 0
-
-
-async def count_by_channel(db: Database, audience: Audience) -> dict[str, int]:
-    """How many users the audience has in each channel (blocked users left out)."""
-    where, params = _audience_filter(audience, None)
-    rows = await db.read_fetchall(
-        f"SELECT u.channel, COUNT(*) FROM users u WHERE {where} GROUP BY u.channel", params)
-    return {str(row[0]): int(row[1]) for row in rows}
 
 
 class _NobodyError(Exception):
@@ -213,7 +140,7 @@ async def create(db: Database, created_by: int, text_vi: str, text_en: str | Non
     """Queue a broadcast and one pending delivery per recipient (the audience's users of the
     channel), with its audit entry, in one transaction; scheduled_for None sends at once.
     Return (id, recipients), None if nobody."""
-    where, params = _audience_filter(audience, channels)
+    where, params = audience_filter(audience, channels)
     status = SENDING if scheduled_for is None else SCHEDULED
     when = None if scheduled_for is None else stamp(scheduled_for)
     try:
@@ -262,7 +189,7 @@ async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
 async def active(db: Database) -> list[Broadcast]:
     """Broadcasts still to send or being sent, oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} {_FROM} WHERE b.status IN (?, ?) ORDER BY b.id", ACTIVE)
+        f"SELECT {_COLUMNS} {_FROM} WHERE b.status IN (?, ?, ?) ORDER BY b.id", ACTIVE)
     return [_row(r) for r in rows]
 
 
@@ -283,7 +210,8 @@ async def start(db: Database, broadcast_id: int, now: datetime) -> bool:
     async with db.transaction() as conn:
         cur = await conn.execute(
             "UPDATE broadcasts SET status = ?, started_at = COALESCE(started_at, ?) "
-            "WHERE id = ? AND status IN (?, ?)", (SENDING, stamp(now), broadcast_id, *ACTIVE))
+            "WHERE id = ? AND status IN (?, ?)", (SENDING, stamp(now), broadcast_id, SCHEDULED,
+                                                  SENDING))
         changed = cur.rowcount
         await cur.close()
     return changed > 0
@@ -299,13 +227,13 @@ async def set_progress_message(db: Database, broadcast_id: int, message_id: int)
 async def pending_batch(db: Database, broadcast_id: int, after_user_id: int, limit: int = 500,
                         channel: str | None = None) -> list[Recipient]:
     """The next pending deliveries after a user id (to users of the channel, or all), in user
-    id order (one read per batch)."""
+    id order (one read per batch); none on a channel whose quota holds the broadcast."""
     mine = "" if channel is None else "AND u.channel = ? "
     rows = await db.fetchall(
         "SELECT d.user_id, u.external_id, u.locale, d.attempts FROM deliveries d "
-        "JOIN users u ON u.id = d.user_id "
+        "JOIN users u ON u.id = d.user_id JOIN broadcasts b ON b.id = d.broadcast_id "
         f"WHERE d.broadcast_id = ? AND d.status = ? AND d.user_id > ? {mine}"
-        "ORDER BY d.user_id LIMIT ?",
+        "AND u.channel IS NOT b.held ORDER BY d.user_id LIMIT ?",
         (broadcast_id, PENDING, after_user_id, *([channel] if channel else []), limit))
     return [Recipient(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
@@ -377,8 +305,21 @@ async def counts(db: Database, broadcast_ids: Iterable[int]) -> dict[int, Counts
     found: dict[int, dict[str, int]] = {bid: {} for bid in wanted}
     for bid, state, number in rows:
         found[int(bid)][str(state)] = int(number)
+    for bid, number in await _held(db, wanted, marks):
+        found[bid]["held"] = number
+        found[bid][PENDING] = found[bid].get(PENDING, 0) - number
     return {bid: Counts(**{k: v for k, v in by.items() if k in Counts.__dataclass_fields__})
             for bid, by in found.items()}
+
+
+async def _held(db: Database, wanted: list[int], marks: str) -> list[tuple[int, int]]:
+    """The pending deliveries on each broadcast's held channel, for those that have one."""
+    rows = await db.read_fetchall(
+        "SELECT b.id, COUNT(*) FROM broadcasts b JOIN deliveries d ON d.broadcast_id = b.id "
+        f"JOIN users u ON u.id = d.user_id WHERE b.id IN ({marks}) AND b.held IS NOT NULL "
+        "AND d.status = ? AND u.channel = b.held GROUP BY b.id",
+        (*wanted, PENDING))
+    return [(int(row[0]), int(row[1])) for row in rows]
 
 
 async def finish(db: Database, broadcast_id: int, now: datetime) -> bool:
@@ -398,8 +339,8 @@ async def cancel(db: Database, broadcast_id: int, actor_id: int, now: datetime) 
     at = stamp(now)
     async with db.transaction() as conn:
         cur = await conn.execute(
-            "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)",
-            (CANCELLED, at, broadcast_id, *ACTIVE))
+            "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status IN "
+            "(?, ?, ?)", (CANCELLED, at, broadcast_id, *ACTIVE))
         stopped = cur.rowcount
         await cur.close()
         if stopped <= 0:
@@ -412,3 +353,35 @@ async def cancel(db: Database, broadcast_id: int, actor_id: int, now: datetime) 
         await audit.record(conn, actor_id, "broadcast", audit.detail(
             "broadcast_stopped", broadcast=broadcast_id, cancelled=cancelled), now)
     return cancelled
+
+
+async def hold(db: Database, broadcast_id: int, channel: str) -> bool:
+    """Hold a broadcast's deliveries on a channel whose monthly quota ran out (they stay
+    pending); False if it was already held or is no longer being sent."""
+    rows = await db.execute(
+        "UPDATE broadcasts SET held = ? WHERE id = ? AND status = ? AND held IS NULL "
+        "RETURNING id", (channel, broadcast_id, SENDING))
+    return bool(rows)
+
+
+async def pause(db: Database, broadcast_id: int) -> bool:
+    """Pause a held broadcast once its other channels are done; False if it is not held or no
+    longer being sent."""
+    rows = await db.execute(
+        "UPDATE broadcasts SET status = ? WHERE id = ? AND status = ? AND held IS NOT NULL "
+        "RETURNING id", (PAUSED, broadcast_id, SENDING))
+    return bool(rows)
+
+
+async def resume(db: Database, broadcast_id: int, actor_id: int, now: datetime) -> bool:
+    """Send a paused broadcast's held deliveries again; audited. False if it is not paused."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = ?, held = NULL WHERE id = ? AND status = ?",
+            (SENDING, broadcast_id, PAUSED))
+        resumed = cur.rowcount
+        await cur.close()
+        if resumed > 0:
+            await audit.record(conn, actor_id, "broadcast", audit.detail(
+                "broadcast_resumed", broadcast=broadcast_id), now)
+    return resumed > 0

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.storage import audit, handled
+from bot.storage import audit, handled, photos
+from bot.storage.broadcasts import stamp
 from bot.storage.db import Database, expect_row
 
 # A closed help request's name, hamlet and phone are kept this long for follow-up questions.
@@ -184,6 +185,9 @@ async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: d
     user = await _one(conn, "SELECT channel, external_id FROM users WHERE id = ?", (user_id,))
     if user is None:
         return None
+    # The person's linked accounts (/link) first, each as fully: their chats and audit entries.
+    for linked in await _all(conn, "SELECT id FROM users WHERE linked_to = ?", (user_id,)):
+        await delete_user(conn, int(linked[0]), tag, now, member_verbs)
     await _erase_notices(conn, user_id)
     await _erase_taker_notices(conn, user_id)
     waiting = await _all(conn, "SELECT id, taken_by FROM help_requests WHERE citizen_id = ? "
@@ -226,7 +230,8 @@ async def purge_expired(db: Database, now: datetime) -> int:
     Closed requests lose name, hamlet and phone CLOSED_REQUEST_KEPT after closing (a cancelled
     request has no closing time, so its creation time counts: it goes sooner, never later);
     any request loses its phone after ANY_REQUEST_PHONE_KEPT; old notifications and wrong join
-    codes are deleted; forms and remembered buttons of chats silent for DRAFT_KEPT are dropped.
+    codes are deleted; forms and remembered buttons of chats silent for DRAFT_KEPT are dropped;
+    broadcast photos served to chat apps go after photos.PHOTO_KEPT.
     """
     closed_before = (now - CLOSED_REQUEST_KEPT).isoformat()
     async with db.transaction() as conn:
@@ -249,6 +254,8 @@ async def purge_expired(db: Database, now: datetime) -> int:
         await conn.execute("DELETE FROM handled_messages WHERE at < ?",
                            ((now - handled.KEPT).isoformat(),))
         await conn.execute("DELETE FROM link_codes WHERE expires_at < ?", (now.isoformat(),))
+        await conn.execute("DELETE FROM photos WHERE created_at < ?",
+                           (stamp(now - photos.PHOTO_KEPT),))
         await conn.execute("UPDATE dialogs SET state = '{}', options = '[]' "
                            "WHERE updated_at < ? AND (state != '{}' OR options != '[]')",
                            ((now - DRAFT_KEPT).isoformat(),))

@@ -186,6 +186,8 @@ TABLE: tuple[Row, ...] = (
     Row("/broadcasts", rule(no(NO_BROADCASTS), admin=ok("Recent broadcasts")), "/broadcasts"),
     Row("/stopbroadcast", rule(no(NO_BROADCASTS), admin=ok("Stop broadcast #1?")),
         "/stopbroadcast {broadcast}"),
+    Row("/resumebroadcast", rule(no(NO_BROADCASTS), admin=ok("is not paused")),
+        "/resumebroadcast {broadcast}"),
     Row("/stats", rule(no(NO_REPORTS), admin=ok("Report for"), leader=LEADER_REPORT), "/stats"),
     Row("/chart", rule(no(NO_REPORTS), admin=ok("Visits per day"), leader=ok("Visits per day")),
         "/chart"),
@@ -333,6 +335,13 @@ TABLE: tuple[Row, ...] = (
     Row("bcz", rule(no(NO_BROADCASTS), admin=ok("is stopped", "broadcasts", "deliveries",
                                                  "audit_log")),
         steps=walk("/broadcasts", "tap:Stop #"), source="admin", tap="Yes, stop it"),
+    # Resuming: the template's broadcast is scheduled, not paused (pausing needs a channel's
+    # quota: tests/channels/zalo/test_photos_and_quota.py), so every role forges the button.
+    Row("bcr", rule(no(NO_BROADCASTS), admin=ok("is not paused")), event="bcr:{broadcast}"),
+    # One chat app: offered when broadcasts go out on several (tests/core/broadcasts); forged
+    # here, with no form open.
+    Row("bch", rule(no(NO_BROADCAST), admin=ok("This broadcast form is closed")),
+        event="bch:telegram"),
     Row("bcv", rule(no(NO_BROADCASTS), admin=ok("Recent broadcasts")),
         steps=walk("/broadcasts", "tap:Stop #"), source="admin", tap="No, keep it"),
     # Exports (admins)

@@ -14,10 +14,10 @@ from bot.app import App
 from bot.core.broadcasts import start_due_broadcast
 from bot.core.context import Services
 from bot.core.jobs import JOBS, Job, Scheduler
+from bot.storage import audiences, help_requests, users
 from bot.storage import broadcasts as broadcast_store
 from bot.storage import campaigns as campaign_store
-from bot.storage import help_requests, users
-from bot.storage.broadcasts import Audience
+from bot.storage.audiences import Audience
 from tests.factories import ANH_SON
 
 LATER = datetime(2026, 10, 13, 3, 0, tzinfo=UTC)  # 10:00 local, three days after the campaign
@@ -44,7 +44,7 @@ async def prepare(app: App) -> tuple[int, int]:
         await conn.execute("INSERT INTO outbox (user_id, reply, created_at, sent_at) "
                            "VALUES (?, '{}', ?, ?)", (citizen.id, sent, sent))
     created = await broadcast_store.create(
-        db, citizen.id, "Thông báo", None, Audience(broadcast_store.EVERYONE),
+        db, citizen.id, "Thông báo", None, Audience(audiences.EVERYONE),
         LATER - timedelta(hours=1), EARLIER, None, channels=("telegram",))
     assert request is not None and created is not None
     return request, created[0]
@@ -78,7 +78,8 @@ async def test_every_job_runs_at_start_on_the_application_s_data(app: App) -> No
         await scheduler.stop()
     assert not scheduler.running
     assert {job.name for job in JOBS} == {"help request escalation", "privacy purge",
-                                          "campaign freezing", "scheduled broadcasts"}
+                                          "campaign freezing", "scheduled broadcasts",
+                                          "plan users"}
 
 
 async def test_the_application_owns_the_jobs_and_close_stops_them(app: App) -> None:
@@ -138,7 +139,7 @@ async def test_a_scheduled_broadcast_starts_outside_quiet_hours_one_at_a_time(ap
     assert await start_due_broadcast(services, LATER - timedelta(hours=2)) is None  # not yet
     assert await broadcast_store.status(db, broadcast_id) == broadcast_store.SCHEDULED
     second = await broadcast_store.create(
-        db, 1, "Thông báo 2", None, Audience(broadcast_store.EVERYONE),
+        db, 1, "Thông báo 2", None, Audience(audiences.EVERYONE),
         LATER - timedelta(minutes=30), EARLIER, None, channels=("telegram",))
     assert second is not None
     assert await start_due_broadcast(services, LATER) == broadcast_id

@@ -29,8 +29,9 @@ from bot.core.shared import outbox
 from bot.delivery.broadcasts import BroadcastWorker
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outbox import OutboxWorker
+from bot.storage import audiences
 from bot.storage import broadcasts as store
-from bot.storage.broadcasts import Audience
+from bot.storage.audiences import Audience
 from bot.storage.db import Database
 from tests.factories import TOKEN, Chat, make_config
 from tests.fakes.telegram import Call, FakeBotApi
@@ -83,7 +84,7 @@ async def queue(app: App, text: str = TEXT, text_en: str | None = None,
                 watch: bool = True, when: datetime | None = None) -> int:
     """A broadcast to everyone, queued as the admin's Send button does."""
     created = await store.create(app.services.db, await admin_id(app), text, text_en,
-                                 Audience(store.EVERYONE), when, NOW,
+                                 Audience(audiences.EVERYONE), when, NOW,
                                  f"telegram:{ADMIN}" if watch else None, channels=(CHANNEL,))
     assert created is not None
     return created[0]
@@ -274,13 +275,13 @@ async def test_blocked_users_are_marked_and_left_out_until_they_write(tmp_path: 
         assert rows[users[2]][0] == "blocked"
         blocked = await db.fetchall("SELECT id FROM users WHERE blocked_at IS NOT NULL")
         assert [r[0] for r in blocked] == [users[2]]
-        everyone = Audience(store.EVERYONE)
-        assert await store.count_recipients(db, everyone, (CHANNEL,)) == 5  # admin + 4
+        everyone = Audience(audiences.EVERYONE)
+        assert await audiences.count_recipients(db, everyone, (CHANNEL,)) == 5  # admin + 4
         second = await queue(app, watch=False)
         assert users[2] not in await deliveries(db, second)
         # They unblock the bot and write to it: the next broadcast includes them again.
         await Chat(app.core, str(FIRST_CHAT + 2)).say("/menu")
-        assert await store.count_recipients(db, everyone, (CHANNEL,)) == 6
+        assert await audiences.count_recipients(db, everyone, (CHANNEL,)) == 6
 
 
 async def test_a_stop_midway_cancels_the_rest_and_keeps_what_was_sent(tmp_path: Path) -> None:

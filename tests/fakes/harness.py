@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,13 @@ from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
 from bot.core.lessons.catalog import Lesson
 from tests.factories import FAST_USERS, TOKEN, make_config
 from tests.fakes.telegram import FakeBotApi
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @asynccontextmanager

@@ -54,6 +54,7 @@ from tests.fakes.telegram_model import (
     CANONICAL,
     CHAT_METHODS,
     CONFLICT,
+    FILE_PATH_RE,
     MESSAGE_NOT_MODIFIED,
     OPT_IN_UPDATES,
     OUTGOING,
@@ -73,6 +74,7 @@ from tests.fakes.telegram_model import (
     Webhook,
     WebhookDelivery,
     decode_value,
+    file_bytes,
     update_kind,
 )
 from tests.fakes.telegram_users import UserActions
@@ -122,6 +124,7 @@ class FakeBotApi(FaultInjection, UserActions):
         self._recent_sends: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
         self.server_errors: list[str] = []
+        self.downloads: list[str] = []  # file paths downloaded (after getFile), in order
         self.deliveries: dict[int, int] = {}
         """How many times each update_id was handed to the bot: in a getUpdates answer or by a
         (genuine) webhook POST attempt."""
@@ -157,6 +160,7 @@ class FakeBotApi(FaultInjection, UserActions):
         self._last_activity = 0.0
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._api_get_me,
+            "getFile": self._api_get_file,
             "logOut": self._api_log_out,
             "close": self._api_close,
             "setWebhook": self._api_set_webhook,
@@ -397,6 +401,13 @@ class FakeBotApi(FaultInjection, UserActions):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         counted = False
         try:
+            download = FILE_PATH_RE.match(request.path)
+            if download is not None:  # getFile's file_path, as https://api.telegram.org/file/
+                if not TOKEN_RE.match(download.group(1)):
+                    return self._error_response(401, "Unauthorized")
+                self.downloads.append(download.group(2))
+                return web.Response(body=file_bytes(download.group(2)),
+                                    content_type="image/jpeg")
             match = PATH_RE.match(request.path)
             if match is None:
                 return self._error_response(404, "Not Found")

@@ -29,6 +29,7 @@ from tests.fakes.telegram_model import (
     Webhook,
     bad_request,
     check_inline_markup,
+    file_bytes,
     render_text,
     utf16_len,
 )
@@ -278,6 +279,14 @@ class BotApiMethods:
 
     def _api_send_document(self, params: dict[str, Any]) -> JSONDict:
         return self._send_media(params, "document")
+
+    def _api_get_file(self, params: dict[str, Any]) -> JSONDict:
+        file_id = str(params.get("file_id") or "")
+        if not file_id:
+            raise bad_request("file_id is empty")
+        path = f"photos/{file_id}.jpg"
+        return {"file_id": file_id, "file_unique_id": f"U{file_id[-12:]}",
+                "file_size": len(file_bytes(path)), "file_path": path}
 
     def _api_send_chat_action(self, params: dict[str, Any]) -> bool:
         self._chat_for(params)

@@ -42,6 +42,12 @@ LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
 TOKEN_RE: Final = re.compile(r"^\d+:[\w-]+$")
 PATH_RE: Final = re.compile(r"^/bot([^/]*)/([^/]+)/?$")
+FILE_PATH_RE: Final = re.compile(r"^/file/bot([^/]*)/(.+)$")
+
+
+def file_bytes(file_path: str) -> bytes:
+    """The content the fake serves for a file: a JPEG's first bytes, then the path."""
+    return b"\xff\xd8\xff\xe0" + file_path.encode()
 INT_RE: Final = re.compile(r"^-?\d+$")
 COMMAND_RE: Final = re.compile(r"^[a-z0-9_]{1,32}$")
 

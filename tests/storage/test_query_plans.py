@@ -18,6 +18,7 @@ from bot.config import Campaign
 from bot.core import privacy as privacy_flow
 from bot.core.service import Core
 from bot.storage import (
+    audiences,
     audit,
     broadcasts,
     campaigns,
@@ -29,7 +30,7 @@ from bot.storage import (
     users,
     visits,
 )
-from bot.storage.broadcasts import Audience
+from bot.storage.audiences import Audience
 from tests.factories import Chat, Clock, add_visit, running_app
 
 ADMIN, LEADER, VOLUNTEER, CITIZEN = "4242", "4243", "4244", "4245"
@@ -163,12 +164,12 @@ async def workers(app: App, ids: dict[str, int]) -> None:
     for waiting in await outbox.pending(db, "telegram"):
         await outbox.mark_sent(db, waiting.id, now)
     await outbox.recipients(db, [ids[LEADER], ids[VOLUNTEER]])
-    for kind, value in ((broadcasts.EVERYONE, None), (broadcasts.VOLUNTEERS, None),
-                        (broadcasts.LEADERS, None), (broadcasts.COMMUNE, "17329"),
-                        (broadcasts.LANGUAGE, "vi"), (broadcasts.CITIZENS, None)):
-        await broadcasts.count_recipients(db, Audience(kind, value), ("telegram",))
+    for kind, value in ((audiences.EVERYONE, None), (audiences.VOLUNTEERS, None),
+                        (audiences.LEADERS, None), (audiences.COMMUNE, "17329"),
+                        (audiences.LANGUAGE, "vi"), (audiences.CITIZENS, None)):
+        await audiences.count_recipients(db, Audience(kind, value), ("telegram",))
     made = await broadcasts.create(db, ids[LEADER], "Xin chào", None,
-                                   Audience(broadcasts.EVERYONE), None, now, None,
+                                   Audience(audiences.EVERYONE), None, now, None,
                                    channels=("telegram",))
     assert made is not None
     job = made[0]

@@ -130,6 +130,7 @@ class RunningTelegram:
     last_success: Callable[[], float | None]  # when a Bot API call last got an answer
     begin: Callable[[], Awaitable[None]]  # start taking updates (the webhook served first)
     stop: Callable[[], Awaitable[None]]
+    fetch_photo: Callable[[str], Awaitable[bytes]]  # a photo's bytes by its file id
 
 
 async def start_telegram(config: Config, app: App) -> RunningTelegram:
@@ -176,10 +177,14 @@ async def start_telegram(config: Config, app: App) -> RunningTelegram:
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
 
+    async def fetch_photo(file_id: str) -> bytes:
+        found = await application.bot.get_file(file_id)
+        return bytes(await found.download_as_bytearray())
+
     transport = application.bot.request
     return RunningTelegram(
         handle, lambda: transport.last_success if isinstance(transport, AiohttpRequest) else None,
-        begin, stop)
+        begin, stop, fetch_photo)
 
 
 def _file_url(api_url: str) -> str:

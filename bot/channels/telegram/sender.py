@@ -2,16 +2,18 @@
 Outcome (sent, blocked, retry after N s, bad request, transient). Pacing, retries and order are
 the engine's (bot/delivery/engine.py).
 
-Text, photos by file id and edits are posted as JSON on our transport and Telegram's answer is
-read here, as the Bot API documents it (`ok`, `error_code`, `description`, `parameters`):
-python-telegram-bot's request and answer objects cost a quarter of a call's CPU, and the
-engine needs only the outcome. Uploads of local files go through the Bot as before.
+Text, photos by file id (another app's by address) and edits are posted as JSON on our
+transport and Telegram's answer is read here, as the Bot API documents it (`ok`, `error_code`,
+`description`, `parameters`): python-telegram-bot's request and answer objects cost a quarter
+of a call's CPU, and the engine needs only the outcome. Uploads of local files go through the
+Bot as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.channels.photos import public_address
 from bot.channels.telegram.faults import retry_after_seconds
 from bot.channels.telegram.render import Keyboard, call, keyboard, message_id_of, telegram_file
 from bot.channels.telegram.request import AiohttpRequest
@@ -52,6 +55,10 @@ class TelegramSender:
         if part.image or part.document:
             return await self._upload(chat_id, part)
         outcome = await self._post(*_request(chat_id, part))
+        if outcome.result is Result.BAD_REQUEST and part.photo \
+                and not telegram_file(part.photo):
+            # Another app's photo, by its address, which Telegram could not fetch: the text.
+            outcome = await self._post(*_request(chat_id, replace(part, photo=None)))
         if outcome.result is Result.BAD_REQUEST and part.edit_of is not None \
                 and "not modified" in outcome.detail.lower():
             return Outcome(Result.SENT, message_id=part.edit_of)  # a double tap
@@ -132,7 +139,7 @@ def _request(chat_id: int, part: Part) -> tuple[str, dict[str, Any]]:
     markup = keyboard_of(part)
     if markup is not None:
         params["reply_markup"] = markup
-    file_id = telegram_file(part.photo)
+    file_id = telegram_file(part.photo) or public_address(part.photo or "")
     if file_id:
         params |= {"photo": file_id, "caption": part.text}
         method = "sendPhoto"

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.app import App
+from bot.channels.photos import PhotoLinks
 from bot.channels.zalo.channel import ZaloChannel, ZaloPoller
 from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.channels.zalo.sender import ZaloSender
@@ -35,10 +36,12 @@ class RunningZalo:
     stop: Callable[[], Awaitable[None]]
 
 
-async def start_zalo(config: Config, app: App) -> RunningZalo:
+async def start_zalo(config: Config, app: App, photos: PhotoLinks | None = None
+                     ) -> RunningZalo:
     """Start the Zalo channel on the shared app: sending at once, updates once begin() is
     called (webhook mode when ZALO_WEBHOOK_URL is set: the web server, already listening,
-    hands this channel the updates; else polling)."""
+    hands this channel the updates; else polling). Broadcast photos from other apps reach
+    Zalo users by the addresses photos gives them."""
     settings = config.zalo
     if settings.token is None:
         raise ValueError("ZALO_BOT_TOKEN is not set")
@@ -53,14 +56,14 @@ async def start_zalo(config: Config, app: App) -> RunningZalo:
         log.warning("Zalo: getMe failed (%s); the bot keeps trying", exc.description)
     limits = Limits(rate=settings.rate, chat_rate=settings.chat_rate,
                     reply_deadline=settings.reply_deadline)
-    sender: Sender = ZaloSender(client)
+    sender: Sender = ZaloSender(client, photos)
     if settings.monthly_messages:  # the plan caps the month's messages: count them
         sender = CountedSender(sender, app.services, CHANNEL, settings.monthly_messages)
     engine = DeliveryEngine(CHANNEL, sender, limits)
     channel = ZaloChannel(app.core, engine, app.services.translations)
     workers: list[OutboxWorker | BroadcastWorker] = [
         OutboxWorker(engine, app.services, typed_choices=True),
-        BroadcastWorker(engine, app.services)]
+        BroadcastWorker(engine, app.services, edits=False)]
     for worker in workers:
         worker.start()
     poller = ZaloPoller(client, channel)

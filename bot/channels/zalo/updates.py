@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.channels.base import ZALO
-from bot.core.events import EventKind, Incoming
+from bot.core.events import EventKind, Incoming, Photo
 
 CHANNEL = "zalo"
 TEXT = "message.text.received"
@@ -43,15 +43,27 @@ def incoming(update: dict[str, Any], locale_hint: str | None = None) -> Incoming
     if user is None or message_id is None or chat_id != user:
         return None  # only private chats, where the chat is the user
     event = str(update.get("event_name"))
-    text = message.get("text")
+    text, photo = message.get("text"), _photo(message) if event == IMAGE else None
     if event == TEXT and isinstance(text, str):
         kind = EventKind.TEXT
+    elif photo is not None:
+        kind, caption = EventKind.PHOTO, message.get("caption")
+        text = caption if isinstance(caption, str) else ""
     else:
         kind, text = (EventKind.WITHHELD if event == WITHHELD else EventKind.UNSUPPORTED), ""
     name = sender.get("display_name") if isinstance(sender, dict) else None
     return Incoming(CHANNEL, user, kind, _sent_at(message.get("date")), ZALO, text=text,
                     locale_hint=locale_hint, display_name=name if isinstance(name, str) else None,
-                    event_id=message_id, message_id=message_id)
+                    event_id=message_id, message_id=message_id, photo=photo)
+
+
+def _photo(message: dict[str, Any]) -> Photo | None:
+    """An image's public address on Zalo's servers, as a reference; None if it has none.
+    Zalo says nothing of its size: the core's limits (Telegram's) are not checked here."""
+    url = message.get("photo_url")
+    if not isinstance(url, str) or not url.startswith("https://") or len(url) > 2000:
+        return None
+    return Photo(f"{CHANNEL}:{url}", None, 0, 0)
 
 
 def _id(value: Any) -> str | None:

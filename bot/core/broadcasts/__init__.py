@@ -1,5 +1,6 @@
 """Broadcasts: admins send campaign notices to everyone or a part (citizens, volunteers, team
-leaders, one commune, one language), now or scheduled, see the recent ones and stop one. The
+leaders, one commune, one language, one chat app), now or scheduled, see the recent ones, stop
+one, and resume one paused when a chat app's month's messages ran out. The
 delivery worker (bot/delivery/broadcasts.py) sends them through each channel's delivery engine,
 paced and resumable; see docs/BROADCASTS.md.
 
@@ -10,19 +11,21 @@ paced and resumable; see docs/BROADCASTS.md.
 - schedule.py: quiet hours, the times admins type, and starting a scheduled broadcast when due
   (called by the application's jobs, bot/core/jobs.py)
 - views.py: audiences, counts, the progress message and the report, the recent list
-- commands.py: /broadcasts and /stopbroadcast
+- commands.py: /broadcasts, /stopbroadcast and /resumebroadcast
 """
 
 from bot.core.broadcasts.commands import (
     list_pressed,
     recent,
+    resume_command,
+    resume_pressed,
     stop_button_pressed,
     stop_command,
     stop_confirmed,
 )
 from bot.core.broadcasts.draft import FLOW
 from bot.core.broadcasts.form import begin, on_button, on_photo, on_text, show
-from bot.core.broadcasts.ids import FORM_VERBS, LIST, STOP, STOP_CONFIRMED
+from bot.core.broadcasts.ids import FORM_VERBS, LIST, RESUME, STOP, STOP_CONFIRMED
 from bot.core.broadcasts.photo import MAX_BYTES
 from bot.core.broadcasts.schedule import in_quiet_hours, start_due_broadcast
 from bot.core.broadcasts.views import audience_label, final_text, progress_text, stop_button
@@ -36,6 +39,8 @@ def register(router: Router) -> None:
     router.command("broadcasts", N_("Recent broadcasts and their counts"), recent,
                    audience=ADMINS)
     router.command("stopbroadcast", N_("Stop a broadcast"), stop_command, audience=ADMINS)
+    router.command("resumebroadcast", N_("Resume a paused broadcast"), resume_command,
+                   audience=ADMINS)
     router.flow(Flow(FLOW, on_text, N_("The broadcast you were writing was not sent."),
                      entry="broadcast", verbs=FORM_VERBS, title=N_("Broadcast form"),
                      show=show, on_photo=on_photo))
@@ -44,6 +49,7 @@ def register(router: Router) -> None:
     router.action(STOP, stop_button_pressed)
     router.action(STOP_CONFIRMED, stop_confirmed)
     router.action(LIST, list_pressed)
+    router.action(RESUME, resume_pressed)
 
 
 __all__ = [

@@ -1,9 +1,10 @@
 """/broadcasts lists the recent broadcasts with their counts; /stopbroadcast stops one cleanly
-(what was sent stays sent). Admins only. See docs/BROADCASTS.md."""
+(what was sent stays sent); /resumebroadcast sends a paused one's waiting messages. Admins
+only. See docs/BROADCASTS.md."""
 
 from __future__ import annotations
 
-from bot.core.broadcasts.ids import LIST, STOP_CONFIRMED
+from bot.core.broadcasts.ids import LIST, RESUME, STOP_CONFIRMED
 from bot.core.broadcasts.views import counts_line, list_entry, stop_button
 from bot.core.context import Context
 from bot.core.events import Button, Reply
@@ -18,7 +19,7 @@ RECENT = 10  # broadcasts listed by /broadcasts
 
 
 def _refusal(ctx: Context) -> list[Reply]:
-    return [Reply(ctx.t._("Only admins can see or stop broadcasts."))]
+    return [Reply(ctx.t._("Only admins can see or stop broadcasts."))]  # or resume them
 
 
 async def recent(ctx: Context, _args: str = "") -> list[Reply]:
@@ -34,7 +35,9 @@ async def recent(ctx: Context, _args: str = "") -> list[Reply]:
     config = ctx.services.config
     entries = [list_entry(t, ctx.services.communes, config.timezone, b, counts[b.id])
                for b in found]
-    rows = [(stop_button(t, b.id),) for b in found if b.status in store.ACTIVE]
+    rows = [(Button(t._("▶ Resume #{number}").format(number=b.id), RESUME(b.id)),)
+            for b in found if b.status == Status.PAUSED]
+    rows += [(stop_button(t, b.id),) for b in found if b.status in store.ACTIVE]
     text = t._("📣 Recent broadcasts, newest first:") + "\n\n" + "\n\n".join(entries)
     return [Reply(text, (*rows, (menu_button(t),)), edit=ctx.pressed)]
 
@@ -117,6 +120,48 @@ async def stop_confirmed(ctx: Context, act: Action) -> list[Reply]:
                    "cancelled.", cancelled).format(number=broadcast_id,
                                                    cancelled=t.number(cancelled)),
         counts_line(t, counts)])
+    return [Reply(text, ((menu_button(t),),), edit=ctx.pressed)]
+
+
+async def resume_command(ctx: Context, args: str) -> list[Reply]:
+    """/resumebroadcast [number]: send a paused broadcast's waiting messages."""
+    t = ctx.t
+    if not is_admin(ctx):
+        return _refusal(ctx)
+    number = args.strip().lstrip("#")
+    if is_number(number) and len(number) <= 12:
+        return await _resume(ctx, int(number))
+    paused = [b for b in await store.active(ctx.db) if b.status == Status.PAUSED]
+    if len(paused) == 1 and not number:
+        return await _resume(ctx, paused[0].id)
+    if not paused:
+        return [Reply(t._("No broadcast is paused."), ((menu_button(t),),))]
+    rows = [(Button(t._("▶ Resume #{number}").format(number=b.id), RESUME(b.id)),)
+            for b in paused]
+    return [Reply(t._("Which broadcast should be resumed?"), (*rows, (menu_button(t),)))]
+
+
+async def resume_pressed(ctx: Context, act: Action) -> list[Reply]:
+    """▶ Resume #N (admins only)."""
+    if not is_admin(ctx):
+        return _refusal(ctx)
+    return await _resume(ctx, act.number(0))
+
+
+async def _resume(ctx: Context, broadcast_id: int) -> list[Reply]:
+    t = ctx.t
+    broadcast = await store.get(ctx.db, broadcast_id)
+    if broadcast is None:
+        return [Reply(t._("There is no broadcast #{number}.").format(number=broadcast_id))]
+    if not await store.resume(ctx.db, broadcast_id, ctx.user.id, ctx.now):
+        return [Reply(t._("Broadcast #{number} is not paused.").format(number=broadcast_id),
+                      ((menu_button(t),),), edit=ctx.pressed)]
+    counts = (await store.counts(ctx.db, [broadcast_id]))[broadcast_id]
+    text = "\n".join([t.ngettext(
+        "▶ Broadcast #{number} is sending again: {pending} message to go.",
+        "▶ Broadcast #{number} is sending again: {pending} messages to go.",
+        counts.pending).format(number=broadcast_id, pending=t.number(counts.pending)),
+        t._("If the month's messages are still used up, it pauses again and says so.")])
     return [Reply(text, ((menu_button(t),),), edit=ctx.pressed)]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.storage.broadcasts import Audience, AudienceKind
+from bot.storage.audiences import Audience, AudienceKind
 
 FLOW = "broadcast"
 
@@ -19,6 +19,7 @@ class Step(StrEnum):
     AUDIENCE = "audience"
     COMMUNE = "commune"  # typed, or chosen among the communes offered
     LANGUAGE = "language"
+    CHANNEL = "channel"  # the chat app, when broadcasts go out on several
     ENGLISH = "english"  # an optional English version
     PREVIEW = "preview"  # send now or schedule
     WHEN = "when"  # the time typed for a scheduled broadcast

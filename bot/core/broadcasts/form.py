@@ -14,6 +14,7 @@ from bot.core.broadcasts.draft import Draft, Step
 from bot.core.broadcasts.ids import (
     AUDIENCE,
     CANCEL,
+    CHANNEL,
     COMMUNE,
     LANGUAGE,
     SCHEDULE,
@@ -31,8 +32,9 @@ from bot.core.payloads import Action
 from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.messages import ECHO_LIMIT, clip
 from bot.core.shared.roles import is_admin
+from bot.storage import audiences
 from bot.storage import broadcasts as store
-from bot.storage.broadcasts import Audience, AudienceKind
+from bot.storage.audiences import Audience, AudienceKind
 
 # A broadcast goes out as one message, never split, so it has a limit of its own: under the
 # 4,096 characters of a Telegram message (counted as Telegram does, see _length), with room to
@@ -78,7 +80,7 @@ def _audience(draft: Draft) -> Audience:
 
 async def _count(ctx: Context, audience: Audience) -> int:
     """How many people the audience reaches now."""
-    return await store.count_recipients(ctx.db, audience,
+    return await audiences.count_recipients(ctx.db, audience,
                                         ctx.services.config.delivery_channels)
 
 
@@ -97,7 +99,9 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
                               "or without.")
         return [Reply(text, (_cancel_row(ctx),), edit=edit, numbered=False)]
     if step == Step.AUDIENCE:
-        rows = [(Button(t._(name), AUDIENCE(kind)),) for kind, name in AUDIENCE_NAMES.items()]
+        several = len(ctx.services.config.delivery_channels) > 1
+        rows = [(Button(t._(name), AUDIENCE(kind)),) for kind, name in AUDIENCE_NAMES.items()
+                if several or kind != AudienceKind.CHANNEL]
         return [Reply(t._("Who should receive it?"), (*rows, _cancel_row(ctx)), edit=edit)]
     if step == Step.COMMUNE and draft.choices:
         communes = ctx.services.communes
@@ -113,6 +117,10 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
         rows = [(Button(LANGUAGE_NAMES.get(code, code), LANGUAGE(code)),)
                 for code in ctx.services.config.locales]
         return [Reply(t._("Users of which language?"), (*rows, _cancel_row(ctx)), edit=edit)]
+    if step == Step.CHANNEL:
+        rows = [(Button(channel.capitalize(), CHANNEL(channel)),)
+                for channel in ctx.services.config.delivery_channels]
+        return [Reply(t._("Users of which chat app?"), (*rows, _cancel_row(ctx)), edit=edit)]
     if step == Step.ENGLISH:
         return [Reply(t._("Users who chose English get an English version if you write one. "
                           "Type it now, or press Skip: then everyone gets the message above."),
@@ -310,7 +318,8 @@ async def _queue(ctx: Context, draft: Draft, when: datetime | None) -> list[Repl
         moved, when = later != when, later
     created = await store.create(
         ctx.db, ctx.user.id, draft.text or "", draft.text_en, _audience(draft), when, ctx.now,
-        f"{ctx.user.channel}:{ctx.user.external_id}", channels=config.delivery_channels,
+        # The chat the admin writes in (after /link, maybe not the account they act as).
+        f"{ctx.event.channel}:{ctx.event.user_key}", channels=config.delivery_channels,
         photo=draft.photo)
     await dialogs.close(ctx)
     if created is None:
@@ -347,18 +356,23 @@ async def on_button(ctx: Context, act: Action) -> list[Reply]:
         await dialogs.close(ctx)
         return [Reply(ctx.t._("Cancelled: nothing was sent."), ((menu_button(ctx.t),),),
                       edit=ctx.pressed)]
-    if verb == AUDIENCE and step == Step.AUDIENCE and arg in store.AUDIENCES:
+    if verb == AUDIENCE and step == Step.AUDIENCE and arg in audiences.AUDIENCES:
         kind = AudienceKind(arg)
         if kind == AudienceKind.COMMUNE:
             draft.choices = []
             return await _go(ctx, draft, Step.COMMUNE)
         if kind == AudienceKind.LANGUAGE:
             return await _go(ctx, draft, Step.LANGUAGE)
-        return await _after_audience(ctx, draft, Audience(kind))
+        if kind == AudienceKind.CHANNEL and len(config.delivery_channels) > 1:
+            return await _go(ctx, draft, Step.CHANNEL)
+        if kind != AudienceKind.CHANNEL:
+            return await _after_audience(ctx, draft, Audience(kind))
     if verb == COMMUNE and step == Step.COMMUNE and arg in draft.choices:
         return await _after_audience(ctx, draft, Audience(AudienceKind.COMMUNE, arg))
     if verb == LANGUAGE and step == Step.LANGUAGE and arg in config.locales:
         return await _after_audience(ctx, draft, Audience(AudienceKind.LANGUAGE, arg))
+    if verb == CHANNEL and step == Step.CHANNEL and arg in config.delivery_channels:
+        return await _after_audience(ctx, draft, Audience(AudienceKind.CHANNEL, arg))
     if verb == SKIP_EN and step == Step.ENGLISH:
         draft.text_en = None
         return await _go(ctx, draft, Step.PREVIEW)

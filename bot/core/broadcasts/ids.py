@@ -8,6 +8,7 @@ from bot.core.payloads import ID, SLUG, Verb
 AUDIENCE = Verb("bca", (SLUG,))  # /broadcast form: the audience's kind
 COMMUNE = Verb("bcc", (ID,))  # the form: a commune's code
 LANGUAGE = Verb("bcl", (SLUG,))  # the form: a language
+CHANNEL = Verb("bch", (SLUG,))  # the form: a chat app (when broadcasts go out on several)
 SKIP_EN = Verb("bck")  # the form: no English version
 SEND_NOW = Verb("bcn")  # the form: send now
 SEND_AT_NIGHT = Verb("bcy")  # the form: send now, within quiet hours
@@ -17,7 +18,8 @@ CANCEL = Verb("bcx")  # the form: cancel
 STOP = Verb("bcs", (ID,))  # stop broadcast #id (asks first)
 STOP_CONFIRMED = Verb("bcz", (ID,))  # stop broadcast #id: confirmed
 LIST = Verb("bcv")  # the recent broadcasts
+RESUME = Verb("bcr", (ID,))  # resume paused broadcast #id
 
 # The form's buttons, all handled by form.on_button.
-FORM_VERBS = (AUDIENCE, COMMUNE, LANGUAGE, SKIP_EN, CANCEL, SEND_NOW, SEND_AT_NIGHT, SCHEDULE,
-              SCHEDULE_MORNING)
+FORM_VERBS = (AUDIENCE, COMMUNE, LANGUAGE, CHANNEL, SKIP_EN, CANCEL, SEND_NOW, SEND_AT_NIGHT,
+              SCHEDULE, SCHEDULE_MORNING)

@@ -16,9 +16,10 @@ from bot.core.shared.communes import Communes
 from bot.core.shared.menus import LANGUAGE_NAMES
 from bot.core.shared.messages import clip
 from bot.i18n import N_, Translator
-from bot.storage import broadcasts as store
+from bot.storage import audiences
 from bot.storage import usage as usage_store
-from bot.storage.broadcasts import Audience, AudienceKind, Broadcast, Counts, Status
+from bot.storage.audiences import Audience, AudienceKind
+from bot.storage.broadcasts import Broadcast, Counts, Status
 
 AUDIENCE_NAMES = {
     AudienceKind.EVERYONE: N_("Everyone"),
@@ -27,10 +28,12 @@ AUDIENCE_NAMES = {
     AudienceKind.LEADERS: N_("Team leaders"),
     AudienceKind.COMMUNE: N_("One commune"),
     AudienceKind.LANGUAGE: N_("One language"),
+    AudienceKind.CHANNEL: N_("One chat app"),
 }
 _STATUS_NAMES = {
     Status.SCHEDULED: N_("scheduled"),
     Status.SENDING: N_("sending"),
+    Status.PAUSED: N_("paused"),
     Status.DONE: N_("finished"),
     Status.CANCELLED: N_("stopped"),
 }
@@ -44,6 +47,8 @@ def audience_label(t: Translator, communes: Communes, audience: Audience) -> str
     if audience.kind == AudienceKind.LANGUAGE:
         language = LANGUAGE_NAMES.get(audience.value or "", audience.value or "")
         return t._("Language: {language}").format(language=language)
+    if audience.kind == AudienceKind.CHANNEL:
+        return t._("Users of {channel}").format(channel=(audience.value or "").capitalize())
     return t._(AUDIENCE_NAMES.get(audience.kind, audience.kind))
 
 
@@ -55,6 +60,8 @@ def counts_line(t: Translator, counts: Counts) -> str:
     if counts.cancelled:
         line += " · " + t._("{cancelled} cancelled").format(
             cancelled=t.number(counts.cancelled))
+    if counts.held:
+        line += " · " + t._("{held} waiting for messages").format(held=t.number(counts.held))
     return line
 
 
@@ -71,15 +78,21 @@ def progress_text(t: Translator, broadcast_id: int, counts: Counts,
         title = t._("📣 Broadcast #{number}: finished.")
     elif status == Status.CANCELLED:
         title = t._("📣 Broadcast #{number}: stopped.")
+    elif status == Status.PAUSED:
+        title = t._("📣 Broadcast #{number}: paused.")
     else:
         title = t._("📣 Broadcast #{number}: sending…")
     return "\n".join([title.format(number=broadcast_id), counts_line(t, counts)])
 
 
-def final_text(t: Translator, broadcast_id: int, status: Status, counts: Counts) -> str:
-    """The report when a broadcast has finished or was stopped."""
+def final_text(t: Translator, broadcast_id: int, status: Status, counts: Counts,
+               held: str | None = None) -> str:
+    """The report when a broadcast has finished, was stopped or paused."""
     if status == Status.CANCELLED:
         title = t._("⏹ Broadcast #{number} was stopped.").format(number=broadcast_id)
+    elif status == Status.PAUSED:
+        title = "\n".join([t._("⏸ Broadcast #{number} is paused.").format(number=broadcast_id),
+                           paused_text(t, broadcast_id, held)])
     else:
         title = t._("✅ Broadcast #{number} is finished.").format(number=broadcast_id)
     lines = [title, counts_line(t, counts)]
@@ -90,6 +103,14 @@ def final_text(t: Translator, broadcast_id: int, status: Status, counts: Counts)
         lines.append(t._("Failed deliveries were tried several times; their reasons are kept "
                          "with the broadcast."))
     return "\n".join(lines)
+
+
+def paused_text(t: Translator, broadcast_id: int, held: str | None) -> str:
+    """Why a broadcast is paused, and how to resume it."""
+    return t._("{channel} has no messages left this month, so its users not reached yet are "
+               "waiting. Type /resumebroadcast {number} when messages are available again "
+               "(next month, or after upgrading the plan).").format(
+        channel=(held or "?").capitalize(), number=broadcast_id)
 
 
 def local_time(t: Translator, moment: str | datetime, zone: ZoneInfo) -> str:
@@ -109,7 +130,10 @@ def list_entry(t: Translator, communes: Communes, zone: ZoneInfo, broadcast: Bro
     head = " · ".join([f"#{broadcast.id}", local_time(t, broadcast.created_at, zone),
                        audience_label(t, communes, broadcast.audience), status])
     excerpt = clip(broadcast.text_vi.split("\n", 1)[0], EXCERPT)
-    return "\n".join([head, f"“{excerpt}”", counts_line(t, counts)])
+    lines = [head, f"“{excerpt}”", counts_line(t, counts)]
+    if broadcast.status == Status.PAUSED:
+        lines.append(paused_text(t, broadcast.id, broadcast.held))
+    return "\n".join(lines)
 
 
 def channel_names(channels: tuple[str, ...]) -> str:
@@ -122,7 +146,7 @@ async def reach(ctx: Context, audience: Audience) -> str:
     and the people who chat elsewhere and receive nothing."""
     t, config = ctx.t, ctx.services.config
     channels = config.delivery_channels
-    counts = await store.count_by_channel(ctx.db, audience)
+    counts = await audiences.count_by_channel(ctx.db, audience)
     count = sum(counts.get(channel, 0) for channel in channels)
     lines = [t.ngettext("📣 Broadcast to {audience}: {count} person.",
                         "📣 Broadcast to {audience}: {count} people.", count).format(

@@ -17,7 +17,7 @@ from bot.core.shared.roles import is_admin
 from bot.storage import audit as audit_store
 from bot.storage import privacy as privacy_store
 from bot.storage import teams as team_store
-from bot.storage.broadcasts import Audience, AudienceKind
+from bot.storage.audiences import Audience, AudienceKind
 from bot.storage.privacy import AuditLine
 from bot.storage.teams import LEADER, VOLUNTEER
 
@@ -120,6 +120,10 @@ def _broadcast_stopped(ctx: Context, event: dict[str, Any], _names: Mapping[int,
                                                   count=t.number(count))
 
 
+def _broadcast_resumed(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Resumed broadcast #{number}.").format(number=int(event["broadcast"]))
+
+
 def _export(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
     t = ctx.t
     visits, teams, learners = int(event["visits"]), int(event["teams"]), int(event["learners"])
@@ -149,6 +153,7 @@ _EVENTS: dict[str, Render] = {
     "member_removed": _member_removed,
     "broadcast_queued": _broadcast_queued,
     "broadcast_stopped": _broadcast_stopped,
+    "broadcast_resumed": _broadcast_resumed,
     "export": _export,
     "data_deleted": _data_deleted,
     "accounts_linked": _accounts_linked,

@@ -5,7 +5,6 @@ refused."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from bot.channels.runner import serve
 from tests.factories import FAST_USERS, TOKEN, make_config
-from tests.fakes.harness import tap
+from tests.fakes.harness import free_port, tap
 from tests.fakes.telegram import FakeBotApi
 
 USER = 7301
@@ -25,12 +24,6 @@ SECRET = "webhook_secret-for-tests"
 async def api() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi() as fake:
         yield fake
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_updates_by_webhook_are_answered_once_and_forged_ones_refused(

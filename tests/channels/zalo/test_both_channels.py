@@ -4,52 +4,20 @@ report."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bot.app import open_app
-from bot.channels.runner import serve
-from bot.config import Config
 from bot.storage import teams, usage
-from tests.factories import ADMIN, ANH_SON, FAST_USERS, TOKEN, make_config
+from tests.channels.zalo.running import both, greet, serving
+from tests.factories import ADMIN, ANH_SON
 from tests.fakes.harness import tap
 from tests.fakes.telegram import FakeBotApi
-from tests.fakes.zalo import ZALO_TOKEN, FakeZaloApi, zalo_id
+from tests.fakes.zalo import FakeZaloApi, zalo_id
 
 TEXT = "Họp tổ công nghệ số lúc 8 giờ sáng thứ Bảy"
 TELEGRAM_USERS = [7001, 7002]
 ZALO_USERS = [zalo_id(f"z{n}") for n in range(3)]
-
-
-@pytest.fixture
-async def apis() -> AsyncIterator[tuple[FakeBotApi, FakeZaloApi]]:
-    async with FakeBotApi() as telegram, FakeZaloApi() as zalo:
-        yield telegram, zalo
-
-
-def both(apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path) -> Config:
-    """The shipped config with both channels' tokens, pointed at the fakes; ADMIN an admin."""
-    telegram, zalo = apis
-    return make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
-                       TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
-                       ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url)
-
-
-@asynccontextmanager
-async def serving(config: Config) -> AsyncIterator[None]:
-    """python -m bot's runner with both channels, stopped (as by SIGTERM) at the end."""
-    stop = asyncio.Event()
-    running = asyncio.create_task(serve(config, stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 30)
 
 
 async def test_a_broadcast_reaches_both_channels_once_each(
@@ -57,12 +25,7 @@ async def test_a_broadcast_reaches_both_channels_once_each(
     telegram, zalo = apis
     config = both(apis, tmp_path)
     async with serving(config):
-        for user in TELEGRAM_USERS:
-            telegram.send_text(user, "/start", language_code="en")
-            await telegram.wait_text(user, "Hello")
-        for zalo_user in ZALO_USERS:
-            zalo.send_text(zalo_user, "alo")
-            await zalo.wait_text(zalo_user, "Xin chào", timeout=20)
+        await greet(telegram, zalo, TELEGRAM_USERS, ZALO_USERS)
 
         admin = int(ADMIN)
         telegram.send_text(admin, "/broadcast", language_code="en")

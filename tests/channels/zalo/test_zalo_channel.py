@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,16 +19,11 @@ from bot.channels.zalo.sender import split
 from bot.channels.zalo.updates import incoming, unwrap
 from bot.core.events import EventKind
 from tests.factories import ROOT, make_config
+from tests.fakes.harness import free_port
 from tests.fakes.zalo import ZALO_TOKEN, FakeZaloApi, zalo_id
 
 SECRET = "s3cret-for-the-tests"
 LAN = zalo_id("lan")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

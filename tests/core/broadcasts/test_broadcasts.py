@@ -21,9 +21,9 @@ from bot.core.broadcasts import progress_text
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end
 from bot.core.events import EventKind, Incoming
 from bot.core.service import Core
+from bot.storage import audiences, teams, users
 from bot.storage import broadcasts as store
-from bot.storage import teams, users
-from bot.storage.broadcasts import Audience
+from bot.storage.audiences import Audience
 from bot.storage.db import Database
 from tests.factories import ADMIN, Chat, Clock, make_config, running_app
 
@@ -231,12 +231,12 @@ async def test_audiences_reach_the_right_people(app: App, core: Core) -> None:
     await teams.join(db, ids["l1"], anh_son.id, "L1", now)
     await teams.set_role(db, ids["l1"], anh_son.id, teams.LEADER)
     await teams.join(db, ids["v2"], other.id, "V2", now)
-    expected = {Audience(store.EVERYONE): 6, Audience(store.CITIZENS): 3,
-                Audience(store.VOLUNTEERS): 3, Audience(store.LEADERS): 1,
-                Audience(store.COMMUNE, "17329"): 2, Audience(store.LANGUAGE, "en"): 3,
-                Audience(store.LANGUAGE, "vi"): 3}
+    expected = {Audience(audiences.EVERYONE): 6, Audience(audiences.CITIZENS): 3,
+                Audience(audiences.VOLUNTEERS): 3, Audience(audiences.LEADERS): 1,
+                Audience(audiences.COMMUNE, "17329"): 2, Audience(audiences.LANGUAGE, "en"): 3,
+                Audience(audiences.LANGUAGE, "vi"): 3}
     for audience, count in expected.items():
-        assert await store.count_recipients(db, audience, ("telegram",)) == count, audience
+        assert await audiences.count_recipients(db, audience, ("telegram",)) == count, audience
     await chat.say("/broadcast")
     await chat.say("Họp")
     await chat.tap("One commune")
@@ -315,7 +315,7 @@ async def test_100000_recipients_are_queued_in_one_statement(app: App) -> None:
             "VALUES ('telegram', ?, 'vi', 'x', 'x')",
             [(str(1_000_000 + i),) for i in range(1, 100_000)])
     started = time.perf_counter()
-    created = await store.create(db, admin_user.id, "Thông báo", None, Audience(store.EVERYONE),
+    created = await store.create(db, admin_user.id, "Thông báo", None, Audience(audiences.EVERYONE),
                                  None, DAY, None, channels=("telegram",))
     elapsed = time.perf_counter() - started
     assert created == (1, 100_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.core.broadcasts.draft import Draft, Step
-from bot.storage.broadcasts import Audience, AudienceKind
+from bot.storage.audiences import Audience, AudienceKind
 
 
 def test_a_draft_saved_before_the_typed_draft_still_loads() -> None:
