@@ -164,24 +164,44 @@ async def set_role(db: Database, user_id: int, team_id: int, role: str) -> bool:
         return cur.rowcount == 1
 
 
-async def remove(db: Database, user_id: int, team_id: int) -> bool:
-    """Take a member out of the team; their visits stay. False if they were not in it."""
-    async with db.transaction() as conn:
-        cur = await conn.execute("DELETE FROM memberships WHERE user_id = ? AND team_id = ?",
-                                 (user_id, team_id))
-        return cur.rowcount == 1
+async def remove(conn: aiosqlite.Connection, user_id: int, team_id: int) -> bool:
+    """Take a member out of the team, in the caller's transaction; their visits stay. False
+    if they were not in it."""
+    cur = await conn.execute("DELETE FROM memberships WHERE user_id = ? AND team_id = ?",
+                             (user_id, team_id))
+    removed = cur.rowcount == 1
+    await cur.close()
+    return removed
 
 
-async def failures_since(db: Database, user_id: int, since: datetime) -> list[str]:
-    """Times of the user's wrong join codes since a moment, oldest first."""
+async def code_is_free(db: Database, code: str) -> bool:
+    """Whether no team has this join code."""
+    return await db.fetchone("SELECT 1 FROM teams WHERE join_code = ?", (code,)) is None
+
+
+async def set_code(conn: aiosqlite.Connection, team_id: int, code: str) -> None:
+    """Give the team a new join code, in the caller's transaction: the old one stops working
+    (a code another team has meanwhile raises IntegrityError)."""
+    await conn.execute("UPDATE teams SET join_code = ? WHERE id = ?", (code.upper(), team_id))
+
+
+async def failures_since(db: Database, identity: str, since: datetime) -> list[str]:
+    """Times of a chat identity's wrong codes since a moment, oldest first."""
     rows = await db.fetchall(
-        "SELECT at FROM join_failures WHERE user_id = ? AND at > ? ORDER BY at",
-        (user_id, since.isoformat()))
+        "SELECT at FROM join_failures WHERE identity = ? AND at > ? ORDER BY at",
+        (identity, since.isoformat()))
     return [row[0] for row in rows]
 
 
-async def record_failure(db: Database, user_id: int, now: datetime) -> None:
-    """Remember a wrong join code."""
+async def failures_everywhere(db: Database, since: datetime) -> int:
+    """Wrong codes typed by anyone since a moment."""
+    row = await db.fetchone("SELECT COUNT(*) FROM join_failures WHERE at > ?",
+                            (since.isoformat(),))
+    return int(row[0]) if row else 0
+
+
+async def record_failure(db: Database, identity: str, now: datetime) -> None:
+    """Remember a wrong code typed by a chat identity ("<channel>:<id>")."""
     async with db.transaction() as conn:
-        await conn.execute("INSERT INTO join_failures (user_id, at) VALUES (?, ?)",
-                           (user_id, now.isoformat()))
+        await conn.execute("INSERT INTO join_failures (identity, at) VALUES (?, ?)",
+                           (identity, now.isoformat()))

@@ -19,8 +19,8 @@ NAMES = {LAN: "Lan", MINH: "Minh", CITIZEN: "Hoa"}  # their Telegram first names
 
 def import_teams(database: Path, tmp_path: Path) -> None:
     csv_file = tmp_path / "teams.csv"
-    csv_file.write_text("code,name,commune\nANHSON1,Tổ CNS thôn 3,xa anh son\n"
-                        "VINHLOC1,Tổ khối 2,Vinh Loc\n", encoding="utf-8")
+    csv_file.write_text("code,name,commune\nANHSN3,Tổ CNS thôn 3,xa anh son\n"
+                        "VNHKC7,Tổ khối 2,Vinh Loc\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "bot", "teams", "import", str(csv_file)],
                             cwd=ROOT, env={"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(database)},
                             capture_output=True, text=True, timeout=60, check=False)
@@ -47,8 +47,8 @@ async def test_volunteers_from_csv_to_figures_and_help_requests(tmp_path: Path) 
     import_teams(database, tmp_path)
     async with FakeBotApi() as api:
         async with bot_process(api, database):
-            await say(api, LAN, "/join anhson1", "Welcome to the team “Tổ CNS thôn 3”")
-            await say(api, MINH, "/join ANHSON1", "Welcome")
+            await say(api, LAN, "/join anhsn3", "Welcome to the team “Tổ CNS thôn 3”")
+            await say(api, MINH, "/join ANHSN3", "Welcome")
             # Lan logs a visit, counting every tap and message.
             steps = await log_visit_until_household(api, LAN, "thôn 3", "Nguyễn Văn An")
             await api.wait_text(LAN, "Step 4 of 8", timeout=20)

@@ -182,7 +182,7 @@ async def test_a_forged_webhook_post_is_refused_and_the_token_is_never_logged(
 
 def import_teams(database: Path, tmp_path: Path) -> None:
     csv_file = tmp_path / "teams.csv"
-    csv_file.write_text("code,name,commune\nANHSON1,Tổ CNS thôn 3,xa anh son\n",
+    csv_file.write_text("code,name,commune\nANHSN3,Tổ CNS thôn 3,xa anh son\n",
                         encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "bot", "teams", "import", str(csv_file)],
                             cwd=ROOT, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
@@ -196,7 +196,7 @@ async def test_a_zalo_volunteer_logs_a_visit_by_typing_only(tmp_path: Path) -> N
     import_teams(database, tmp_path)
     # Polling, as one first tries it (no webhook, no web server).
     async with FakeZaloApi() as api, zalo_bot(api, bot_env(api, database, None), log):
-        await say(api, HOA, "/join ANHSON1", "Tổ CNS thôn 3", name="Hoa")
+        await say(api, HOA, "/join ANHSN3", "Tổ CNS thôn 3", name="Hoa")
         typed = 0
 
         async def answer(text: str, expect: str) -> str:

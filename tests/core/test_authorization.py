@@ -283,8 +283,14 @@ TABLE: tuple[Row, ...] = (
         steps=walk("/team {team_code}"), source="admin", tap="a volunteer"),
     Row("tmx", rule(no(NO_MEMBERS), admin=ok("Their visits stay counted")),
         steps=walk("/team {team_code}"), source="admin", tap="Remove"),
-    Row("tmy", rule(no(NO_MEMBERS), admin=ok(TEAM_NAME, "memberships", "audit_log")),
+    Row("tmy", rule(no(NO_MEMBERS), admin=ok("is no longer in", "memberships", "teams",
+                                               "audit_log")),
         steps=walk("/team {team_code}", "tap:Remove"), source="admin", tap="Yes, remove"),
+    # A new join code: admins for any team, a team's leaders for their own.
+    Row("tmc", rule(no("Only admins and the team's leaders can change its join code."),
+                    admin=ok("is now", "teams", "audit_log"),
+                    leader=ok("is now", "teams", "audit_log")),
+        steps=walk("/team {team_code}"), source="admin", tap="New join code"),
     # Privacy and audit
     Row("dme", rule(ok("Delete your data?")), "dme"),
     Row("dmy (own confirmation)", DELETE_WRITES, steps=walk("/deleteme"), tap="Yes, delete"),

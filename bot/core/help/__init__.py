@@ -5,10 +5,12 @@
 - rules.py: pure checks of what the citizen types (first name, hamlet, phone number).
 - volunteer.py: "I'll go", "Can't go", "Mark done", logging the visit, and /requests.
 - notify.py: who is told what, and the escalation of requests nobody took.
+- giveback.py: taken requests going back to open (Can't go, /deleteme, removal from a team).
 - ids.py: the button verbs.
 """
 
 from bot.core.help import draft, form, ids, requests, volunteer
+from bot.core.help.giveback import give_back, plan_give_back
 from bot.core.help.notify import escalate_overdue, reopened_notice, volunteers_to_tell
 from bot.core.help.requests import ask_button
 from bot.core.help.rules import check_first_name, check_hamlet, normalize_phone
@@ -36,5 +38,6 @@ def register(router: Router) -> None:
     router.action(ids.LOG_VISIT, volunteer.log_visit)
 
 
-__all__ = ["ask_button", "check_first_name", "check_hamlet", "escalate_overdue",
-           "normalize_phone", "register", "reopened_notice", "volunteers_to_tell"]
+__all__ = ["ask_button", "check_first_name", "check_hamlet", "escalate_overdue", "give_back",
+           "normalize_phone", "plan_give_back", "register", "reopened_notice",
+           "volunteers_to_tell"]

@@ -7,13 +7,13 @@ update, so the first press wins and the others change nothing.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from bot.core import visits
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import notify as help_notify
+from bot.core.help.giveback import give_back, plan_give_back
 from bot.core.help.ids import DONE, LOG_VISIT, RELEASE, TAKE
 from bot.core.payloads import Action
 from bot.core.shared import outbox
@@ -129,26 +129,9 @@ async def release(ctx: Context, act: Action) -> list[Reply]:
         return [request]
     if request.status != request_store.TAKEN:
         return [await _closed(ctx, request)]
-    told, _has_team = await help_notify.volunteers_to_tell(
-        ctx.services, request.commune_code, (request.citizen_id, ctx.user.id))
-    citizen = await outbox.recipients(ctx.services, [request.citizen_id]
-                                      if request.citizen_id else [])
-    reopened = replace(request, status=request_store.OPEN, taken_by=None, taken_at=None)
+    plans = await plan_give_back(ctx.services, [request], ctx.user.id)
     async with ctx.db.transaction() as conn:
-        if not await request_store.release(conn, request.id, ctx.user.id):
-            released = False
-        else:
-            released = True
-            for recipient in told:
-                t = ctx.services.translations.get(recipient.locale)
-                await outbox.notify(conn, recipient.user_id,
-                                    help_notify.reopened_notice(t, ctx.services, reopened),
-                                    ctx.now)
-            for recipient in citizen:
-                t = ctx.services.translations.get(recipient.locale)
-                await outbox.notify(conn, recipient.user_id, Reply(t._(
-                    "The volunteer who was going to come can no longer make it. Your request "
-                    "is open again, and I will tell you who comes.")), ctx.now)
+        released = await give_back(conn, ctx.services, plans, ctx.user.id, ctx.now)
     if not released:
         current = await request_store.get(ctx.db, request.id)
         return [await _closed(ctx, current or request)]

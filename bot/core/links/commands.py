@@ -11,15 +11,13 @@ from bot.core.shared import audit
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
+from bot.core.teams.rules import guessing_refusal, wrong_code
 from bot.storage import audit as audit_store
 from bot.storage import links as link_store
-from bot.storage import teams as team_store
 from bot.storage.links import Linked
 
 CODE_VALID = timedelta(minutes=10)
 CODE_DIGITS = 6
-MAX_WRONG_CODES = 5  # wrong codes (link or join) a user may type in WRONG_CODE_WINDOW
-WRONG_CODE_WINDOW = timedelta(hours=1)
 
 
 async def link(ctx: Context, args: str) -> list[Reply]:
@@ -42,12 +40,12 @@ async def _show_code(ctx: Context) -> Reply:
 
 async def _use_code(ctx: Context, code: str) -> Reply:
     t = ctx.t
-    recent = await team_store.failures_since(ctx.db, ctx.user.id, ctx.now - WRONG_CODE_WINDOW)
-    if len(recent) >= MAX_WRONG_CODES:
-        return Reply(t._("Too many wrong codes. Try again in an hour."))
+    refused = await guessing_refusal(ctx)
+    if refused:
+        return Reply(refused)
     owner = await link_store.owner_of(ctx.db, code, ctx.now) if code.isdigit() else None
     if owner is None:
-        await team_store.record_failure(ctx.db, ctx.user.id, ctx.now)
+        await wrong_code(ctx)
         return Reply(t._("That code is wrong or has expired. On your other app, type /link to "
                          "get a new one."))
     if is_admin(ctx):  # the account the configuration names stays the one acted as

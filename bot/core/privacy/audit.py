@@ -69,6 +69,10 @@ def _team_created(ctx: Context, event: dict[str, Any], names: Mapping[int, str])
         commune=ctx.services.communes.display_name(str(event["commune"])))
 
 
+def _code_changed(ctx: Context, event: dict[str, Any], names: Mapping[int, str]) -> str:
+    return ctx.t._("Gave team “{team}” a new join code.").format(team=_team(event, names))
+
+
 def _teams_imported(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
     t, count = ctx.t, int(event["count"])
     teams = t.ngettext("{count} team", "{count} teams", count).format(count=t.number(count))
@@ -149,6 +153,7 @@ def _accounts_linked(ctx: Context, event: dict[str, Any], _names: Mapping[int, s
 _EVENTS: dict[str, Render] = {
     "team_created": _team_created,
     "teams_imported": _teams_imported,
+    "join_code_changed": _code_changed,
     "member_role": _member_role,
     "member_removed": _member_removed,
     "broadcast_queued": _broadcast_queued,

@@ -14,7 +14,7 @@ from typing import Any
 from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
-from bot.core.help import reopened_notice, volunteers_to_tell
+from bot.core.help import give_back, plan_give_back
 from bot.core.payloads import Action
 from bot.core.privacy.ids import NO, YES
 from bot.core.privacy.views import admin_note
@@ -116,32 +116,14 @@ async def confirm_delete(ctx: Context, act: Action) -> list[Reply]:
 async def _delete(ctx: Context, admin: bool) -> None:
     """Release the requests the user took, delete their data, tell those who must know."""
     services, uid, now = ctx.services, ctx.user.id, ctx.now
-    taken = await request_store.taken_by(ctx.db, uid)
-    told = {r.id: await volunteers_to_tell(services, r.commune_code, (r.citizen_id, uid))
-            for r in taken}
-    citizens = {r.id: await outbox.recipients(services, [r.citizen_id] if r.citizen_id else [])
-                for r in taken}
+    plans = await plan_give_back(services, await request_store.taken_by(ctx.db, uid), uid)
     own = await request_store.active_of(ctx.db, uid)
     takers = await outbox.recipients(services, [own.taken_by] if own and own.taken_by else [])
     tag = (privacy_store.actor_tag(privacy_store.ADMIN_TAG, ctx.user.external_id) if admin
            else privacy_store.actor_tag(privacy_store.USER_TAG, uid))
     async with ctx.db.transaction() as conn:
         # First put back what they took (as "Can't go" does), while they still exist.
-        for request in taken:
-            if not await request_store.release(conn, request.id, uid):
-                continue
-            reopened = replace(request, status=request_store.OPEN, taken_by=None,
-                               taken_at=None)
-            for recipient in told[request.id][0]:
-                tr = services.translations.get(recipient.locale)
-                await outbox.notify(conn, recipient.user_id,
-                                    reopened_notice(tr, services, reopened), now)
-            for recipient in citizens[request.id]:
-                if recipient.user_id != uid:
-                    tr = services.translations.get(recipient.locale)
-                    await outbox.notify(conn, recipient.user_id, Reply(tr._(
-                        "The volunteer who was going to come can no longer make it. Your "
-                        "request is open again, and I will tell you who comes.")), now)
+        await give_back(conn, services, plans, uid, now)
         deleted = await privacy_store.delete_user(
             conn, uid, tag, now, [verb.name for verb in MEMBER_VERBS])
         cancelled = {rid for rid, _ in deleted.cancelled} if deleted else set()

@@ -2,7 +2,7 @@
 
 - join.py: /join CODE, with a limit on wrong codes.
 - form.py: /newteam (admins), with its typed draft kept in the dialog.
-- members.py: /team, the team's members, and the admins' role buttons.
+- members.py: /team, the team's members, the admins' role buttons, removal and new codes.
 - importer.py: teams imported from a CSV file (`python -m bot teams import FILE`).
 - rules.py: what join codes and team names look like, new join codes; ids.py: button verbs.
 """
@@ -26,6 +26,7 @@ def register(router: Router) -> None:
     router.action(ids.CANCEL, form.on_cancel)
     for verb in ids.MEMBER_VERBS:
         router.action(verb, members.change_member)
+    router.action(ids.NEW_CODE, members.new_code)
 
 
 __all__ = ["MEMBER_VERBS", "import_teams", "register"]

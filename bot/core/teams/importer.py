@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.core.shared.communes import Communes
 from bot.core.shared.text import normalize
-from bot.core.teams.rules import JOIN_CODE, MAX_NAME, MIN_NAME, is_team_name
+from bot.core.teams.rules import CODE_ALPHABET, MAX_NAME, MIN_NAME, NEW_JOIN_CODE, is_team_name
 from bot.storage import teams as team_store
 from bot.storage.db import Database
 
@@ -57,8 +57,10 @@ def parse_rows(text: str, communes: Communes) -> tuple[list[TeamRow], list[RowPr
         code, name, commune_text = (normalize(c) for c in cells)
         code = code.upper()
         found = communes.find(commune_text) if commune_text else []
-        if not JOIN_CODE.match(code):
-            problems.append(RowProblem(number, f"code '{code}' must be 4-12 letters or digits"))
+        if not NEW_JOIN_CODE.match(code):
+            problems.append(RowProblem(number, f"code '{code}' must be 6-12 characters of "
+                                               f"{CODE_ALPHABET} (no 0, O, 1, I or L: codes "
+                                               "are read aloud and copied by hand)"))
         elif code in seen:
             problems.append(RowProblem(number, f"code {code} is also on line {seen[code]}"))
         if not is_team_name(name):
@@ -72,7 +74,7 @@ def parse_rows(text: str, communes: Communes) -> tuple[list[TeamRow], list[RowPr
             problems.append(RowProblem(number, f"'{commune_text}' matches several communes "
                                                f"({names}); write the full name or the code"))
         seen.setdefault(code, number)
-        if JOIN_CODE.match(code) and is_team_name(name) and len(found) == 1:
+        if NEW_JOIN_CODE.match(code) and is_team_name(name) and len(found) == 1:
             rows.append(TeamRow(number, code, name, found[0].code))
     return rows, problems
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.text import normalize
-from bot.core.teams.rules import JOIN_CODE
+from bot.core.teams.rules import JOIN_CODE, guessing_refusal, wrong_code
 from bot.storage import teams as team_store
 
-MAX_WRONG_CODES = 5  # wrong codes a user may type within WRONG_CODE_WINDOW
-WRONG_CODE_WINDOW = timedelta(hours=1)
 CODE_ECHO = 20  # characters of a wrong code quoted back
 MAX_SHOWN_NAME = 40  # characters of the channel's display name kept for the team
 
@@ -25,16 +21,12 @@ async def join(ctx: Context, args: str) -> list[Reply]:
     if not code:
         return [Reply(t._("Type /join and your team's code, for example: /join NA4K7Q. Your team "
                           "leader or your commune gives you the code."))]
-    recent = await team_store.failures_since(ctx.db, ctx.user.id, ctx.now - WRONG_CODE_WINDOW)
-    if len(recent) >= MAX_WRONG_CODES:
-        retry = (datetime.fromisoformat(recent[0]) + WRONG_CODE_WINDOW).astimezone(
-            ctx.services.config.timezone)
-        return [Reply(t._("Too many wrong codes. You can try again after {time}.").format(
-            time=retry.strftime("%H:%M")))]
+    refused = await guessing_refusal(ctx)
+    if refused:
+        return [Reply(refused)]
     team = await team_store.by_code(ctx.db, code) if JOIN_CODE.match(code) else None
     if team is None:
-        await team_store.record_failure(ctx.db, ctx.user.id, ctx.now)
-        left = MAX_WRONG_CODES - len(recent) - 1
+        left = await wrong_code(ctx)
         return [Reply(t._("No team has the code {code}. Check it with your team leader.").format(
             code=clip(code, CODE_ECHO)) + " " + t.ngettext(
             "You can try {count} more time this hour.", "You can try {count} more times this hour.",

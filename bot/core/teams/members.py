@@ -1,21 +1,31 @@
-"""/team: a member sees their team; leaders see its members; admins manage any team's roles."""
+"""/team: a member sees their team; leaders see its members; admins manage any team's roles.
+
+Removing a member gives the team a new join code (so the old one cannot bring them back) and
+puts the help requests they took back to open; admins and the team's leaders can also change
+the code at any time. Each change is one transaction with its audit entry."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.context import Context
 from bot.core.events import Button, Reply
+from bot.core.help import give_back, plan_give_back
 from bot.core.payloads import Action
 from bot.core.shared import audit
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
-from bot.core.teams.ids import MAKE_LEADER, MAKE_VOLUNTEER, REMOVE, REMOVE_CONFIRMED
+from bot.core.teams.ids import MAKE_LEADER, MAKE_VOLUNTEER, NEW_CODE, REMOVE, REMOVE_CONFIRMED
+from bot.core.teams.rules import new_join_code
 from bot.storage import audit as audit_store
+from bot.storage import help_requests as request_store
 from bot.storage import teams as team_store
 from bot.storage.teams import LEADER, VOLUNTEER, Membership, Team
 
 CODE_ECHO = 20  # characters of a typed code quoted back
+CODE_ATTEMPTS = 5  # random join codes tried before giving up (a clash is rare)
 
 
 async def show_team(ctx: Context, args: str) -> list[Reply]:
@@ -54,6 +64,8 @@ async def _team_view(ctx: Context, team: Team, manage: bool) -> Reply:
                        else Button(t._("⭐ Make {name} a leader").format(name=who),
                                    MAKE_LEADER(member.user_id, team.id)))
             rows.append((promote, Button(t._("✖ Remove"), REMOVE(member.user_id, team.id))))
+    if sees_names:
+        rows.append((Button(t._("🔄 New join code"), NEW_CODE(team.id)),))
     rows.append((menu_button(t),))
     return Reply("\n".join(lines), tuple(rows), edit=ctx.pressed)
 
@@ -80,12 +92,61 @@ async def change_member(ctx: Context, act: Action) -> list[Reply]:
         return [Reply(text, ((Button(t._("Yes, remove"), REMOVE_CONFIRMED(user_id, team_id)),),
                              (menu_button(t),)), edit=ctx.pressed)]
     if act.verb == REMOVE_CONFIRMED:
-        if await team_store.remove(ctx.db, user_id, team_id):
-            await audit.record(ctx, "role", audit_store.detail(
-                "member_removed", user=user_id, team=team_id))
+        return [await _remove(ctx, team, member)]
     else:
         role = LEADER if act.verb == MAKE_LEADER else VOLUNTEER
         if await team_store.set_role(ctx.db, user_id, team_id, role):
             await audit.record(ctx, "role", audit_store.detail(
                 "member_role", user=user_id, team=team_id, role=str(role)))
     return [await _team_view(ctx, team, manage=True)]
+
+
+async def _remove(ctx: Context, team: Team, member: Membership) -> Reply:
+    """Take the member out: a new join code, their taken requests back to open, audited."""
+    t = ctx.t
+    taken = await request_store.taken_by(ctx.db, member.user_id)
+    plans = await plan_give_back(ctx.services, taken, member.user_id)
+    code = await _free_code(ctx)
+    async with ctx.db.transaction() as conn:
+        removed = await team_store.remove(conn, member.user_id, team.id)
+        if removed:
+            await team_store.set_code(conn, team.id, code)
+            await give_back(conn, ctx.services, plans, member.user_id, ctx.now)
+            await audit_store.record(conn, ctx.user.id, "role", audit_store.detail(
+                "member_removed", user=member.user_id, team=team.id), ctx.now)
+    if not removed:
+        return Reply(t._("That person is no longer in that team."), ((menu_button(t),),))
+    view = await _team_view(ctx, replace(team, join_code=code), manage=True)
+    note = t._("✖ {name} is no longer in “{team}”. Its join code is now {code}: the old one no "
+               "longer works. Give the new code to new volunteers only; the others stay in the "
+               "team.").format(name=member.display_name or t._("(no name)"), team=team.name,
+                               code=code)
+    return replace(view, text=f"{note}\n\n{view.text}")
+
+
+async def new_code(ctx: Context, act: Action) -> list[Reply]:
+    """🔄 New join code: admins for any team, leaders for their own; the old code stops."""
+    t = ctx.t
+    team = await team_store.by_id(ctx.db, act.number(0))
+    leads = (team is not None and ctx.membership is not None and ctx.membership.is_leader
+             and ctx.membership.team.id == team.id)
+    if team is None or not (is_admin(ctx) or leads):
+        return [Reply(t._("Only admins and the team's leaders can change its join code."),
+                      ((menu_button(t),),))]
+    code = await _free_code(ctx)
+    async with ctx.db.transaction() as conn:
+        await team_store.set_code(conn, team.id, code)
+        await audit_store.record(conn, ctx.user.id, "team", audit_store.detail(
+            "join_code_changed", team=team.id), ctx.now)
+    view = await _team_view(ctx, replace(team, join_code=code), manage=is_admin(ctx))
+    note = t._("🔄 The join code of “{team}” is now {code}. The old code no longer works; the "
+               "members stay in the team.").format(team=team.name, code=code)
+    return [replace(view, text=f"{note}\n\n{view.text}")]
+
+
+async def _free_code(ctx: Context) -> str:
+    for _ in range(CODE_ATTEMPTS):  # a clash of random codes is rare
+        code = new_join_code()
+        if await team_store.code_is_free(ctx.db, code):
+            return code
+    raise RuntimeError("could not find a free join code")

@@ -160,7 +160,8 @@ async def test_deleteme_unlinks_a_volunteer_and_keeps_the_figures(app: App, core
     await log_visit(app, hoa_id, team, "Phạm D")
     await progress.start(db, minh_id, LESSON, NOW)
     await progress.record_answer(db, minh_id, LESSON, 0, 1, True, NOW)
-    await teams.record_failure(db, minh_id, NOW)
+    # A wrong code is kept by chat identity, not user id: deletion gives no fresh tries.
+    await teams.record_failure(db, "telegram:11", NOW)
     await campaigns.freeze(db, [campaigns.Due("old", "", "9999")], NOW)
     async with db.transaction() as conn:
         await audit.record(conn, minh_id, "role", "user 5 of team 1 is now leader", NOW)

@@ -125,14 +125,17 @@ async def test_team_views_and_admin_changes(admin_app: App) -> None:
 
 async def test_csv_import_checks_every_row_and_imports_all_or_nothing(app: App) -> None:
     communes = app.services.communes
-    bad = ("code,name,commune\nANHSON1,Tổ thôn 1,anh son\nX,Tổ 2,anh son\n"
-           "VINH3,Tổ 3,Vinh\nDUPE4,Tổ 4,Atlantis\nANHSON1,Tổ 5,Anh Sơn\n")
+    bad = ("code,name,commune\nANHSN3,Tổ thôn 1,anh son\nX,Tổ 2,anh son\n"
+           "VNHK3P,Tổ 3,Vinh\nDPK4Q7,Tổ 4,Atlantis\nANHSN3,Tổ 5,Anh Sơn\n"
+           "ANHSON1,Tổ 6,anh son\nAB2C,Tổ 7,anh son\n")
     count, problems = await import_teams(app.services.db, bad, communes, NOW)
     assert count == 0
-    assert [p.line for p in problems] == [3, 4, 5, 6]
+    assert [p.line for p in problems] == [3, 4, 5, 6, 7, 8]
     assert "matches several communes" in str(problems[1])
-    assert await teams.by_code(app.services.db, "ANHSON1") is None  # nothing imported
-    good = "code,name,commune\nANHSON1,Tổ thôn 1,anh son\nVINHLOC2,Tổ khối 2,phuong vinh loc\n"
+    # Codes are read aloud and copied by hand: no 0/O, 1/I/L, and six characters at least.
+    assert "6-12 characters" in str(problems[4]) and "6-12 characters" in str(problems[5])
+    assert await teams.by_code(app.services.db, "ANHSN3") is None  # nothing imported
+    good = "code,name,commune\nANHSN3,Tổ thôn 1,anh son\nVNHKC2,Tổ khối 2,phuong vinh loc\n"
     assert await import_teams(app.services.db, good, communes, NOW) == (2, [])
     count, problems = await import_teams(app.services.db, good, communes, NOW)
     assert count == 0 and "already used" in str(problems[0])
@@ -140,14 +143,14 @@ async def test_csv_import_checks_every_row_and_imports_all_or_nothing(app: App) 
 
 def test_teams_import_from_the_command_line(tmp_path: Path) -> None:
     csv_file = tmp_path / "teams.csv"
-    csv_file.write_text("\ufeffcode;name;commune\nANHSON1;Tổ thôn 1;xa anh son\n", "utf-8")
+    csv_file.write_text("\ufeffcode;name;commune\nANHSN3;Tổ thôn 1;xa anh son\n", "utf-8")
     env = {"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(tmp_path / "bot.db")}
     result = subprocess.run([sys.executable, "-m", "bot", "teams", "import", str(csv_file)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
                             check=False)
     assert result.returncode == 0, result.stderr
     assert "Imported 1 team(s)" in result.stdout
-    csv_file.write_text("code,name,commune\nANHSON1,Tổ,nowhere\n", "utf-8")
+    csv_file.write_text("code,name,commune\nANHSN3,Tổ,nowhere\n", "utf-8")
     result = subprocess.run([sys.executable, "-m", "bot", "teams", "import", str(csv_file)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
                             check=False)

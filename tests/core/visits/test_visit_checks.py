@@ -142,7 +142,9 @@ async def test_a_volunteer_removed_mid_form_cannot_save(app: App) -> None:
     chat = Chat(app.core, "v1", locale="en")
     await fill_form(chat)
     team = await teams.by_code(app.services.db, f"T{ANH_SON}")
-    assert team is not None and await teams.remove(app.services.db, volunteer, team.id)
+    assert team is not None
+    async with app.services.db.transaction() as conn:
+        assert await teams.remove(conn, volunteer, team.id)
     reply = await chat.tap("Confirm")
     assert "Only volunteers" in reply.text
     assert await rows(app) == [] and await state_of(app) == {}
