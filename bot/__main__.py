@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import Config, ConfigError, load_config
 from bot.core.lessons.catalog import CatalogError, check_catalog
 from bot.i18n import MissingCatalogError
+from bot.logs import secrets_of, setup_logging
 from bot.storage.db import DatabaseError
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
@@ -312,9 +313,7 @@ def run_channels(config: Config, only: str | None = None) -> int:
         variable = "ZALO_BOT_TOKEN" if only == "zalo" else "TELEGRAM_BOT_TOKEN"
         print(f"Set {variable} to run on {(only or 'telegram').capitalize()}.", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(config.log_level, secrets_of(config))
     from bot.channels.runner import StartRefusedError, serve
 
     try:
@@ -327,7 +326,7 @@ def run_channels(config: Config, only: str | None = None) -> int:
 
 def run_console(config: Config, user: str, name: str | None = None) -> int:
     """Chat in the terminal against the same core and database."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING, secrets_of(config), "%(levelname)s %(name)s: %(message)s")
     banner = None
     if not (config.telegram.token or config.zalo.token):
         banner = ("No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN set: chatting in this terminal "

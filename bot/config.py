@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from bot.config_web import WebConfig, WebConfigError, web_config
+from bot.config_web import SAFE_URL, WebConfig, WebConfigError, web_config
 from bot.config_zalo import ZaloConfig, ZaloConfigError, zalo_config
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -195,8 +195,9 @@ def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
         raise ConfigError(
             "telegram.token: secrets do not belong in the file; set TELEGRAM_BOT_TOKEN")
     api_url = env.get("TELEGRAM_API_URL") or raw.get("api_url", DEFAULT_API_URL)
-    if not isinstance(api_url, str) or not re.match(r"^https?://[^\s/]+", api_url):
-        raise ConfigError("telegram.api_url / TELEGRAM_API_URL: must be an http(s) URL")
+    if not isinstance(api_url, str) or not SAFE_URL.match(api_url):
+        raise ConfigError("telegram.api_url / TELEGRAM_API_URL: must be an https:// URL (plain "
+                          "http only to this machine): the token travels in it")
     concurrent = raw.get("concurrent_updates", 64)
     if isinstance(concurrent, bool) or not isinstance(concurrent, int) \
             or not 1 <= concurrent <= 1024:

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 DEFAULT_LISTEN = ("127.0.0.1", 8080)
+# An address a secret may travel to: https, or plain http to this machine only (the tests'
+# fakes, a proxy on the same host).
+SAFE_URL = re.compile(r"^(https://[^\s/]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/\S*)?$")
 # https, or plain http to this machine only (tests; a proxy on the same host).
 _PUBLIC = re.compile(r"^(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)/?$")
 

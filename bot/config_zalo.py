@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config_web import SAFE_URL
+
 DEFAULT_ZALO_API = "https://bot-api.zaloplatforms.com"
 # A Zalo bot token: the bot's numeric id, a colon and a URL-safe secret.
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{8,128}$")
@@ -51,8 +53,9 @@ def zalo_config(raw: Any, env: Mapping[str, str]) -> ZaloConfig:
             "ZALO_WEBHOOK_SECRET" if is_secret else
             f"zalo.{unknown[0]}: unknown key; allowed: {', '.join(_KEYS)}")
     api_url = env.get("ZALO_API_URL") or raw.get("api_url", DEFAULT_ZALO_API)
-    if not isinstance(api_url, str) or not re.match(r"^https?://[^\s/]+", api_url):
-        raise ZaloConfigError("zalo.api_url / ZALO_API_URL: must be an http(s) URL")
+    if not isinstance(api_url, str) or not SAFE_URL.match(api_url):
+        raise ZaloConfigError("zalo.api_url / ZALO_API_URL: must be an https:// URL (plain "
+                              "http only to this machine): the token travels in it")
     token = env.get("ZALO_BOT_TOKEN", "").strip() or None
     if token is not None:
         check_zalo_token(token)

@@ -137,3 +137,13 @@ def test_the_public_address_is_set_or_taken_from_a_webhook(tmp_path: Path) -> No
         with pytest.raises(ConfigError) as refused:
             make_config(tmp_path, BOT_PUBLIC_URL=wrong)
         assert "BOT_PUBLIC_URL" in str(refused.value)
+
+
+def test_a_bot_api_address_is_https_or_this_machine(tmp_path: Path) -> None:
+    assert make_config(tmp_path, TELEGRAM_API_URL="http://127.0.0.1:8081/bot").telegram.api_url
+    assert make_config(tmp_path, ZALO_API_URL="https://bot-api.example.vn").zalo.api_url
+    for variable in ("TELEGRAM_API_URL", "ZALO_API_URL"):
+        for wrong in ("http://api.example.com/bot", "ftp://127.0.0.1", "http://10.0.0.5/bot"):
+            with pytest.raises(ConfigError) as refused:
+                make_config(tmp_path, **{variable: wrong})
+            assert variable in str(refused.value) and "https" in str(refused.value)

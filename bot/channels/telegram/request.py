@@ -94,8 +94,10 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         try:
+            # A redirect is not followed: it would carry the token (in the URL) elsewhere.
             async with self._session.request(method, url, data=body, headers=headers,
-                                             timeout=limits) as response:
+                                             timeout=limits, allow_redirects=False
+                                             ) as response:
                 status, answer = response.status, await response.read()
         except TimeoutError as exc:
             self.faults.failed("timeout", _method(url))

@@ -62,8 +62,9 @@ class ZaloClient:
         session = await self.open()
         limit = aiohttp.ClientTimeout(total=seconds or self._timeout)
         try:
-            async with session.post(self._base + method, json=payload or {},
-                                          timeout=limit) as response:
+            # A redirect is not followed: it would carry the token to another address.
+            async with session.post(self._base + method, json=payload or {}, timeout=limit,
+                                    allow_redirects=False) as response:
                 status = response.status
                 body = await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
