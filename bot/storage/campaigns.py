@@ -11,7 +11,8 @@ from datetime import datetime
 
 from bot.storage.db import Database
 
-# The visit columns a frozen campaign keeps (the figures need no names, hamlets or notes).
+# The visit columns a frozen campaign keeps (the figures need no names, hamlets or notes;
+# the household key is hashed, below).
 _FROZEN_COLUMNS = (
     "volunteer_id, team_id, commune_code, household_key, people, "
     "s_public_services, s_shopping, s_payment, s_cyber_safety, s_other_platforms, "
@@ -38,9 +39,13 @@ PROGRESS_SQL = ("SELECT copied_to, last_visit_id, completed_at FROM campaign_fre
 
 # One chunk: visits with ids in (from, to] whose day is in the campaign's UTC bounds
 # [start, end); walks the visits' primary key.
+# The household key is copied as a keyed hash (v018): the copy names no household.
+_HASHED = _FROZEN_COLUMNS.replace(
+    "household_key", "keyed_hash((SELECT value FROM secrets WHERE name = 'household'), "
+    "household_key)")
 COPY_CHUNK_SQL = (
     f"INSERT INTO frozen_visits (campaign, visit_id, {_FROZEN_COLUMNS}) "
-    f"SELECT ?, id, {_FROZEN_COLUMNS} FROM visits "
+    f"SELECT ?, id, {_HASHED} FROM visits "
     "WHERE id > ? AND id <= ? AND visited_at >= ? AND visited_at < ? AND deleted_at IS NULL"
 )
 

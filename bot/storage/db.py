@@ -9,6 +9,8 @@ neither the lock every update needs for its writes nor the reads of the next upd
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -280,6 +282,14 @@ def _unusable(path: Path, exc: OSError | sqlite3.Error) -> str:
             "the configuration, or BOT_DATABASE.")
 
 
+def keyed_hash(key: bytes | None, text: str | None) -> str | None:
+    """HMAC-SHA256 of text under key, 32 hex digits: the same text, the same value; without
+    the key nobody can tell which text it was (a household's name, say)."""
+    if key is None or text is None:
+        return None
+    return hmac.new(bytes(key), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 async def _open_database(path: Path | str, reader: bool) -> Database:
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
@@ -289,6 +299,9 @@ async def _open_database(path: Path | str, reader: bool) -> Database:
         # FULL: a confirmed write survives a power cut, not only a killed process.
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA busy_timeout=5000")
+        # For the migrations and the frozen copies (bot/storage/campaigns.py); the readers
+        # have it too, so that any statement can be planned on any connection.
+        await conn.create_function("keyed_hash", 2, keyed_hash, deterministic=True)
         await _migrate(conn)
         second = await _open_reader(Path(path)) if reader and str(path) != ":memory:" else None
         third = _open_quick_reader(Path(path)) if second is not None else None
@@ -313,6 +326,7 @@ async def _open_reader(path: Path) -> aiosqlite.Connection | None:
     try:
         reader.row_factory = aiosqlite.Row
         await reader.execute("PRAGMA busy_timeout=5000")
+        await reader.create_function("keyed_hash", 2, keyed_hash, deterministic=True)
     except BaseException:
         await reader.close()
         raise
@@ -324,6 +338,7 @@ def _open_quick_reader(path: Path) -> sqlite3.Connection:
     (timeout 0): a busy database sends the read to a connection that may wait."""
     quick = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None, timeout=0)
     quick.row_factory = sqlite3.Row
+    quick.create_function("keyed_hash", 2, keyed_hash, deterministic=True)
     return quick
 
 

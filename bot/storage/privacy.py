@@ -30,8 +30,9 @@ NOTIFICATION_KEPT = timedelta(days=30)
 # Wrong join codes only matter for the one-hour guessing limit.
 JOIN_FAILURE_KEPT = timedelta(days=1)
 # A form (open or kept aside) and the buttons last shown, in a chat silent this long: a draft
-# may hold a household's name or a phone number, and a visit cannot be dated that far back.
-DRAFT_KEPT = timedelta(days=30)
+# may hold a household's name or a phone number, and a visit cannot be dated further back
+# (bot/core/visits/rules.py DAYS_BACK).
+DRAFT_KEPT = timedelta(days=7)
 
 # Audit entries of someone who deleted their data lose actor_id (ON DELETE SET NULL); this
 # prefix on the detail keeps who acted, so the entry is not mistaken for the command line.

@@ -80,16 +80,18 @@ def _visit(row: aiosqlite.Row) -> Visit:
 
 
 async def save_new(db: Database, draft_id: str, volunteer_id: int, team_id: int,
-                   record: VisitRecord, now: datetime) -> tuple[int, bool]:
-    """Save a visit once per draft: (its number, True) or (the number saved before, False)."""
-    marks = ", ".join("?" * (len(_FIELDS) + 5))
+                   record: VisitRecord, now: datetime, agreed_at: datetime | None = None
+                   ) -> tuple[int, bool]:
+    """Save a visit once per draft, with when the household agreed to be recorded (by default
+    now): (its number, True) or (the number saved before, False)."""
+    marks = ", ".join("?" * (len(_FIELDS) + 6))
     async with db.transaction() as conn:
         cur = await conn.execute(
             f"INSERT INTO visits (draft_id, volunteer_id, team_id, {', '.join(_FIELDS)}, "
-            f"created_at, updated_at) VALUES ({marks}) "
+            f"created_at, updated_at, consent_at) VALUES ({marks}) "
             "ON CONFLICT (draft_id) DO NOTHING RETURNING id",
             (draft_id, volunteer_id, team_id, *record.values(), now.isoformat(),
-             now.isoformat()))
+             now.isoformat(), (agreed_at or now).isoformat()))
         row = await cur.fetchone()
         await cur.close()
         if row is not None:
@@ -126,10 +128,14 @@ async def update(db: Database, visit_id: int, volunteer_id: int, record: VisitRe
 
 
 async def soft_delete(db: Database, visit_id: int, volunteer_id: int, now: datetime) -> bool:
-    """Mark the volunteer's visit deleted (it is kept); False if it was not theirs or gone."""
+    """Mark the volunteer's visit deleted: the row stays for the record, without the
+    household's label, note or key (a household that withdrew is named nowhere). False if it
+    was not theirs or is gone."""
     async with db.transaction() as conn:
+        # One statement: the triggers see the old key and move the household's figures on.
         cur = await conn.execute(
-            "UPDATE visits SET deleted_at = ?, deleted_by = ?, updated_at = ? "
+            "UPDATE visits SET deleted_at = ?, deleted_by = ?, updated_at = ?, household = '', "
+            "note = NULL, household_key = 'deleted:' || id "
             "WHERE id = ? AND volunteer_id = ? AND deleted_at IS NULL",
             (now.isoformat(), volunteer_id, now.isoformat(), visit_id, volunteer_id))
         return cur.rowcount == 1

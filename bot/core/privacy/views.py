@@ -79,6 +79,9 @@ def _how_long(ctx: Context, stored: Stored) -> str:
                          "any case.").format(
             days=privacy_store.CLOSED_REQUEST_KEPT.days,
             phone_days=privacy_store.ANY_REQUEST_PHONE_KEPT.days))
+    lines.append(t._("A form you leave unfinished (a help request not sent, a visit not saved) "
+                     "is dropped after {days} days without a message from you.").format(
+        days=privacy_store.DRAFT_KEPT.days))
     return " ".join(lines)
 
 

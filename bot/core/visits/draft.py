@@ -66,6 +66,7 @@ class Draft:
     skills: list[str] = field(default_factory=list)
     outcomes: list[str] = field(default_factory=list)
     consent: bool = False
+    consent_at: str | None = None  # when the volunteer recorded the household's agreement
     note: str | None = None
     day: str | None = None  # an ISO day chosen with "Change date"; None: the day of Confirm
     visited_at: str | None = None  # an edited visit's saved time, kept unless the day changes
@@ -143,7 +144,8 @@ def _fits(value: Any, default: Any, name: str) -> bool:
     """Whether a stored value has the type its field expects (state may be old or damaged)."""
     if name in {"visit_id", "people", "follow_up_of", "duplicate_of"}:
         return value is None or (isinstance(value, int) and not isinstance(value, bool))
-    if name in {"commune", "hamlet", "household", "note", "day", "visited_at", "checked_key"}:
+    if name in {"commune", "hamlet", "household", "note", "day", "visited_at", "checked_key",
+                "consent_at"}:
         return value is None or isinstance(value, str)
     if name in {"step", "after_duplicate"}:
         return isinstance(value, str)

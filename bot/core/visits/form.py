@@ -247,7 +247,7 @@ async def _choose(ctx: Context, draft: Draft, op: FormOp, arg: str) -> list[Repl
             draft.note = None
         return await answered(ctx, draft)
     if op is FormOp.YES:
-        draft.consent = True
+        draft.consent, draft.consent_at = True, ctx.now.isoformat()
         return await answered(ctx, draft)
     if op is FormOp.NO:
         await dialogs.close(ctx)

@@ -78,8 +78,10 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
     if ctx.membership is None:  # the form's handlers let only volunteers this far
         return [not_volunteer(ctx)]
     await campaigns.ensure_frozen(ctx)  # a visit dated back must not enter a finished campaign
+    # Agreed when the volunteer answered Yes (a draft from before v017: now, at Confirm).
+    agreed = datetime.fromisoformat(draft.consent_at) if draft.consent_at else ctx.now
     number, new = await visit_store.save_new(ctx.db, draft.token, ctx.user.id,
-                                        ctx.membership.team.id, record, ctx.now)
+                                             ctx.membership.team.id, record, ctx.now, agreed)
     await dialogs.close(ctx)
     if not new:
         return [already_saved(ctx, number)]

@@ -389,8 +389,8 @@ async def test_deleteme_forgets_the_admins_buttons_named_after_the_volunteer(
     assert (await dialogs.load(app.services.db, admin_id)).options == ()
 
 
-async def test_a_silent_chat_s_forms_and_buttons_are_dropped_after_30_days(app: App,
-                                                                           core: Core) -> None:
+async def test_a_silent_chat_s_forms_and_buttons_are_dropped_after_7_days(app: App,
+                                                                          core: Core) -> None:
     db = app.services.db
     chat = Chat(core, "c1", locale="en")
     await chat.say("/helpme")
@@ -401,9 +401,9 @@ async def test_a_silent_chat_s_forms_and_buttons_are_dropped_after_30_days(app: 
     assert user is not None
     states = "SELECT state, options FROM dialogs"
     assert "Lan" in (await db.fetchall(states))[0]["state"]
-    await privacy.purge_expired(db, NOW + timedelta(days=29))
+    await privacy.purge_expired(db, NOW + timedelta(days=6))
     assert "Lan" in (await db.fetchall(states))[0]["state"]
-    await privacy.purge_expired(db, NOW + timedelta(days=31))
+    await privacy.purge_expired(db, NOW + timedelta(days=8))  # a phone number is not kept
     [row] = await db.fetchall(states)
     assert (row["state"], row["options"]) == ("{}", "[]")
     assert "I can ask a volunteer" in (await chat.say("/helpme")).text  # no offer: nothing kept

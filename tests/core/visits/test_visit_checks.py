@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.app import App
+from bot.core.service import Core
 from bot.storage import dialogs, teams
 from tests.core.visits.test_visits import (
     fill_form,
@@ -14,7 +15,7 @@ from tests.core.visits.test_visits import (
     state_of,
     to_people_step,
 )
-from tests.factories import ANH_SON, Chat, payload_of
+from tests.factories import ANH_SON, Chat, Clock, payload_of
 
 
 async def test_someone_outside_the_teams_cannot_log_visits(app: App) -> None:
@@ -135,6 +136,23 @@ async def test_without_consent_nothing_is_saved(app: App) -> None:
     assert "nothing was saved" in reply.text
     assert await state_of(app) == {} and await rows(app) == []
     assert "already closed" in (await chat.press(yes)).text
+
+
+async def test_the_households_agreement_is_kept_with_the_visit(app: App) -> None:
+    await make_volunteer(app)
+    clock = Clock(datetime(2026, 10, 3, 3, 0, tzinfo=UTC))
+    chat = Chat(Core(app.services, clock=clock), "v1", locale="en")
+    await chat.say("/visit")
+    for step in [chat.tap("✓"), chat.say("Thôn 3"), chat.say("Nhà số 5"), chat.tap("1"),
+                 chat.tap("payment"), chat.tap("Done"), chat.tap("Done")]:
+        await step
+    await chat.tap("Yes")  # they agree at 10:00
+    clock.now += timedelta(minutes=7)
+    await chat.tap("Skip")
+    await chat.tap("Confirm")  # saved at 10:07
+    row = (await rows(app))[0]
+    assert row["consent_at"] == "2026-10-03T03:00:00+00:00"
+    assert row["created_at"] == "2026-10-03T03:07:00+00:00"
 
 
 async def test_a_volunteer_removed_mid_form_cannot_save(app: App) -> None:

@@ -148,7 +148,10 @@ async def test_a_delete_asks_first_then_keeps_the_visit_marked_deleted(app: App)
     assert "Visit #1 was deleted" in (await chat.press(confirm)).text  # a double tap
     first, second = await rows(app)
     assert first["deleted_at"] is not None and first["deleted_by"] == volunteer
-    assert second["deleted_at"] is None
+    # The row stays for the record, the household named nowhere (it may have withdrawn).
+    assert (first["household"], first["note"]) == ("", None)
+    assert "nha so 1" not in first["household_key"]
+    assert second["deleted_at"] is None and second["household"] == "Nhà số 2"
     reply = await chat.say("/myvisits")
     assert "#1 ·" not in reply.text and "#2 ·" in reply.text
     assert "was deleted" in (await chat.press(payload_of("vm", "edit", 1))).text
