@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import stat
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,6 +105,34 @@ def test_export_refuses_to_replace_a_file_without_force(
     assert "--force" in said and [path.stat().st_mtime_ns for path in files] == stamps
     assert export("--csv", folder, "--from", "2026-10-02") == 0  # another period: new names
     assert export("--csv", folder, "--force") == 0
+
+
+def test_export_files_and_the_folders_made_for_them_are_private(
+        database: Path, tmp_path: Path) -> None:
+    book = tmp_path / "reports" / "2026" / "report.xlsx"
+    folder = tmp_path / "csv" / "october"
+    replaced = tmp_path / "old.xlsx"
+    replaced.write_bytes(b"last month's report")
+    replaced.chmod(0o644)
+    before = stat.S_IMODE(tmp_path.stat().st_mode)
+    old = os.umask(0)  # whatever is private is so because the export made it so
+    try:
+        assert export("--out", book, "--csv", folder) == 0
+        assert export("--out", replaced, "--force") == 0
+    finally:
+        os.umask(old)
+    written = [book, replaced, *sorted(folder.iterdir())]
+    assert len(written) == 5
+    assert {path: stat.S_IMODE(path.stat().st_mode) for path in written} == dict.fromkeys(
+        written, 0o600)
+    made = [book.parent, book.parent.parent, folder, folder.parent]
+    assert {path: stat.S_IMODE(path.stat().st_mode) for path in made} == dict.fromkeys(
+        made, 0o700)
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == before  # a folder that existed: not ours
+    with zipfile.ZipFile(book) as workbook:
+        texts = [workbook.read(name).decode() for name in workbook.namelist()]
+    texts += [path.read_text("utf-8-sig") for path in written[2:]]
+    assert not [text for text in texts if "NA4K7Q" in text]  # the team's join code
 
 
 def test_backup_does_not_create_missing_folders(

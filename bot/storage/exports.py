@@ -19,29 +19,33 @@ from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
 BATCH = 2000
 
 HAS_ACTIVITY_SQL = (
-    "SELECT EXISTS (SELECT 1 FROM visits WHERE visited_at >= ? AND visited_at < ?) "
+    "SELECT EXISTS (SELECT 1 FROM visits WHERE visited_at >= ? AND visited_at < ? "
+    "AND deleted_at IS NULL) "
     "OR EXISTS (SELECT 1 FROM lesson_progress WHERE completed_at >= ? AND completed_at < ?)"
 )
 
-# Deleted visits are exported too, flagged. The volunteer's name is the one they gave their
-# team (none once they left it or asked to be forgotten); no Telegram id, no phone.
+# Only the visits that stand: a deleted one (by its volunteer, an admin, or because the household
+# withdrew) is no longer the campaign's to share. The team is named and numbered (teams.id),
+# never by its join code, which would let whoever holds the file join it. The volunteer's name
+# is the one they gave their team (none once they left it or asked to be forgotten); no
+# Telegram id, no phone.
 VISITS_SQL = (
     "SELECT v.id, v.visited_at, v.commune_code, v.hamlet, v.household, v.people, "
     + ", ".join(f"v.s_{c}" for c in SKILL_KEYS) + ", "
     + ", ".join(f"v.o_{c}" for c in OUTCOME_KEYS) + ", "
-    "v.follow_up_of, t.join_code AS team_code, t.name AS team_name, "
-    "m.display_name AS volunteer_name, v.deleted_at "
+    "v.follow_up_of, t.id AS team_no, t.name AS team_name, m.display_name AS volunteer_name "
     "FROM visits v LEFT JOIN teams t ON t.id = v.team_id "
     "LEFT JOIN memberships m ON m.user_id = v.volunteer_id "
     # (visited_at, id) after the last row sent: the index range starts at the last time.
     "WHERE v.visited_at >= ? AND v.visited_at < ? AND (v.visited_at > ? OR v.id > ?) "
+    "AND v.deleted_at IS NULL "
     "ORDER BY v.visited_at, v.id LIMIT ?"
 )
 
-# Every team, in commune then name order; its figures count the period's visits that stand
-# (not deleted), households among first visits as /teamstats does.
+# Every team, in commune then name order (no join code); its figures count the period's visits
+# that stand (not deleted), households among first visits as /teamstats does.
 TEAMS_SQL = (
-    "SELECT t.id, t.join_code, t.name, t.commune_code, t.created_at, "
+    "SELECT t.id, t.name, t.commune_code, t.created_at, "
     "(SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id) AS members, "
     "(SELECT COUNT(*) FROM memberships m WHERE m.team_id = t.id AND m.role = 'leader') "
     "AS leaders, "
@@ -70,7 +74,7 @@ LEARNER_LESSONS_SQL = (
 
 @dataclass(frozen=True, slots=True)
 class VisitRecord:
-    """One visit as exported."""
+    """One visit that stands, as exported."""
 
     id: int
     visited_at: str
@@ -81,10 +85,9 @@ class VisitRecord:
     skills: tuple[int, ...]  # 1/0 in SKILL_KEYS order
     outcomes: tuple[int, ...]  # 1/0 in OUTCOME_KEYS order
     follow_up_of: int | None
-    team_code: str | None
+    team_no: int | None  # teams.id
     team_name: str | None
     volunteer_name: str | None
-    deleted_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,6 @@ class TeamRecord:
     """One team with its members and its figures in the period."""
 
     id: int
-    join_code: str
     name: str
     commune_code: str
     created_at: str
@@ -112,7 +114,7 @@ class LearnerRecord:
 
 
 async def has_activity(db: Database, start: str, end: str) -> bool:
-    """True when the period has a visit (even deleted) or a completed lesson."""
+    """True when the period has a visit that stands (not deleted) or a completed lesson."""
     row = await db.read_fetchone(HAS_ACTIVITY_SQL, (start, end, start, end))
     return bool(row and row[0])
 
@@ -124,7 +126,7 @@ _AFTER_FLAGS = _OUTCOMES_AT + len(OUTCOME_KEYS)
 
 async def visits(db: Database, start: str, end: str, size: int = BATCH
                  ) -> AsyncIterator[list[VisitRecord]]:
-    """The period's visits in time order, a batch at a time."""
+    """The period's visits that stand (not deleted), in time order, a batch at a time."""
     last_at, last_id = start, 0
     while True:
         rows = await db.read_fetchall(VISITS_SQL, (last_at, end, last_at, last_id, size))

@@ -8,6 +8,7 @@ sent by /export (admins) or written by the command line (python -m bot export).
 - tables.py: the tables' columns (in the admin's language) and their rows.
 - table.py: a column and the kinds of value both writers share.
 - xlsx.py, csvfile.py: the workbook and the CSV writers.
+- files.py: files created 0600 and folders 0700, moved into place whole (personal data).
 
 The writers are imported when first used (`__getattr__` below): openpyxl, with numpy, takes a
 third of a second to import, which the bot's start should not pay.

@@ -1,26 +1,27 @@
-"""CSV files that Excel opens with Vietnamese intact: UTF-8 with a byte order mark."""
+"""CSV files that Excel opens with Vietnamese intact (UTF-8 with a byte order mark), with no
+cell it could run as a formula; created readable by their owner only (0600)."""
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-from bot.core.exports.table import Column, Kind, Row, Value
+from bot.core.exports.files import create_private
+from bot.core.exports.table import Column, Kind, Row, Value, formula_like
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8, not the Windows code page
-# A text cell starting with one of these could run as a formula when Excel opens the file
-# (CSV injection): such a cell gets a leading apostrophe, which Excel shows as text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Converter = Callable[[Value], str | int | float]
 
 
 def safe_text(value: str) -> str:
-    """Text that a spreadsheet will not take for a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Text that a spreadsheet will not take for a formula (CSV injection): formula-like text
+    gets a leading apostrophe, which Excel shows as text."""
+    return "'" + value if formula_like(value) else value
 
 
 def _text(value: Value) -> str:
@@ -56,9 +57,12 @@ class CsvWriter:
 
     def __init__(self, path: Path, columns: list[Column]):
         self.path = path
-        self._file: IO[str] | None = path.open("w", encoding=ENCODING, newline="")
-        self._csv = csv.writer(self._file)
-        self._csv.writerow([c.header for c in columns])
+        self._file: IO[str] | None = os.fdopen(create_private(path), "w", encoding=ENCODING,
+                                               newline="")
+        # Every field quoted (OWASP's advice against CSV injection, besides the apostrophe): a
+        # separator, quote or line break inside a cell can never start a cell the check missed.
+        self._csv = csv.writer(self._file, quoting=csv.QUOTE_ALL)
+        self._csv.writerow([safe_text(c.header) for c in columns])
         self._converters = [_CONVERTERS[c.kind] for c in columns]
         self.rows = 0
 

@@ -3,13 +3,15 @@
 Rows come from SQLite a batch at a time (a short query each, so other users' statements run
 between them); each batch is turned into cells and written to the workbook and the CSV files
 in a worker thread while the next batch is read. The files are built in a private temporary
-directory and moved into place only when complete.
+directory and moved into place only when complete; they are 0600 and the folders made for them
+0700 (files.py), as they hold personal data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import tempfile
 import time
@@ -22,6 +24,7 @@ from typing import TypeVar
 
 from bot.core.campaigns import days_bounds
 from bot.core.exports.csvfile import CsvWriter
+from bot.core.exports.files import make_private_dirs, move_into_place
 from bot.core.exports.table import Row
 from bot.core.exports.tables import (
     Setting,
@@ -120,8 +123,8 @@ async def write_export(db: Database, setting: Setting, period: DayRange,
         saved = None
         if book is not None and workbook is not None:
             await asyncio.to_thread(book.save, work / workbook.name)
-            saved = await asyncio.to_thread(_move, work / workbook.name, workbook)
-        moved = [await asyncio.to_thread(_move, out.path, csv_dir / out.path.name)
+            saved = await asyncio.to_thread(move_into_place, work / workbook.name, workbook)
+        moved = [await asyncio.to_thread(move_into_place, out.path, csv_dir / out.path.name)
                  for out in csvs if csv_dir is not None]
         return Written(counts, saved, tuple(moved))
     finally:
@@ -161,15 +164,14 @@ async def _pump(source: AsyncIterator[list[T]], write: Callable[[list[T]], None]
     return count
 
 
-def _move(source: Path, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.move(source, target))
-
-
 def new_export_dir(root: Path | None = None) -> Path:
     """A private directory (mode 0700) for one export's files sent in the chat."""
     root = root or EXPORT_DIR
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dirs(root)
+    # In the shared temporary folder (outside systemd's PrivateTmp) another local user could
+    # have made it first, to read or swap what goes in: refuse rather than use theirs.
+    if root.stat().st_uid != os.getuid():
+        raise PermissionError(f"{root} belongs to another user; exports are not written there")
     return Path(tempfile.mkdtemp(prefix="export-", dir=root))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,6 +11,11 @@ from enum import Enum
 # One cell's value: text, a whole number, a local (naive) date or date and time, or empty.
 Value = str | int | float | datetime | date | None
 Row = Sequence[Value]
+
+# A spreadsheet may take text for a formula (CSV injection) when it starts with a tab or a
+# carriage return, or when its first character after spaces, line breaks and quotes is = + -
+# or @: some readers skip those before looking, so checking the first character is not enough.
+_FORMULA_LIKE = re.compile(r"[\t\r]|[\s\"']*[=+\-@]")
 
 
 class Kind(Enum):
@@ -28,3 +34,8 @@ class Column:
     header: str
     kind: Kind
     width: float = 12
+
+
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet could read text as a formula (see _FORMULA_LIKE)."""
+    return _FORMULA_LIKE.match(text) is not None

@@ -2,7 +2,9 @@
 
 Only what the reports need goes out (Law 91/2025: the minimum). Visits carry the household
 label and the volunteer's team name as the visit form recorded them, never a Telegram id or
-a phone number; learners appear under the bot's internal user number, a pseudonym.
+a phone number; deleted visits are left out. Teams appear under their number and name, never
+their join code (whoever held a shared file could join them). Learners appear under the bot's
+internal user number, a pseudonym.
 """
 
 from __future__ import annotations
@@ -78,26 +80,23 @@ def visits_table(t: Translator) -> Table:
         *(Column(outcome.format(outcome=t._(name)), Kind.NUMBER, 15)
           for name in OUTCOMES.values()),
         _col(t, N_("Follow-up of visit no."), Kind.NUMBER, 10),
-        _col(t, N_("Team code"), Kind.TEXT, 10),
+        _col(t, N_("Team no."), Kind.NUMBER, 8),
         _col(t, N_("Team"), Kind.TEXT, 24),
         _col(t, N_("Volunteer"), Kind.TEXT, 20),
-        _col(t, N_("Deleted"), Kind.TEXT, 8),
-        _col(t, N_("Deleted at"), Kind.DATETIME, 17),
     ])
 
 
 def visit_row(s: Setting, v: VisitRecord) -> Row:
     """One visit's cells, in the visits table's order."""
     return (v.id, s.local(v.visited_at), v.commune_code, s.commune(v.commune_code), v.hamlet,
-            v.household, v.people, *v.skills, *v.outcomes, v.follow_up_of, v.team_code,
-            v.team_name, v.volunteer_name,
-            s.t._("yes") if v.deleted_at else s.t._("no"), s.local(v.deleted_at))
+            v.household, v.people, *v.skills, *v.outcomes, v.follow_up_of, v.team_no,
+            v.team_name, v.volunteer_name)
 
 
 def teams_table(t: Translator) -> Table:
     """Columns of the teams sheet."""
     return Table("teams", t._("Teams"), [
-        _col(t, N_("Team code"), Kind.TEXT, 10),
+        _col(t, N_("Team no."), Kind.NUMBER, 8),
         _col(t, N_("Team"), Kind.TEXT, 28),
         _col(t, N_("Commune code"), Kind.TEXT, 10),
         _col(t, N_("Commune"), Kind.TEXT, 22),
@@ -112,7 +111,7 @@ def teams_table(t: Translator) -> Table:
 def team_row(s: Setting, r: TeamRecord) -> Row:
     """One team's cells, in the teams table's order."""
     created = s.local(r.created_at)
-    return (r.join_code, r.name, r.commune_code, s.commune(r.commune_code),
+    return (r.id, r.name, r.commune_code, s.commune(r.commune_code),
             created.date() if created else None, r.members, r.leaders, r.visits, r.households)
 
 

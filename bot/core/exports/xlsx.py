@@ -7,11 +7,16 @@ the date styles, the filter), and the data rows are written here as plain Spread
 same markup openpyxl writes: numbers, inline strings, dates as serial numbers with openpyxl's
 date style) to a file per sheet as they arrive, then spliced into each sheet's <sheetData> when
 the workbook is saved. Memory stays flat whatever the number of rows; see bench/export.py.
+
+Text is always an inline string, never a formula. Text a spreadsheet could take for a formula
+(table.formula_like) is also styled quotePrefix, the workbook's own apostrophe: shown as typed,
+and still text when someone edits the cell. Every file is created 0600 (files.py).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterable
@@ -28,7 +33,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.exports.table import Column, Kind, Row, Value
+from bot.core.exports.files import create_private
+from bot.core.exports.table import Column, Kind, Row, Value, formula_like
 
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"  # the way Vietnamese readers write dates, day first
 DATE_FORMAT = "dd/mm/yyyy"
@@ -43,9 +49,14 @@ _HEADER_LINE_HEIGHT = 15  # points per line of a wrapped header
 Encoder = Callable[[Value, int], str]  # (value, row number) -> the cell's markup
 
 
-def xml_text(value: str) -> str:
-    """Text safe inside an XML element."""
-    return escape(_ILLEGAL.sub("", value))
+def _text_encoder(letter: str, quoted: int) -> Encoder:
+    def text(value: Value, row: int) -> str:
+        kept = _ILLEGAL.sub("", str(value))  # what the cell will hold is what is checked
+        style = f' s="{quoted}"' if formula_like(kept) else ""
+        shown = escape(kept)
+        space = ' xml:space="preserve"' if shown != shown.strip() else ""
+        return f'<c r="{letter}{row}"{style} t="inlineStr"><is><t{space}>{shown}</t></is></c>'
+    return text
 
 
 def excel_serial(value: date | datetime) -> float | int:
@@ -57,13 +68,9 @@ def excel_serial(value: date | datetime) -> float | int:
     return (value - _EXCEL_EPOCH.date()).days
 
 
-def _encoder(letter: str, kind: Kind, style: int | None) -> Encoder:
+def _encoder(letter: str, kind: Kind, style: int) -> Encoder:
     if kind is Kind.TEXT:
-        def text(value: Value, row: int) -> str:
-            shown = xml_text(str(value))
-            space = ' xml:space="preserve"' if shown != shown.strip() else ""
-            return f'<c r="{letter}{row}" t="inlineStr"><is><t{space}>{shown}</t></is></c>'
-        return text
+        return _text_encoder(letter, style)
     if kind is Kind.NUMBER:
         def number(value: Value, row: int) -> str:
             if not isinstance(value, int | float) or (isinstance(value, float)
@@ -99,21 +106,24 @@ class Sheet:
                           for letter, c in zip(letters, columns, strict=True)]
         self._last_letter = letters[-1]
         self._rows_path = rows_path
-        self._out: IO[str] | None = rows_path.open("w", encoding="utf-8")
+        self._out: IO[str] | None = os.fdopen(create_private(rows_path), "w", encoding="utf-8")
         self.rows = 0
 
     def _header_cell(self, header: str) -> Cell:
         cell = WriteOnlyCell(self.ws, value=header)
+        cell.data_type = "s"  # openpyxl makes text starting with = a formula; a header is text
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         return cell
 
-    def _style(self, kind: Kind) -> int | None:
-        if kind not in (Kind.DATETIME, Kind.DATE):
-            return None
-        # Registers the number format and cell style in the workbook; the rows refer to its id.
+    def _style(self, kind: Kind) -> int:
+        # Registers the cell style in the workbook; the rows refer to its id. Numbers have none
+        # (their id is unused); text's is for the formula-like cells.
         template = WriteOnlyCell(self.ws)
-        template.number_format = DATETIME_FORMAT if kind is Kind.DATETIME else DATE_FORMAT
+        if kind is Kind.TEXT:
+            template.quotePrefix = True
+        elif kind is not Kind.NUMBER:
+            template.number_format = DATETIME_FORMAT if kind is Kind.DATETIME else DATE_FORMAT
         return int(template.style_id)
 
     def append(self, rows: Iterable[Row]) -> None:
@@ -171,10 +181,11 @@ class XlsxWriter:
         for sheet in self._sheets:
             sheet.close()
         skeleton = self._work / "skeleton.xlsx"
-        self._book.save(skeleton)  # also numbers the sheets, which gives each its path
+        with os.fdopen(create_private(skeleton), "wb") as file:
+            self._book.save(file)  # also numbers the sheets, which gives each its path
         by_path = {sheet.ws.path.lstrip("/"): sheet for sheet in self._sheets}
-        with ZipFile(skeleton) as src, ZipFile(path, "w", ZIP_DEFLATED,
-                                               compresslevel=_COMPRESSION) as out:
+        with ZipFile(skeleton) as src, os.fdopen(create_private(path), "wb") as file, \
+                ZipFile(file, "w", ZIP_DEFLATED, compresslevel=_COMPRESSION) as out:
             for info in src.infolist():
                 found = by_path.get(info.filename)
                 if found is None:

@@ -38,6 +38,8 @@ CITIZEN = "888"
 NOW = datetime(2026, 10, 12, 3, 0, tzinfo=UTC)  # two days after the campaign (1-10 October)
 TELEGRAM_IDS = ("5550001111", "5550002222", "5550003333")  # the volunteers' and learner's
 CAMPAIGN = DayRange(date(2026, 10, 1), date(2026, 10, 10))
+JOIN_CODES = ("ANHSON1", "VINHLOC1")
+DELETED_HOUSEHOLD = "Hộ đã rút"  # a deleted visit's label, as rows deleted long ago keep it
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 10) -> datetime:
@@ -83,7 +85,8 @@ async def complete(db: Database, user: int, lesson: str, when: datetime) -> None
 
 
 async def seed(app: App) -> Seeded:
-    """Two teams, two volunteers, visits in and around the campaign, one learner."""
+    """Two teams, two volunteers, visits in and around the campaign (one deleted), one
+    learner."""
     db = app.services.db
     lan, minh, learner = [await users.touch(db, "telegram", tid, "vi", NOW)
                           for tid in TELEGRAM_IDS]
@@ -101,8 +104,9 @@ async def seed(app: App) -> Seeded:
         "first": first,
         "follow_up": await add_visit(db, lan.id, team.id, utc(3, 2), "Nguyễn Văn A",
                                      follow_up_of=first),
-        "deleted": await add_visit(db, minh.id, team.id, utc(4, 3), "=1+2",
-                                   deleted_at=utc(4, 4)),
+        "formula": await add_visit(db, minh.id, team.id, utc(4, 3), "=1+2"),
+        "deleted": await add_visit(db, minh.id, team.id, utc(4, 5), DELETED_HOUSEHOLD,
+                                   deleted_at=utc(4, 6)),
         "last_second": await add_visit(db, minh.id, team.id, utc(10, 16, 59, 59), "Hồ Thị B"),
         "day_before": await add_visit(db, lan.id, team.id, utc(30, 16, 59, month=9), "Trước"),
         "day_after": await add_visit(db, lan.id, team.id, utc(10, 17), "Sau"),
@@ -151,25 +155,23 @@ async def test_an_admin_exports_the_campaign_as_a_workbook_and_csv(admin_app: Ap
     assert ws.column_dimensions["B"].width >= 15
     visits = {r["Visit no."]: r for r in sheet_rows(ws)}
     ids = seeded.visits
-    assert set(visits) == {ids["first"], ids["follow_up"], ids["deleted"], ids["last_second"]}
+    assert set(visits) == {ids["first"], ids["follow_up"], ids["formula"], ids["last_second"]}
     first = visits[ids["first"]]
     assert first["Date and time"] == datetime(2026, 10, 2, 0, 30)  # local time
     assert ws["B2"].is_date and ws["B2"].number_format.startswith("dd/mm/yyyy")
     assert (first["Commune code"], first["Commune"]) == (ANH_SON, "Xã Anh Sơn")
-    assert (first["Team"], first["Volunteer"], first["People"]) == (
-        "Tổ công nghệ số thôn 3", "Lan", 3)
+    assert (first["Team no."], first["Team"], first["Volunteer"], first["People"]) == (
+        seeded.team, "Tổ công nghệ số thôn 3", "Lan", 3)
     assert first["Guided: Online payment"] == 1 and first["Guided: Online shopping"] == 0
     assert first["Result: VNeID level 2 activated"] == 1
     assert visits[ids["follow_up"]]["Follow-up of visit no."] == ids["first"]
-    assert (first["Deleted"], first["Deleted at"]) == ("no", None)
-    deleted = visits[ids["deleted"]]
-    assert (deleted["Deleted"], deleted["Deleted at"]) == ("yes", datetime(2026, 10, 4, 11, 0))
-    assert deleted["Household"] == "=1+2"  # text, never a formula
+    assert visits[ids["formula"]]["Household"] == "=1+2"  # text, never a formula
     assert visits[ids["last_second"]]["Date and time"] == datetime(2026, 10, 10, 23, 59, 59)
 
-    team = {r["Team code"]: r for r in sheet_rows(book["Teams"])}["ANHSON1"]
-    assert (team["Commune"], team["Members"], team["Leaders"]) == ("Xã Anh Sơn", 2, 1)
-    assert (team["Visits in the period"], team["Households in the period"]) == (3, 2)
+    team = {r["Team no."]: r for r in sheet_rows(book["Teams"])}[seeded.team]
+    assert (team["Team"], team["Commune"], team["Members"], team["Leaders"]) == (
+        "Tổ công nghệ số thôn 3", "Xã Anh Sơn", 2, 1)
+    assert (team["Visits in the period"], team["Households in the period"]) == (4, 3)
     assert team["Created on"] == datetime(2026, 9, 20)
 
     [learner] = sheet_rows(book["Learning progress"])
@@ -270,9 +272,9 @@ async def test_batches_return_every_row_once_across_equal_times(admin_app: App) 
     got = [v.id for batch in [b async for b in store.visits(db, start, end, size=2)]
            for v in batch]
     assert len(got) == len(set(got)) == 9 and set(extra) <= set(got)
-    codes = [t.join_code for b in [b async for b in store.teams(db, start, end, size=1)]
+    names = [t.name for b in [b async for b in store.teams(db, start, end, size=1)]
              for t in b]
-    assert sorted(codes) == ["ANHSON1", "VINHLOC1"]  # each once, in commune code order
+    assert sorted(names) == ["Tổ công nghệ số thôn 3", "Tổ khối 2"]  # each once
     learners = [b async for b in store.learners(db, start, end, size=1)]
     assert [[r.user_id for r in b] for b in learners] == [[seeded.learner]]
 
