@@ -66,6 +66,7 @@ class EarlierVisit:
     volunteer_id: int | None
     display_name: str | None
     visited_at: datetime
+    team_id: int | None = None
 
 
 def _visit(row: aiosqlite.Row) -> Visit:
@@ -177,12 +178,12 @@ async def earlier_visits(db: Database, key: str, except_id: int | None = None
                          ) -> list[EarlierVisit]:
     """Visits to the household with this key that are not deleted, newest first."""
     rows = await db.fetchall(
-        "SELECT v.id, v.volunteer_id, m.display_name, v.visited_at FROM visits v "
+        "SELECT v.id, v.volunteer_id, m.display_name, v.visited_at, v.team_id FROM visits v "
         "LEFT JOIN memberships m ON m.user_id = v.volunteer_id "
         "WHERE v.household_key = ? AND v.deleted_at IS NULL AND v.id IS NOT ? "
         "ORDER BY v.visited_at DESC, v.id DESC", (key, except_id))
     return [EarlierVisit(int(r["id"]), r["volunteer_id"], r["display_name"],
-                         datetime.fromisoformat(r["visited_at"])) for r in rows]
+                         datetime.fromisoformat(r["visited_at"]), r["team_id"]) for r in rows]
 
 
 async def recent_hamlets(db: Database, volunteer_id: int, commune_code: str, limit: int = 20

@@ -39,8 +39,9 @@ async def join(ctx: Context, args: str) -> list[Reply]:
     text = "\n\n".join([
         t._("Welcome to the team “{team}” of {commune}! You are now a volunteer.").format(
             team=team.name, commune=ctx.services.communes.display_name(team.commune_code)),
-        t._("Your name “{name}” is shown to your team leader and the admins, so they know who "
-            "helped whom.").format(name=shown),
+        t._("Your name “{name}” is shown to your team and the admins and, when you take a "
+            "help request, to the person who asked and your commune's volunteers, so they "
+            "know who helped whom.").format(name=shown),
         t._("Log each household you help with /visit; see your figures with /mystats."),
     ])
     return [Reply(text, ((menu_button(t),),))]

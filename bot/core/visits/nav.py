@@ -30,7 +30,11 @@ async def go(ctx: Context, draft: Draft, step: Step, notice: str | None = None) 
     if step == SUMMARY:
         step = draft.first_missing() or SUMMARY
     if step not in (*PLACE, DUPLICATE) and draft.key and draft.key != draft.checked_key:
-        earlier = await visit_store.earlier_visits(ctx.db, draft.key, draft.visit_id)
+        # Only in the volunteer's own commune: elsewhere the check would tell anyone which
+        # households of any commune were visited, and when.
+        own = ctx.membership is not None and ctx.membership.team.commune_code == draft.commune
+        earlier = await visit_store.earlier_visits(ctx.db, draft.key, draft.visit_id) \
+            if own else []
         draft.follow_up_of = None  # a follow-up of another household no longer applies
         if earlier:
             draft.duplicate_of, draft.after_duplicate, step = earlier[0].id, step, DUPLICATE

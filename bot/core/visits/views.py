@@ -195,9 +195,13 @@ def summary(ctx: Context, draft: Draft) -> tuple[str, Rows]:
 
 
 def who_logged(ctx: Context, earlier: EarlierVisit) -> str:
-    """Who logged an earlier visit, as far as the asker may know: you, a name, or neither."""
+    """Who logged an earlier visit, as far as the asker may know: you, a teammate's name, or
+    another team (a volunteer's name is their team's to know)."""
     if earlier.volunteer_id == ctx.user.id:
         return ctx.t._("you")
+    same_team = ctx.membership is not None and earlier.team_id == ctx.membership.team.id
+    if not same_team:
+        return ctx.t._("another team")
     return earlier.display_name or ctx.t._("another volunteer")
 
 
