@@ -6,17 +6,24 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.config_broadcasts import (
+    PAID_RATE,
+    BroadcastConfig,
+    BroadcastConfigError,
+    broadcast_config,
+)
 from bot.config_web import SAFE_URL, WebConfig, WebConfigError, web_config
 from bot.config_zalo import ZaloConfig, ZaloConfigError, zalo_config
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+TERMINAL = "console"  # the channel of `python -m bot --channel console`: the server's terminal
 SUPPORTED_LOCALES = ("vi", "en")
 
 # A real token is the bot's numeric id, a colon and 35 URL-safe characters.
@@ -56,16 +63,6 @@ class Campaign:
 
 
 @dataclass(frozen=True)
-class BroadcastConfig:
-    """How broadcasts are delivered: pace, quiet hours, paid broadcasts, retries."""
-
-    rate: int = 25  # messages per second
-    quiet_hours: tuple[time, time] | None = (time(21, 0), time(7, 0))  # local; None: never
-    paid: bool = False  # allow_paid_broadcast: up to 1,000 messages/s, for a fee in Stars
-    max_attempts: int = 5  # tries per recipient on timeouts and server errors
-
-
-@dataclass(frozen=True)
 class Config:
     """The whole validated configuration of one bot instance."""
 
@@ -80,12 +77,12 @@ class Config:
     log_level: str
     timezone: ZoneInfo
     telegram: TelegramConfig
-    broadcasts: BroadcastConfig = BroadcastConfig()
+    broadcasts: BroadcastConfig = field(default_factory=BroadcastConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
     # The web server for webhooks, /healthz and broadcast photos (BOT_LISTEN, BOT_PUBLIC_URL).
     web: WebConfig = field(default_factory=WebConfig)
     # The channels whose user ids the admins list names; admins' notices go to the first.
-    admin_channels: tuple[str, ...] = ("telegram", "console")
+    admin_channels: tuple[str, ...] = ("telegram", TERMINAL)
 
     @property
     def delivery_channels(self) -> tuple[str, ...]:
@@ -206,7 +203,7 @@ def _telegram(raw: Any, env: Mapping[str, str]) -> TelegramConfig:
     if not isinstance(allow_groups, bool):
         raise ConfigError("telegram.allow_groups: must be true or false")
     rate = raw.get("rate", 25)
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= _PAID_RATE:
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= PAID_RATE:
         raise ConfigError("telegram.rate: messages per second, a whole number from 1 to 1000 "
                           "(Telegram allows about 30 a second)")
     deadline = raw.get("reply_deadline", 60)
@@ -254,45 +251,11 @@ _TELEGRAM_KEYS = ("api_url", "concurrent_updates", "allow_groups", "rate", "repl
 
 
 # Telegram's free bulk limit is about 30 messages a second; paid broadcasts allow 1,000.
-_FREE_RATE, _PAID_RATE = 30, 1000
-_QUIET_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
-
-
 def _broadcasts(raw: Any) -> BroadcastConfig:
-    if raw is None:
-        return BroadcastConfig()
-    if not isinstance(raw, dict):
-        raise ConfigError("broadcasts: must be a mapping (rate, quiet_hours, paid, max_attempts)")
-    unknown = sorted(set(raw) - {"rate", "quiet_hours", "paid", "max_attempts"})
-    if unknown:
-        raise ConfigError(f"broadcasts.{unknown[0]}: unknown key; allowed: rate, quiet_hours, "
-                          "paid, max_attempts")
-    paid = raw.get("paid", False)
-    if not isinstance(paid, bool):
-        raise ConfigError("broadcasts.paid: true or false")
-    limit = _PAID_RATE if paid else _FREE_RATE
-    rate = raw.get("rate", 25)
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= limit:
-        hint = "" if paid else " (up to 1000 with paid: true)"
-        raise ConfigError(f"broadcasts.rate: messages per second, a whole number from 1 to "
-                          f"{limit}{hint}")
-    attempts = raw.get("max_attempts", 5)
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
-        raise ConfigError("broadcasts.max_attempts: a whole number from 1 to 20")
-    return BroadcastConfig(rate, _quiet_hours(raw.get("quiet_hours", "21:00-07:00")), paid,
-                           attempts)
-
-
-def _quiet_hours(value: Any) -> tuple[time, time] | None:
-    if value is None or value is False or value == "":
-        return None  # no quiet hours
-    match = _QUIET_HOURS.match(value.strip()) if isinstance(value, str) else None
-    hours = [int(part) for part in match.groups()] if match else []
-    if not match or hours[0] > 23 or hours[2] > 23 or hours[1] > 59 or hours[3] > 59 \
-            or hours[:2] == hours[2:]:
-        raise ConfigError("broadcasts.quiet_hours: local start and end such as \"21:00-07:00\", "
-                          "or null for none")
-    return time(hours[0], hours[1]), time(hours[2], hours[3])
+    try:
+        return broadcast_config(raw)
+    except BroadcastConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def check_token(token: str) -> None:

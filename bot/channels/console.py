@@ -12,11 +12,11 @@ from typing import TextIO
 
 from bot.app import open_app
 from bot.channels.base import TEXT_ONLY, render_text
-from bot.config import Config
+from bot.config import TERMINAL, Config
 from bot.core.events import EventKind, Incoming
 from bot.core.service import Core
 
-CHANNEL = "console"
+CHANNEL = TERMINAL
 SEPARATOR = "─" * 40
 START = "/start"
 

@@ -15,9 +15,11 @@ from bot.storage.db import Database
 
 
 class Status(StrEnum):
-    """A broadcast's status ("draft" exists in the schema but is not used)."""
+    """A broadcast's status."""
 
-    DRAFT = "draft"
+    # Waiting for a second admin's approval (broadcasts.require_second_admin); stored as the
+    # schema's "draft".
+    AWAITING = "draft"
     SCHEDULED = "scheduled"
     SENDING = "sending"
     # A channel's plan ran out of messages for the month while sending (see held); the other
@@ -51,7 +53,8 @@ class Result(StrEnum):
 # The short names the core, the channels' workers and the tests use.
 SCHEDULED, SENDING, DONE = Status.SCHEDULED, Status.SENDING, Status.DONE
 PAUSED, CANCELLED, PENDING = Status.PAUSED, Status.CANCELLED, DeliveryStatus.PENDING
-ACTIVE = (SCHEDULED, SENDING, PAUSED)  # not over: can still be stopped
+AWAITING = Status.AWAITING
+ACTIVE = (SCHEDULED, SENDING, PAUSED, AWAITING)  # not over: can still be stopped
 SENT, BLOCKED, FAILED, RETRY = Result.SENT, Result.BLOCKED, Result.FAILED, Result.RETRY
 
 
@@ -135,13 +138,14 @@ class _NobodyError(Exception):
 async def create(db: Database, created_by: int, text_vi: str, text_en: str | None,
                  audience: Audience, scheduled_for: datetime | None, now: datetime,
                  progress_chat: str | None, *, channels: tuple[str, ...],
-                 photo: str | None = None
+                 photo: str | None = None, awaiting: bool = False
                  ) -> tuple[int, int] | None:
     """Queue a broadcast and one pending delivery per recipient (the audience's users of the
-    channel), with its audit entry, in one transaction; scheduled_for None sends at once.
-    Return (id, recipients), None if nobody."""
+    channel), with its audit entry, in one transaction; scheduled_for None sends at once,
+    awaiting waits for another admin's approval first. Return (id, recipients), None if
+    nobody."""
     where, params = audience_filter(audience, channels)
-    status = SENDING if scheduled_for is None else SCHEDULED
+    status = AWAITING if awaiting else SENDING if scheduled_for is None else SCHEDULED
     when = None if scheduled_for is None else stamp(scheduled_for)
     try:
         async with db.transaction() as conn:
@@ -150,7 +154,7 @@ async def create(db: Database, created_by: int, text_vi: str, text_en: str | Non
                 "scheduled_for, created_at, started_at, progress_chat) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (created_by, text_vi, text_en, photo, audience.encode(), status, when,
-                 stamp(now), stamp(now) if scheduled_for is None else None, progress_chat))
+                 stamp(now), stamp(now) if status == SENDING else None, progress_chat))
             row = await cur.fetchone()
             await cur.close()
             if row is None:  # RETURNING always gives the new row's id
@@ -189,7 +193,7 @@ async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
 async def active(db: Database) -> list[Broadcast]:
     """Broadcasts still to send or being sent, oldest first."""
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} {_FROM} WHERE b.status IN (?, ?, ?) ORDER BY b.id", ACTIVE)
+        f"SELECT {_COLUMNS} {_FROM} WHERE b.status IN (?, ?, ?, ?) ORDER BY b.id", ACTIVE)
     return [_row(r) for r in rows]
 
 
@@ -340,7 +344,7 @@ async def cancel(db: Database, broadcast_id: int, actor_id: int, now: datetime) 
     async with db.transaction() as conn:
         cur = await conn.execute(
             "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status IN "
-            "(?, ?, ?)", (CANCELLED, at, broadcast_id, *ACTIVE))
+            "(?, ?, ?, ?)", (CANCELLED, at, broadcast_id, *ACTIVE))
         stopped = cur.rowcount
         await cur.close()
         if stopped <= 0:
@@ -385,3 +389,20 @@ async def resume(db: Database, broadcast_id: int, actor_id: int, now: datetime) 
             await audit.record(conn, actor_id, "broadcast", audit.detail(
                 "broadcast_resumed", broadcast=broadcast_id), now)
     return resumed > 0
+
+
+async def approve(db: Database, broadcast_id: int, approver: int, now: datetime) -> bool:
+    """A second admin approves a waiting broadcast: it is sent (or waits for its time); with
+    the audit entry. False if it is not waiting, or the approver wrote it."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = CASE WHEN scheduled_for IS NULL THEN ? ELSE ? END, "
+            "started_at = CASE WHEN scheduled_for IS NULL THEN ? END "
+            "WHERE id = ? AND status = ? AND created_by IS NOT ?",
+            (SENDING, SCHEDULED, stamp(now), broadcast_id, AWAITING, approver))
+        approved = cur.rowcount > 0
+        await cur.close()
+        if approved:
+            await audit.record(conn, approver, "broadcast", audit.detail(
+                "broadcast_approved", broadcast=broadcast_id), now)
+    return approved

@@ -344,6 +344,10 @@ TABLE: tuple[Row, ...] = (
     # Resuming: the template's broadcast is scheduled, not paused (pausing needs a channel's
     # quota: tests/channels/zalo/test_photos_and_quota.py), so every role forges the button.
     Row("bcr", rule(no(NO_BROADCASTS), admin=ok("is not paused")), event="bcr:{broadcast}"),
+    # Approving: the template's broadcast does not wait for a second admin (see
+    # tests/core/broadcasts/test_guard.py), so every role forges the button.
+    Row("bcg", rule(no(NO_BROADCASTS), admin=ok("is not waiting for approval")),
+        event="bcg:{broadcast}"),
     # One chat app: offered when broadcasts go out on several (tests/core/broadcasts); forged
     # here, with no form open.
     Row("bch", rule(no(NO_BROADCAST), admin=ok("This broadcast form is closed")),

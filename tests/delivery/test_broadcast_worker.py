@@ -21,7 +21,8 @@ from bot.channels.telegram.application import limits
 from bot.channels.telegram.channel import CHANNEL
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
-from bot.config import BroadcastConfig, Config
+from bot.config import Config
+from bot.config_broadcasts import BroadcastConfig
 from bot.core.events import Reply
 from bot.core.jobs import Scheduler
 from bot.core.service import Core

@@ -12,6 +12,7 @@ paced and resumable; see docs/BROADCASTS.md.
   (called by the application's jobs, bot/core/jobs.py)
 - views.py: audiences, counts, the progress message and the report, the recent list
 - commands.py: /broadcasts, /stopbroadcast and /resumebroadcast
+- guard.py: links flagged, big broadcasts announced to the other admins or approved by one
 """
 
 from bot.core.broadcasts.commands import (
@@ -25,7 +26,8 @@ from bot.core.broadcasts.commands import (
 )
 from bot.core.broadcasts.draft import FLOW
 from bot.core.broadcasts.form import begin, on_button, on_photo, on_text, show
-from bot.core.broadcasts.ids import FORM_VERBS, LIST, RESUME, STOP, STOP_CONFIRMED
+from bot.core.broadcasts.guard import approve_pressed
+from bot.core.broadcasts.ids import APPROVE, FORM_VERBS, LIST, RESUME, STOP, STOP_CONFIRMED
 from bot.core.broadcasts.photo import MAX_BYTES
 from bot.core.broadcasts.schedule import in_quiet_hours, start_due_broadcast
 from bot.core.broadcasts.views import audience_label, final_text, progress_text, stop_button
@@ -50,6 +52,7 @@ def register(router: Router) -> None:
     router.action(STOP_CONFIRMED, stop_confirmed)
     router.action(LIST, list_pressed)
     router.action(RESUME, resume_pressed)
+    router.action(APPROVE, approve_pressed)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core import dialogs
 from bot.core.broadcasts.draft import Draft, Step
+from bot.core.broadcasts.guard import announce, link_warning, needs_approval
 from bot.core.broadcasts.ids import (
     AUDIENCE,
     CANCEL,
@@ -138,6 +139,12 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     t = ctx.t
     summary = await reach(ctx, _audience(draft))
+    flagged = link_warning(ctx, draft.text, draft.text_en)
+    if flagged:
+        summary += "\n" + flagged
+    if needs_approval(ctx, await _count(ctx, _audience(draft))):
+        summary += "\n" + t._("It reaches many people, so another admin must approve it "
+                              "before it goes out.")
     below = (t._("Below: the message as they will see it, then its English version.")
              if draft.text_en else t._("Below: the message as they will see it."))
     replies = [Reply(f"{summary}\n{below}", edit=ctx.pressed),
@@ -316,19 +323,25 @@ async def _queue(ctx: Context, draft: Draft, when: datetime | None) -> list[Repl
     if when is not None:
         later = quiet_end(when, config.broadcasts.quiet_hours, config.timezone)
         moved, when = later != when, later
+    awaiting = needs_approval(ctx, await _count(ctx, _audience(draft)))
     created = await store.create(
         ctx.db, ctx.user.id, draft.text or "", draft.text_en, _audience(draft), when, ctx.now,
         # The chat the admin writes in (after /link, maybe not the account they act as).
         f"{ctx.event.channel}:{ctx.event.user_key}", channels=config.delivery_channels,
-        photo=draft.photo)
+        photo=draft.photo, awaiting=awaiting)
     await dialogs.close(ctx)
     if created is None:
         return [Reply(t._("Nobody in this audience can receive a message now (people who "
                           "blocked the bot are left out), so nothing was sent."),
                       ((menu_button(t),),), edit=ctx.pressed)]
     number, count = created
+    await announce(ctx, number, count, _audience(draft), draft.text or "", awaiting)
     people = t.ngettext("{count} person", "{count} people", count).format(count=t.number(count))
-    if when is None:
+    if awaiting:
+        text = t._("🕓 Broadcast #{number} to {people} waits for another admin's approval; the "
+                   "other admins have been asked. To cancel it: /stopbroadcast {number}").format(
+            number=number, people=people)
+    elif when is None:
         text = t._("📣 Broadcast #{number} to {people} starts in a moment. A message below shows "
                    "its progress. To stop it: /stopbroadcast {number}").format(
             number=number, people=people)

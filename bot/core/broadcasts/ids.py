@@ -19,6 +19,7 @@ STOP = Verb("bcs", (ID,))  # stop broadcast #id (asks first)
 STOP_CONFIRMED = Verb("bcz", (ID,))  # stop broadcast #id: confirmed
 LIST = Verb("bcv")  # the recent broadcasts
 RESUME = Verb("bcr", (ID,))  # resume paused broadcast #id
+APPROVE = Verb("bcg", (ID,))  # a second admin approves waiting broadcast #id
 
 # The form's buttons, all handled by form.on_button.
 FORM_VERBS = (AUDIENCE, COMMUNE, LANGUAGE, CHANNEL, SKIP_EN, CANCEL, SEND_NOW, SEND_AT_NIGHT,

@@ -34,6 +34,7 @@ _STATUS_NAMES = {
     Status.SCHEDULED: N_("scheduled"),
     Status.SENDING: N_("sending"),
     Status.PAUSED: N_("paused"),
+    Status.AWAITING: N_("waiting for a second admin"),
     Status.DONE: N_("finished"),
     Status.CANCELLED: N_("stopped"),
 }

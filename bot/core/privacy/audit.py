@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from bot.config import TERMINAL
 from bot.core.broadcasts import audience_label
 from bot.core.context import Context
 from bot.core.events import Button, Reply
@@ -33,6 +34,8 @@ def _who(ctx: Context, line: AuditLine) -> tuple[str, str]:
         # The configured admins are user ids on the admin channels only.
         if line.actor_channel in config.admin_channels and key.isdigit() \
                 and int(key) in config.admins:
+            if line.actor_channel == TERMINAL:  # typed on the server, not in a chat app
+                return t._("admin {id}, in the terminal").format(id=key), line.detail
             return t._("admin {id}").format(id=key), line.detail
         return t._("user #{id}").format(id=line.actor_id), line.detail
     tagged = privacy_store.split_tag(line.detail)
@@ -124,6 +127,10 @@ def _broadcast_stopped(ctx: Context, event: dict[str, Any], _names: Mapping[int,
                                                   count=t.number(count))
 
 
+def _broadcast_approved(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Approved broadcast #{number}.").format(number=int(event["broadcast"]))
+
+
 def _broadcast_resumed(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
     return ctx.t._("Resumed broadcast #{number}.").format(number=int(event["broadcast"]))
 
@@ -159,6 +166,7 @@ _EVENTS: dict[str, Render] = {
     "broadcast_queued": _broadcast_queued,
     "broadcast_stopped": _broadcast_stopped,
     "broadcast_resumed": _broadcast_resumed,
+    "broadcast_approved": _broadcast_approved,
     "export": _export,
     "data_deleted": _data_deleted,
     "accounts_linked": _accounts_linked,

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from bot.app import App
 from bot.channels.base import TELEGRAM
-from bot.config import BroadcastConfig, ConfigError, load_config
+from bot.config import ConfigError, load_config
+from bot.config_broadcasts import BroadcastConfig
 from bot.core.broadcasts import progress_text
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end
 from bot.core.events import EventKind, Incoming
