@@ -8,8 +8,11 @@ reader's language. Entries written before that are English free text, shown as t
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -35,6 +38,14 @@ Param = int | str | bool | None
 def detail(event: str, **params: Param) -> str:
     """The detail of an entry: {"event": event, **params} as compact JSON."""
     return json.dumps({"event": event, **params}, ensure_ascii=False, separators=(",", ":"))
+
+
+def record_outside(path: Path, action: str, detail_text: str, now: datetime) -> None:
+    """Write an entry from a command run beside the bot (a backup), on a connection of its
+    own: the command line is the actor (actor_id NULL)."""
+    with closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+        conn.execute("INSERT INTO audit_log (actor_id, action, detail, at) VALUES (NULL, ?, ?, "
+                     "?)", (action, detail_text[:500], now.isoformat()))
 
 
 def parse(text: str) -> dict[str, Any] | None:

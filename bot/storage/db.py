@@ -253,7 +253,11 @@ def _check_usable(path: Path) -> None:
     leaves its worker thread to report to an event loop that may be closed by then. Errors
     later on (a migration, say) are not the path's fault and are not reworded."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folders(path.parent)
+        if not path.exists():
+            # Created private (SQLite gives its -wal and -shm files the same mode): it holds
+            # personal data. os.open applies the mode at creation: no moment readable by all.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         probe = sqlite3.connect(path)
         try:
             probe.execute("PRAGMA schema_version")  # a file that is not SQLite fails here
@@ -261,6 +265,13 @@ def _check_usable(path: Path) -> None:
             probe.close()
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(_unusable(path, exc)) from exc
+
+
+def _private_folders(folder: Path) -> None:
+    """Create the folder and its missing parents, each 0700 (existing ones are left)."""
+    missing = [level for level in (folder, *folder.parents) if not level.exists()]
+    for level in reversed(missing):
+        level.mkdir(mode=0o700, exist_ok=True)
 
 
 def _unusable(path: Path, exc: OSError | sqlite3.Error) -> str:

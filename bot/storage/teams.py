@@ -67,8 +67,9 @@ def membership_from(row: aiosqlite.Row) -> Membership | None:
 
 
 async def create(db: Database, join_code: str, name: str, commune_code: str,
-                 created_by: int | None, now: datetime) -> Team:
-    """Create a team; the join code must be unused (raises aiosqlite.IntegrityError)."""
+                 created_by: int | None, now: datetime, audited: bool = False) -> Team:
+    """Create a team (audited: with its audit entry, in the same transaction); the join code
+    must be unused (raises aiosqlite.IntegrityError)."""
     async with db.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO teams (join_code, name, commune_code, created_by, created_at) "
@@ -76,7 +77,11 @@ async def create(db: Database, join_code: str, name: str, commune_code: str,
             (join_code.upper(), name, commune_code, created_by, now.isoformat()))
         row = await cur.fetchone()
         await cur.close()
-    row = expect_row(row, "insert a team")
+        row = expect_row(row, "insert a team")
+        if audited:
+            await audit.record(conn, created_by, "team", audit.detail(
+                "team_created", team=int(row[0]), code=join_code.upper(),
+                commune=commune_code), now)
     return Team(int(row[0]), join_code.upper(), name, commune_code)
 
 
@@ -155,13 +160,19 @@ async def join(db: Database, user_id: int, team_id: int, display_name: str | Non
             (user_id, team_id, VOLUNTEER, display_name, now.isoformat()))
 
 
-async def set_role(db: Database, user_id: int, team_id: int, role: str) -> bool:
-    """Make a member a leader or a volunteer; False if they are not in that team."""
+async def set_role(db: Database, user_id: int, team_id: int, role: str,
+                   actor: int | None = None, now: datetime | None = None) -> bool:
+    """Make a member a leader or a volunteer, with the actor's audit entry in the same
+    transaction when one is given; False if they are not in that team."""
     async with db.transaction() as conn:
         cur = await conn.execute(
             "UPDATE memberships SET role = ? WHERE user_id = ? AND team_id = ?",
             (role, user_id, team_id))
-        return cur.rowcount == 1
+        changed = cur.rowcount == 1
+        if changed and actor is not None and now is not None:
+            await audit.record(conn, actor, "role", audit.detail(
+                "member_role", user=user_id, team=team_id, role=str(role)), now)
+        return changed
 
 
 async def remove(conn: aiosqlite.Connection, user_id: int, team_id: int) -> bool:

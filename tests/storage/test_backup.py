@@ -295,6 +295,11 @@ def test_refused_onto_the_live_database_a_directory_or_an_existing_file(
     assert existing.read_text() == "an older copy"
     assert backup(existing, "--force") == 0
     assert f"Backed up {live} to {existing}" in capsys.readouterr().out
+    # A copy of everyone's data is on the record, made by the command line (no actor).
+    with closing(sqlite3.connect(live)) as conn:
+        entries = conn.execute("SELECT actor_id, action, detail FROM audit_log").fetchall()
+    assert [(actor, action) for actor, action, _ in entries] == [(None, "backup")]
+    assert '"event":"backup_made"' in entries[0][2]
     assert backup("--check", existing) == 0
     assert "integrity ok" in capsys.readouterr().out
 

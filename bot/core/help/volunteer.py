@@ -16,9 +16,10 @@ from bot.core.help import notify as help_notify
 from bot.core.help.giveback import give_back, plan_give_back
 from bot.core.help.ids import DONE, LOG_VISIT, RELEASE, TAKE
 from bot.core.payloads import Action
-from bot.core.shared import outbox
+from bot.core.shared import audit, outbox
 from bot.core.shared.menus import main_menu, menu_button
 from bot.core.shared.roles import is_admin
+from bot.storage import audit as audit_store
 from bot.storage import help_requests as request_store
 from bot.storage import teams as team_store
 from bot.storage.help_requests import HelpRequest
@@ -189,6 +190,10 @@ async def list_requests(ctx: Context, _args: str) -> list[Reply]:
                               ).format(days=RECENT.days), ((menu_button(t),),))]
         blocks = [await _status_line(ctx, r) + "\n" + help_notify.details(t, ctx.services, r)
                   for r in found]
+        shown = [r.id for r in found if r.phone]
+        if shown:  # an admin reading people's phone numbers is on the record
+            await audit.record(ctx, "phones", audit_store.detail(
+                "phones_viewed", requests=",".join(map(str, shown))))
         rows = [_take_row(ctx, r) for r in found if r.status == request_store.OPEN][:10]
         head = t._("Open and taken help requests of the last {days} days:").format(
             days=RECENT.days)

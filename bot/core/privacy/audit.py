@@ -127,6 +127,17 @@ def _broadcast_stopped(ctx: Context, event: dict[str, Any], _names: Mapping[int,
                                                   count=t.number(count))
 
 
+def _phones_viewed(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    numbers = ", ".join(f"#{int(n)}" for n in str(event["requests"]).split(","))
+    return ctx.t._("Viewed the phone numbers of help requests {numbers}.").format(
+        numbers=numbers)
+
+
+def _backup_made(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Made a backup copy of the database ({megabytes} MB).").format(
+        megabytes=ctx.t.number(round(int(event["size"]) / 1e6, 1)))
+
+
 def _broadcast_approved(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
     return ctx.t._("Approved broadcast #{number}.").format(number=int(event["broadcast"]))
 
@@ -167,6 +178,8 @@ _EVENTS: dict[str, Render] = {
     "broadcast_stopped": _broadcast_stopped,
     "broadcast_resumed": _broadcast_resumed,
     "broadcast_approved": _broadcast_approved,
+    "phones_viewed": _phones_viewed,
+    "backup_made": _backup_made,
     "export": _export,
     "data_deleted": _data_deleted,
     "accounts_linked": _accounts_linked,

@@ -69,9 +69,10 @@ async def start(ctx: Context, _args: str) -> list[Reply]:
         hello + " " + t._("I am the assistant of the Community Digital Technology Teams of "
                           "{province}. I teach the five basic digital skills, one short step "
                           "at a time.").format(province=ctx.services.config.province),
-        t._("I keep only your language and how far you got in each lesson, so you can "
-            "continue later (see /privacy). I never ask for ID numbers, passwords or OTP "
-            "codes."),
+        t._("I keep your chat account number, your language and how far you got in each "
+            "lesson, so you can continue later; if you ask for help in person or join a team, "
+            "also what you give me for that (see /privacy). I never ask for ID numbers, "
+            "passwords or OTP codes."),
         t._("Choose a skill to begin:"),
     ])
     return [Reply(text, _buttons(ctx, t))]

@@ -12,7 +12,6 @@ from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
-from bot.core.shared import audit
 from bot.core.shared.communes import Commune
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
@@ -20,7 +19,6 @@ from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
 from bot.core.teams.ids import CANCEL, COMMUNE
 from bot.core.teams.rules import MAX_NAME, MIN_NAME, is_team_name, new_join_code
-from bot.storage import audit as audit_store
 from bot.storage import teams as team_store
 
 FLOW = "newteam"
@@ -135,15 +133,13 @@ async def _create(ctx: Context, commune: str, name: str) -> list[Reply]:
     for _ in range(CODE_ATTEMPTS):  # a clash of random codes is rare; try again rather than fail
         try:
             team = await team_store.create(ctx.db, new_join_code(), name, commune, ctx.user.id,
-                                           ctx.now)
+                                           ctx.now, audited=True)
             break
         except aiosqlite.IntegrityError:
             continue
     else:
         raise RuntimeError("could not find a free join code")
     await dialogs.close(ctx)
-    await audit.record(ctx, "team", audit_store.detail(
-        "team_created", team=team.id, code=team.join_code, commune=commune))
     text = t._("Team “{team}” created in {commune}. Its join code is {code}: volunteers type "
                "/join {code}").format(team=team.name,
                                       commune=ctx.services.communes.display_name(commune),

@@ -12,7 +12,6 @@ from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.help import give_back, plan_give_back
 from bot.core.payloads import Action
-from bot.core.shared import audit
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin
@@ -93,11 +92,8 @@ async def change_member(ctx: Context, act: Action) -> list[Reply]:
                              (menu_button(t),)), edit=ctx.pressed)]
     if act.verb == REMOVE_CONFIRMED:
         return [await _remove(ctx, team, member)]
-    else:
-        role = LEADER if act.verb == MAKE_LEADER else VOLUNTEER
-        if await team_store.set_role(ctx.db, user_id, team_id, role):
-            await audit.record(ctx, "role", audit_store.detail(
-                "member_role", user=user_id, team=team_id, role=str(role)))
+    role = LEADER if act.verb == MAKE_LEADER else VOLUNTEER
+    await team_store.set_role(ctx.db, user_id, team_id, role, ctx.user.id, ctx.now)
     return [await _team_view(ctx, team, manage=True)]
 
 

@@ -210,3 +210,23 @@ async def test_a_scheduled_broadcast_to_a_commune_with_a_photo(app: App, core: C
     shown = (await vietnamese.say("/audit")).text
     assert ("Đã hẹn gửi thông báo #2 lúc 4/10/2026 07:30 đến 1 người — Xã/phường: Xã Anh Sơn. "
             "Có kèm ảnh.") in shown
+
+
+async def test_phone_numbers_read_by_an_admin_and_backups_are_on_the_record(
+        app: App, core: Core) -> None:
+    from bot.storage import help_requests
+
+    citizen = await users.touch(app.services.db, "telegram", "701", "en", NOW)
+    async with app.services.db.transaction() as conn:
+        await help_requests.insert(conn, citizen.id, "Lan", ANH_SON, "Xóm 3", "0912345678",
+                                   None, NOW)
+    admin = Chat(core, user=ADMIN, locale="en")
+    await admin.say("/start")
+    assert "0912345678" in (await admin.say("/requests")).text
+    async with app.services.db.transaction() as conn:
+        await audit.record(conn, None, "backup", audit.detail("backup_made", size=2_400_000),
+                           NOW)
+    shown = (await admin.say("/audit")).text
+    assert "Viewed the phone numbers of help requests #1." in shown
+    assert "Made a backup copy of the database (2.4 MB)." in shown
+    assert "0912345678" not in "\n".join(await details(app))
