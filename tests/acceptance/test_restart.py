@@ -19,11 +19,13 @@ CATALOG = load_catalog(ROOT / "lessons", ("vi", "en"))
 
 
 @asynccontextmanager
-async def bot_process(api: FakeBotApi, database: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot` with a token, pointed at the fake API; killed with SIGKILL at the end."""
+async def bot_process(api: FakeBotApi, database: Path, **extra: str
+                      ) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot` with a token (and extra environment), pointed at the fake API; killed
+    with SIGKILL at the end."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
            "TELEGRAM_CHAT_RATE": FAST_USERS,
-           "BOT_DATABASE": str(database)}
+           "BOT_DATABASE": str(database), **extra}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

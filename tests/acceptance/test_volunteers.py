@@ -4,8 +4,10 @@ warning, a kill -9 mid-form, the figures, and a help request taken by the first 
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from tests.acceptance.test_restart import bot_process
@@ -98,3 +100,41 @@ async def test_volunteers_from_csv_to_figures_and_help_requests(tmp_path: Path) 
             api.press(LAN, data_of(api, LAN, "I'll go"))
             await api.wait_text(LAN, "already taken", timeout=20)
             await api.wait_text(CITIZEN, "will come to help you", timeout=20)
+
+
+async def test_a_removed_volunteer_cannot_rejoin_and_a_shared_export_opens_no_team(
+        tmp_path: Path) -> None:
+    admin, database = 8100, tmp_path / "bot.db"
+    NAMES[admin] = "Admin"
+    import_teams(database, tmp_path)
+    async with FakeBotApi() as api, bot_process(api, database, BOT_ADMINS=str(admin)):
+        await say(api, LAN, "/join ANHSN3", "Welcome to the team")
+        await log_visit_until_household(api, LAN, "thôn 3", "Nguyễn Văn An")
+        await api.wait_text(LAN, "Step 4 of 8", timeout=20)
+        for label, expect in (("3", "Step 5 of 8"), ("public services", "Step 5 of 8"),
+                              ("Done", "Step 6 of 8"), ("Done", "Step 7 of 8"),
+                              ("Yes", "Step 8 of 8"), ("Skip", "Please check the visit"),
+                              ("Confirm", "Visit #1 saved")):
+            await tap(api, LAN, label, expect, timeout=20)
+        # The admin removes Lan: the team gets a new join code at once.
+        await say(api, admin, "/team ANHSN3", "Join code: ANHSN3")
+        await tap(api, admin, "Remove", "Remove Lan from", timeout=20)
+        await tap(api, admin, "Yes, remove", "is no longer in", timeout=20)
+        await say(api, LAN, "/join ANHSN3", "No team has the code ANHSN3")
+        # The export, shared by mistake, lets nobody join: no join code in any file.
+        await say(api, admin, "/export", "Export visits, teams")
+        await tap(api, admin, "Last 7 days", "Export for", timeout=30)
+        await api.wait_idle()
+        files = [c.params["document"] for c in api.calls
+                 if c.method == "sendDocument" and c.chat_id == admin and c.ok]
+        assert len(files) >= 2 and any("Tổ CNS thôn 3" in u.data.decode("utf-8", "replace")
+                                        for u in files if u.filename.endswith(".csv"))
+        code = next(c.text for c in reversed(api.calls)
+                    if c.chat_id == admin and "is no longer in" in c.text).split("is now ")[1][:6]
+        for upload in files:
+            data = upload.data
+            texts = ([zipfile.ZipFile(io.BytesIO(data)).read(name).decode("utf-8")
+                      for name in zipfile.ZipFile(io.BytesIO(data)).namelist()]
+                     if upload.filename.endswith(".xlsx") else [data.decode("utf-8-sig")])
+            for text in texts:
+                assert "ANHSN3" not in text and code not in text, upload.filename
