@@ -41,7 +41,7 @@ from bot.core.shared.text import fold  # noqa: E402
 from bot.core.visits import household_key  # noqa: E402
 from bot.storage import campaigns as campaign_store  # noqa: E402
 from bot.storage import summaries  # noqa: E402
-from bot.storage.db import open_database  # noqa: E402
+from bot.storage.db import keyed_hash, open_database  # noqa: E402
 
 CONFIG = load_config(ROOT / "config.yaml", {})
 CAMPAIGN = CONFIG.campaigns[0]
@@ -187,6 +187,9 @@ class Generator:
         times = sorted(campaign_moment(rng) if rng.random() < 0.75 else season_moment(rng)
                        for _ in range(n))
         folded = {h: fold(h) for h in HAMLETS}
+        # Keys are hashed with the database's own secret, as the bot's are (v019).
+        secret = bytes(self.conn.execute(
+            "SELECT value FROM secrets WHERE name = 'household'").fetchone()[0])
         # Pools drawn once: one random pick per visit instead of a dozen (the time is Python's).
         names = [(name, fold(name)) for name in {person(rng) for _ in range(5000)}]
         flag_sets = [tuple(int(rng.random() < p) for p in (*SKILL_SHARE, *OUTCOME_SHARE))
@@ -206,7 +209,7 @@ class Generator:
                     hamlet, (name, folded_name) = rng.choice(HAMLETS), rng.choice(names)
                     number = rng.randrange(1, 400)
                     household = f"{name} {number}"
-                    key = f"{commune}|{folded[hamlet]}|{folded_name} {number}"
+                    key = keyed_hash(secret, f"{commune}|{folded[hamlet]}|{folded_name} {number}")
                 recent[i % window] = (volunteer, commune, hamlet, household, key)
                 when = stamp(at)
                 deleted = stamp(at + 600) if rng.random() < 0.02 else None
@@ -224,7 +227,7 @@ class Generator:
                    "deleted_at, deleted_by")
         count = insert(self.conn, "visits", columns, rows())
         _, commune, hamlet, household, key = recent[1]
-        assert household_key(commune, hamlet, household) == key, key  # the bot's own key
+        assert household_key(commune, hamlet, household, secret) == key, key  # the bot's own
         return count
 
     def lesson_counts(self) -> list[int]:
@@ -364,6 +367,7 @@ def generate(path: Path, sizes: Sizes, seed: int) -> dict[str, object]:
         raise SystemExit(f"{path} exists: generate into a new file")
     asyncio.run(_create_schema(path))
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.create_function("keyed_hash", 2, keyed_hash, deterministic=True)  # as the bot's
     try:
         # Nothing else uses the file yet: trade durability for speed, keep the B-trees cached.
         conn.execute("PRAGMA synchronous=OFF")

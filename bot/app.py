@@ -14,6 +14,7 @@ from bot.core.shared.communes import Communes
 from bot.core.shared.skills import SKILLS, TRACKS
 from bot.i18n import Translations
 from bot.storage import summaries
+from bot.storage import visits as visit_store
 from bot.storage.db import open_database
 
 
@@ -53,10 +54,11 @@ async def open_app(config: Config) -> App:
     lessons = {lesson.id: skill for skill in SKILLS for lesson in catalog.by_skill(skill)}
     try:
         await summaries.sync_skills(db, lessons, SKILLS)
+        secret = await visit_store.household_secret(db)
     except BaseException:
         await db.close()
         raise
     services = Services(config=config, db=db, catalog=catalog, translations=translations,
                         router=build_router(), search=build_search(catalog, translations),
-                        communes=Communes(config.province_code))
+                        communes=Communes(config.province_code), household_secret=secret)
     return App(services, Core(services), Scheduler(services))

@@ -83,6 +83,9 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     # The channels whose user ids the admins list names; admins' notices go to the first.
     admin_channels: tuple[str, ...] = ("telegram", TERMINAL)
+    # Months a visit's household label and note are kept after its campaign ends (or after
+    # the visit, outside campaigns); then blanked (retention: household_months).
+    household_months: int = 12
 
     @property
     def delivery_channels(self) -> tuple[str, ...]:
@@ -129,7 +132,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
              "lessons_dir", "admins", "log_level", "timezone", "telegram", "zalo",
-             "broadcasts", "admin_channels"}
+             "broadcasts", "admin_channels", "retention"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
@@ -163,6 +166,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         web=_web(env, zalo.webhook_url, telegram.webhook_url),
         broadcasts=_broadcasts(raw.get("broadcasts", {})),
         admin_channels=_admin_channels(raw.get("admin_channels", list(Config.admin_channels))),
+        household_months=_household_months(raw.get("retention")),
     )
 
 
@@ -251,6 +255,18 @@ _TELEGRAM_KEYS = ("api_url", "concurrent_updates", "allow_groups", "rate", "repl
 
 
 # Telegram's free bulk limit is about 30 messages a second; paid broadcasts allow 1,000.
+def _household_months(raw: Any) -> int:
+    if raw is None:
+        return Config.household_months
+    months = raw.get("household_months", Config.household_months) if isinstance(raw, dict) \
+        else None
+    if not isinstance(raw, dict) or set(raw) - {"household_months"} or isinstance(months, bool) \
+            or not isinstance(months, int) or not 1 <= months <= 120:
+        raise ConfigError("retention: a mapping with household_months, the months a visit's "
+                          "household label and note are kept after its campaign (1-120)")
+    return months
+
+
 def _broadcasts(raw: Any) -> BroadcastConfig:
     try:
         return broadcast_config(raw)

@@ -33,6 +33,7 @@ class Services:
     search: SearchIndex
     communes: Communes
     freezer: Freezer = field(default_factory=Freezer)  # ended campaigns' copies, one at a time
+    household_secret: bytes = b""  # the key household keys are hashed with (visits)
 
 
 @dataclass(frozen=True)

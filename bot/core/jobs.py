@@ -13,6 +13,7 @@ otherwise fill the log every minute); the others still run, and it runs again ne
 from __future__ import annotations
 
 import asyncio
+import calendar
 import contextlib
 import logging
 import time
@@ -21,19 +22,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.broadcasts import start_due_broadcast
-from bot.core.campaigns import start_freezing
+from bot.core.campaigns import days_bounds, start_freezing
 from bot.core.context import Services
 from bot.core.events import Reply
 from bot.core.help import escalate_overdue
 from bot.core.service import utc_now
 from bot.core.shared import outbox
 from bot.storage import usage
-from bot.storage.privacy import purge_expired
+from bot.storage.privacy import blank_households, purge_expired
 
 log = logging.getLogger(__name__)
 
 MINUTE = 60.0  # seconds between runs of the upkeep jobs
 SECOND = 1.0  # seconds between looks for a scheduled broadcast that is due
+HOUR = 3600.0  # seconds between runs of the slow upkeep (labels past their retention)
 TICK = 1.0  # seconds between the scheduler's looks at its jobs
 
 
@@ -57,6 +59,31 @@ async def escalate_help_requests(services: Services, now: datetime) -> int:
 async def purge_personal_details(services: Services, now: datetime) -> int:
     """Erase the phone numbers and messages older than the retention periods."""
     return await purge_expired(services.db, now)
+
+
+async def blank_old_households(services: Services, now: datetime) -> int:
+    """Blank the household labels and notes of visits retention.household_months after their
+    campaign ended (or after the visit, outside campaigns)."""
+    config = services.config
+    months = config.household_months
+    kept = []
+    for campaign in config.campaigns:
+        start, end = days_bounds(campaign.first_day, campaign.last_day, config.timezone)
+        if months_after(datetime.fromisoformat(end), months) > now:
+            kept.append((start, end))
+    blanked = await blank_households(services.db, months_after(now, -months), kept)
+    if blanked:
+        log.info("blanked the household labels of %s visits past their retention", blanked)
+    return blanked
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """The same day and time months later (earlier when negative), the day clipped to the
+    month's last."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 async def warn_plan_users(services: Services, now: datetime) -> int:
@@ -86,6 +113,7 @@ JOBS: tuple[Job, ...] = (
     Job("help request escalation", escalate_help_requests, MINUTE),
     # Retention (docs/PRIVACY.md): old phone numbers and messages go.
     Job("privacy purge", purge_personal_details, MINUTE),
+    Job("household labels", blank_old_households, HOUR),
     # Admins learn in time when a chat app's plan nears the users it allows.
     Job("plan users", warn_plan_users, MINUTE),
     # An ended campaign is frozen before anyone asks for its figures.

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
@@ -261,6 +261,20 @@ async def purge_expired(db: Database, now: datetime) -> int:
                            "WHERE updated_at < ? AND (state != '{}' OR options != '[]')",
                            ((now - DRAFT_KEPT).isoformat(),))
     return erased
+
+
+async def blank_households(db: Database, before: datetime, kept: list[tuple[str, str]]
+                           ) -> int:
+    """Blank the household label and note of visits made before a moment, except those
+    within the kept spans [start, end) (campaigns whose retention runs on); how many. The
+    household key, a keyed hash, stays: the figures do not change."""
+    spans = "".join(" AND NOT (visited_at >= ? AND visited_at < ?)" for _ in kept)
+    bounds = [moment for span in kept for moment in span]  # UTC ISO, as visited_at
+    rows = await db.execute(
+        "UPDATE visits SET household = '', note = NULL WHERE visited_at < ? "
+        f"AND (household != '' OR note IS NOT NULL){spans} RETURNING id",
+        (before.astimezone(UTC).isoformat(), *bounds))
+    return len(rows)
 
 
 async def audit_page(db: Database, before: int | None, limit: int) -> list[AuditLine]:

@@ -104,6 +104,12 @@ async def save_new(db: Database, draft_id: str, volunteer_id: int, team_id: int,
     return int(row[0]), False
 
 
+async def household_secret(db: Database) -> bytes:
+    """The random key household keys are hashed with (v018)."""
+    row = await db.fetchone("SELECT value FROM secrets WHERE name = 'household'")
+    return bytes(expect_row(row, "read the households' key")[0])
+
+
 async def saved_from(db: Database, draft_id: str) -> int | None:
     """The number of the visit saved from this draft, if it was saved."""
     row = await db.fetchone("SELECT id FROM visits WHERE draft_id = ?", (draft_id,))

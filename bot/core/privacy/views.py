@@ -73,6 +73,9 @@ def _how_long(ctx: Context, stored: Stored) -> str:
     if ctx.membership is not None or stored.visits_logged:
         lines.append(t._("The visits you logged then stay in the campaign's figures, without "
                          "your name."))
+        lines.append(t._("A visited household's name or house number and the note about it "
+                         "are erased {months} months after the campaign ends.").format(
+            months=ctx.services.config.household_months))
     if stored.requests:
         lines.append(t._("A help request's name, hamlet and phone number are erased {days} days "
                          "after it is closed, and its phone number after {phone_days} days in "

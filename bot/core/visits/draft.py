@@ -78,11 +78,10 @@ class Draft:
     choices: list[str] = field(default_factory=list)  # commune codes offered
     recent: list[str] = field(default_factory=list)  # hamlets offered as buttons
 
-    @property
-    def key(self) -> str | None:
+    def key(self, secret: bytes) -> str | None:
         """The household key, once commune, hamlet and household are all filled in."""
         if self.commune and self.hamlet and self.household:
-            return household_key(self.commune, self.hamlet, self.household)
+            return household_key(self.commune, self.hamlet, self.household, secret)
         return None
 
     def first_missing(self) -> Step | None:
@@ -152,6 +151,11 @@ def _fits(value: Any, default: Any, name: str) -> bool:
     if isinstance(default, list):
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return isinstance(value, type(default))
+
+
+def key_of(ctx: Context, draft: Draft) -> str | None:
+    """The draft's household key, hashed with this database's secret."""
+    return draft.key(ctx.services.household_secret)
 
 
 def open_draft(ctx: Context) -> Draft | None:

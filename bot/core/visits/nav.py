@@ -17,6 +17,7 @@ from bot.core.visits.draft import (
     SUMMARY,
     Draft,
     Step,
+    key_of,
     save,
 )
 from bot.core.visits.views import view
@@ -29,17 +30,17 @@ async def go(ctx: Context, draft: Draft, step: Step, notice: str | None = None) 
     """Open a step, save the draft, and show it; warns first about earlier visits."""
     if step == SUMMARY:
         step = draft.first_missing() or SUMMARY
-    if step not in (*PLACE, DUPLICATE) and draft.key and draft.key != draft.checked_key:
+    key = key_of(ctx, draft)
+    if step not in (*PLACE, DUPLICATE) and key and key != draft.checked_key:
         # Only in the volunteer's own commune: elsewhere the check would tell anyone which
         # households of any commune were visited, and when.
         own = ctx.membership is not None and ctx.membership.team.commune_code == draft.commune
-        earlier = await visit_store.earlier_visits(ctx.db, draft.key, draft.visit_id) \
-            if own else []
+        earlier = await visit_store.earlier_visits(ctx.db, key, draft.visit_id) if own else []
         draft.follow_up_of = None  # a follow-up of another household no longer applies
         if earlier:
             draft.duplicate_of, draft.after_duplicate, step = earlier[0].id, step, DUPLICATE
         else:
-            draft.checked_key, draft.duplicate_of = draft.key, None
+            draft.checked_key, draft.duplicate_of = key, None
     if step == HAMLET and draft.commune:
         draft.recent = await _recent_hamlets(ctx, draft.commune)
     if step == SUMMARY:
@@ -70,12 +71,12 @@ async def back(ctx: Context, draft: Draft) -> list[Reply]:
 
 async def follow_up(ctx: Context, draft: Draft) -> list[Reply]:
     """Log the visit as a follow-up of the earlier visit the warning named."""
-    found = await visit_store.earlier_visits(ctx.db, draft.key or "", draft.visit_id)
+    found = await visit_store.earlier_visits(ctx.db, key_of(ctx, draft) or "", draft.visit_id)
     earlier = [e.id for e in found]
     # The visit warned about may have been deleted meanwhile: follow the latest one left.
     draft.follow_up_of = draft.duplicate_of if draft.duplicate_of in earlier else (
         earlier[0] if earlier else None)
-    draft.checked_key = draft.key
+    draft.checked_key = key_of(ctx, draft)
     return await go(ctx, draft, draft.after_duplicate)
 
 

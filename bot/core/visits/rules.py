@@ -9,6 +9,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.core.shared.text import fold, normalize
+from bot.storage.db import keyed_hash
 
 MAX_PLACE = 60  # hamlet and household label
 MAX_NOTE = 300
@@ -93,9 +94,12 @@ def parse_people(text: str) -> int | None:
     return int(match.group(1)) if match and len(match.group(1)) <= 6 else None
 
 
-def household_key(commune_code: str, hamlet: str, household: str) -> str:
-    """The same household whatever the accents, case or spacing: 'code|thon 3|nguyen van a'."""
-    return "|".join((commune_code, fold(hamlet), fold(household)))
+def household_key(commune_code: str, hamlet: str, household: str, secret: bytes) -> str:
+    """The same household whatever the accents, case or spacing: 'code|thon 3|nguyen van a'
+    folded, then hashed with the database's secret (keyed_hash), so that the key, copied into
+    the summaries and the frozen campaigns, names nobody."""
+    folded = "|".join((commune_code, fold(hamlet), fold(household)))
+    return keyed_hash(secret, folded) or folded
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:

@@ -8,7 +8,7 @@ from bot.core import campaigns, dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.shared.menus import LOG_VISIT, menu_button
-from bot.core.visits.draft import SUMMARY, Draft
+from bot.core.visits.draft import SUMMARY, Draft, key_of
 from bot.core.visits.ids import MY_VISITS, MyVisitsOp
 from bot.core.visits.nav import go
 from bot.core.visits.rules import (
@@ -55,7 +55,7 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
         if saved is not None:  # saved, but the form stayed open (a crash in between)
             await dialogs.close(ctx)
             return [already_saved(ctx, saved)]
-    if draft.first_missing() or draft.key != draft.checked_key:
+    if draft.first_missing() or key_of(ctx, draft) != draft.checked_key:
         return await go(ctx, draft, SUMMARY)  # shows what is missing, or the warning
     zone = ctx.services.config.timezone
     chosen = date.fromisoformat(draft.day) if draft.day else None
@@ -68,9 +68,10 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
         visited = datetime.fromisoformat(draft.visited_at)
     else:
         visited = visit_time(ctx.event.sent_at, ctx.now, chosen, zone)
-    if not (draft.commune and draft.hamlet and draft.household and draft.people and draft.key):
+    key = key_of(ctx, draft)
+    if not (draft.commune and draft.hamlet and draft.household and draft.people and key):
         return await go(ctx, draft, SUMMARY)  # first_missing() said so already: never here
-    record = VisitRecord(draft.commune, draft.hamlet, draft.household, draft.key, draft.people,
+    record = VisitRecord(draft.commune, draft.hamlet, draft.household, key, draft.people,
                          frozenset(draft.skills), frozenset(draft.outcomes), draft.note,
                          draft.follow_up_of, visited)
     if draft.visit_id is not None:

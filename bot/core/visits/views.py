@@ -24,6 +24,7 @@ from bot.core.visits.draft import (
     TYPED,
     Draft,
     Step,
+    key_of,
 )
 from bot.core.visits.ids import FORM, FormOp
 from bot.core.visits.rules import DAYS_BACK, MAX_NOTE, allowed_days, local_day
@@ -207,7 +208,7 @@ def who_logged(ctx: Context, earlier: EarlierVisit) -> str:
 
 async def _duplicate(ctx: Context, draft: Draft) -> tuple[str, Rows]:
     t = ctx.t
-    earlier = await visit_store.earlier_visits(ctx.db, draft.key or "", draft.visit_id)
+    earlier = await visit_store.earlier_visits(ctx.db, key_of(ctx, draft) or "", draft.visit_id)
     latest = next((e for e in earlier if e.id == draft.duplicate_of), None)
     rows: Rows = [(Button(t._("🔁 Log as a follow-up visit"), press(draft, FormOp.FOLLOW)),),
                   _nav(ctx, draft)]

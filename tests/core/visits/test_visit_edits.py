@@ -25,7 +25,8 @@ async def saved_visits(app: App, volunteer: int, count: int, hamlet: str = "Thô
     for n in range(count):
         when = now - timedelta(hours=count - 1 - n)
         household = f"Nhà số {n + 1}"
-        record = VisitRecord(ANH_SON, hamlet, household, household_key(ANH_SON, hamlet, household),
+        key = household_key(ANH_SON, hamlet, household, app.services.household_secret)
+        record = VisitRecord(ANH_SON, hamlet, household, key,
                              2, frozenset({"payment"}), frozenset(), None, None, when)
         await visit_store.save_new(app.services.db, f"draft{n}", volunteer, 1, record, when)
 

@@ -60,9 +60,11 @@ def test_other_numbers_are_not_id_numbers(number: int, words: str) -> None:
 @given(st.text(alphabet=VIETNAMESE + " ", min_size=1, max_size=30),
        st.text(alphabet=VIETNAMESE + "0123456789 ", min_size=1, max_size=30))
 def test_the_household_key_ignores_accents_case_and_spacing(hamlet: str, household: str) -> None:
-    key = household_key("17329", hamlet, household)
+    key = household_key("17329", hamlet, household, b"secret")
     assert household_key("17329", unicodedata.normalize("NFD", hamlet.upper()),
-                         f"  {household}  ".replace(" ", "   ")) == key
+                         f"  {household}  ".replace(" ", "   "), b"secret") == key
+    assert household_key("17329", hamlet, household, b"another") != key
+    assert re.fullmatch(r"[0-9a-f]{32}", key)  # a hash: no name in it
 
 
 @given(st.integers(-1000, 10**7))

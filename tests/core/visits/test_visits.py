@@ -12,6 +12,7 @@ from bot.app import App, open_app
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config
 from bot.core.events import EventKind, Incoming, Reply
+from bot.core.visits import household_key
 from bot.storage import dialogs, teams, users
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
 from tests.factories import ANH_SON, Chat, payload_of
@@ -79,7 +80,10 @@ async def test_a_visit_is_logged_in_eleven_taps_or_messages(app: App) -> None:
     (visit,) = await rows(app)
     assert (visit["volunteer_id"], visit["commune_code"], visit["hamlet"], visit["household"],
             visit["people"]) == (volunteer, ANH_SON, "Thôn 3", "Nguyễn Văn A", 3)
-    assert visit["household_key"] == f"{ANH_SON}|thon 3|nguyen van a"
+    # The household's key is a keyed hash of 'commune|thon 3|nguyen van a': it names nobody.
+    assert visit["household_key"] == household_key(ANH_SON, "Thôn 3", "Nguyễn Văn A",
+                                                   app.services.household_secret)
+    assert "nguyen" not in visit["household_key"]
     assert visit["s_public_services"] == 1 and visit["s_shopping"] == 0
     assert not any(visit[f"o_{key}"] for key in OUTCOME_KEYS)
     assert visit["team_id"] is not None and visit["note"] is None
