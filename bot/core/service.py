@@ -6,7 +6,9 @@ import dataclasses
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 
 from bot.core import (
     broadcasts,
@@ -31,6 +33,7 @@ from bot.core.shared.text import normalize
 from bot.i18n import N_
 from bot.storage import dialogs as dialog_store
 from bot.storage import handled
+from bot.storage import users as user_store
 from bot.storage.dialogs import Dialog, Option
 from bot.storage.sessions import open_session
 
@@ -83,13 +86,88 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# The flood brake: a token bucket per chat identity (the event's channel and user key), kept in
+# memory (a brake, not a record: a restart forgets it) and checked before anything else, so an
+# update it holds back changes nothing and writes nothing (only the one "slow down" answer
+# reads the user's language). It is there for load, not manners: a script or a stuck client
+# sending thousands of updates must not take the bot's time and database from everyone else,
+# while a person, however fast, is never stopped. FLOOD_BURST is more than anyone sends in a
+# sitting (every lesson of the five skills with their quizzes, in one go, is under 400
+# updates) and about a second and a half of the bot's capacity (docs/PERFORMANCE.md); past it,
+# FLOOD_REFILL a second is faster than anyone reads the answers, and a thousandth of what the
+# bot handles. (Tests and bench/ drive simulated users at machine speed, up to ~400 updates
+# each with the clock standing still: a tighter default would need them to pass Core a looser
+# FloodBrake.)
+FLOOD_BURST = 1000  # updates at once (what a full bucket holds)
+FLOOD_REFILL = 1.0  # updates a second after that
+FLOOD_CALM = 10  # updates' worth refilled (10 s of calm) before a new rush is told again
+FLOOD_TRACKED = 10_000  # buckets kept at most; the one idle longest is forgotten first
+
+
+class Brake(Enum):
+    """What the flood brake does with an update."""
+
+    PASS = "pass"  # handle it
+    WARN = "warn"  # over the limit, first time: say "slow down" once, handle nothing
+    DROP = "drop"  # still over the limit: no answer, nothing changes
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    at: datetime  # when tokens was counted
+    warned: bool = False  # "slow down" was said, and the bucket has not refilled FLOOD_CALM
+
+
+class FloodBrake:
+    """Token buckets by chat identity. A bucket full again is forgotten: only identities that
+    sent much lately are kept, at most `tracked` (the idlest dropped first: a fresh bucket)."""
+
+    def __init__(self, burst: int = FLOOD_BURST, refill: float = FLOOD_REFILL,
+                 calm: int = FLOOD_CALM, tracked: int = FLOOD_TRACKED):
+        self.burst, self.refill, self.calm, self.tracked = burst, refill, calm, tracked
+        # In order of last update (a bucket used moves to the end): the front is the one idle
+        # longest, the first to be full again.
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def _level(self, bucket: _Bucket, now: datetime) -> float:
+        idle = max(0.0, (now - bucket.at).total_seconds())  # a clock set back refills nothing
+        return min(float(self.burst), bucket.tokens + idle * self.refill)
+
+    def admit(self, key: tuple[str, str], now: datetime) -> Brake:
+        """Take one update of this identity out of its bucket."""
+        bucket = self._buckets.pop(key, None) or _Bucket(float(self.burst), now)
+        bucket.tokens, bucket.at = self._level(bucket, now), now
+        if bucket.tokens >= min(self.calm, self.burst):
+            bucket.warned = False
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            verdict = Brake.PASS
+        else:
+            verdict = Brake.DROP if bucket.warned else Brake.WARN
+            bucket.warned = True
+        while self._buckets:  # forget full buckets, and the idlest beyond the cap
+            oldest = next(iter(self._buckets))
+            if len(self._buckets) < self.tracked \
+                    and self._level(self._buckets[oldest], now) < self.burst:
+                break
+            del self._buckets[oldest]
+        self._buckets[key] = bucket
+        return verdict
+
+
 class Core:
     """Handles events from any channel."""
 
-    def __init__(self, services: Services, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, services: Services, clock: Callable[[], datetime] = utc_now,
+                 brake: FloodBrake | None = None):
         self.services = services
         self.router = services.router
         self.clock = clock
+        self.brake = FloodBrake() if brake is None else brake
 
     async def handle(self, event: Incoming) -> list[Reply]:
         """Answer one event; never raises: failures become a short apology."""
@@ -97,6 +175,9 @@ class Core:
             self.services.translations.negotiate(event.locale_hint))
         try:
             now = self.clock()
+            braked = self.brake.admit((event.channel, event.user_key), now)
+            if braked is not Brake.PASS:
+                return await self._slow_down(event) if braked is Brake.WARN else []
             locale = self.services.translations.negotiate(event.locale_hint)
             session = await open_session(self.services.db, event.channel, event.user_key,
                                          locale, now)
@@ -124,6 +205,16 @@ class Core:
                           event.user_key)
             return [Reply(t._("Sorry, something went wrong on my side. Please try again in a "
                               "moment, or type /menu."))]
+
+    async def _slow_down(self, event: Incoming) -> list[Reply]:
+        """The one answer to an identity over the flood limit, in its language (read only)."""
+        log.info("%s:%s is over the flood limit; its updates are dropped for a while",
+                 event.channel, event.user_key)
+        user = await user_store.get(self.services.db, event.channel, event.user_key)
+        translations = self.services.translations
+        t = translations.get(user.locale if user else translations.negotiate(event.locale_hint))
+        return [Reply(t._("You are sending messages very fast; I'll answer again in a few "
+                          "seconds."))]
 
     async def _replayed(self, event: Incoming, dialog: Dialog, now: datetime) -> bool:
         if dialog.has_handled(event.sequence, now):

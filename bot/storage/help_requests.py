@@ -58,21 +58,35 @@ def _row(row: aiosqlite.Row) -> HelpRequest:
 
 async def insert(conn: aiosqlite.Connection, citizen_id: int, first_name: str,
                  commune_code: str, hamlet: str, phone: str | None, lesson_id: str | None,
-                 now: datetime) -> int | None:
-    """Add an open request inside the caller's transaction; None if the citizen has one already.
+                 now: datetime, since: datetime | None = None, most: int = 0) -> int | None:
+    """Add an open request inside the caller's transaction; None if the citizen has one already
+    or, given since, has made `most` requests (of any status) after that moment.
 
-    The check and the insert are one statement, so a double tap on Send cannot make two.
+    The checks and the insert are one statement, so a double tap on Send cannot make two.
     """
+    limit = ("" if since is None else
+             " AND (SELECT COUNT(*) FROM help_requests WHERE citizen_id = ? "
+             "AND created_at > ?) < ?")
     cur = await conn.execute(
         "INSERT INTO help_requests (citizen_id, first_name, commune_code, hamlet, phone, "
         "lesson_id, status, created_at) SELECT ?, ?, ?, ?, ?, ?, 'open', ? "
         "WHERE NOT EXISTS (SELECT 1 FROM help_requests WHERE citizen_id = ? "
-        "AND status IN ('open', 'taken')) RETURNING id",
+        f"AND status IN ('open', 'taken')){limit} RETURNING id",
         (citizen_id, first_name, commune_code, hamlet, phone, lesson_id, now.isoformat(),
-         citizen_id))
+         citizen_id, *(() if since is None else (citizen_id, since.isoformat(), most))))
     row = await cur.fetchone()
     await cur.close()
     return int(row[0]) if row else None
+
+
+async def made_since(db: Database, citizen_id: int, since: datetime, limit: int
+                     ) -> list[datetime]:
+    """When the citizen made their requests (of any status) after a moment: at most limit of
+    them, newest first (along the index of a citizen's requests, in id order)."""
+    rows = await db.fetchall(
+        "SELECT created_at FROM help_requests WHERE citizen_id = ? AND created_at > ? "
+        "ORDER BY id DESC LIMIT ?", (citizen_id, since.isoformat(), limit))
+    return [datetime.fromisoformat(r[0]) for r in rows]
 
 
 async def get(db: Database, request_id: int) -> HelpRequest | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.core import dialogs
 from bot.core.context import Context
@@ -24,6 +25,11 @@ from bot.storage import help_requests as request_store
 from bot.storage.help_requests import HelpRequest
 
 TYPED_ECHO = 60  # characters of a typed commune name quoted back
+# Each request tells every volunteer of the commune: sending, cancelling and sending again is
+# allowed DAILY_REQUESTS times in REQUEST_WINDOW (of any status: cancelled ones count), then the
+# citizen is told when they may ask again. The texts say "24 hours".
+DAILY_REQUESTS = 3
+REQUEST_WINDOW = timedelta(hours=24)
 # The steps answered by typing: the check of the answer, the draft's field, the next step.
 _TYPED_STEPS: dict[Step, tuple[Callable[[str], Checked], str, Step]] = {
     Step.NAME: (check_first_name, "name", Step.COMMUNE),
@@ -118,6 +124,26 @@ def _refused(ctx: Context, draft: Draft, checked: Checked) -> list[Reply]:
         raise ValueError("an answer was refused without a reason")
     problem = ctx.t._(checked.problem).format(**checked.numbers)
     return [Reply(problem, _prompt(ctx, draft).buttons, numbered=False)]
+
+
+async def refused_today(ctx: Context, lesson: str | None) -> Reply | None:
+    """The answer when the citizen already made DAILY_REQUESTS requests in the last 24 hours
+    (with when they may ask again), else None."""
+    t, now = ctx.t, ctx.now
+    made = await request_store.made_since(ctx.db, ctx.user.id, now - REQUEST_WINDOW,
+                                          DAILY_REQUESTS)
+    if len(made) < DAILY_REQUESTS:
+        return None
+    again = help_notify.asked_at(t, ctx.services, (made[-1] + REQUEST_WINDOW).isoformat())
+    text = "\n\n".join([
+        t.ngettext("You have already sent {count} help request in the last 24 hours: that is "
+                   "the most for one day.",
+                   "You have already sent {count} help requests in the last 24 hours: that is "
+                   "the most for one day.", DAILY_REQUESTS).format(count=DAILY_REQUESTS),
+        t._("The volunteers of your commune already know of your earlier request, so I am not "
+            "sending a new one now. You can ask again from {moment}.").format(moment=again),
+    ])
+    return _after(ctx, Draft(lesson=lesson), text)
 
 
 def closed(ctx: Context) -> Reply:
@@ -225,7 +251,8 @@ async def _send(ctx: Context, draft: Draft) -> list[Reply]:
     told, has_team = await help_notify.volunteers_to_tell(services, commune, (ctx.user.id,))
     async with ctx.db.transaction() as conn:
         request_id = await request_store.insert(conn, ctx.user.id, name, commune, hamlet,
-                                                draft.phone, lesson, now)
+                                                draft.phone, lesson, now,
+                                                now - REQUEST_WINDOW, DAILY_REQUESTS)
         if request_id is not None:
             request = HelpRequest(request_id, ctx.user.id, name, commune, hamlet, draft.phone,
                                   lesson, request_store.OPEN, None, None, None, None,
@@ -235,9 +262,11 @@ async def _send(ctx: Context, draft: Draft) -> list[Reply]:
                                                 services, request)
                 await outbox.notify(conn, recipient.user_id, notice, now)
     await dialogs.close(ctx)
-    if request_id is None:  # a second Send, or another request already waiting
-        return [_after(ctx, draft, t._("You already have a help request waiting. Type /helpme "
-                                       "to see it."))]
+    if request_id is None:  # a second Send, another request waiting, or the most for a day
+        waiting = await request_store.active_of(ctx.db, ctx.user.id)
+        refused = None if waiting else await refused_today(ctx, draft.lesson)
+        return [refused or _after(ctx, draft, t._("You already have a help request waiting. "
+                                                  "Type /helpme to see it."))]
     shown = services.communes.display_name(commune)
     if has_team:
         text = t._("📨 Your request #{number} was sent to the volunteers of {commune}. I will "

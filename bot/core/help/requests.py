@@ -29,10 +29,14 @@ def ask_button(ctx: Context, lesson_id: str) -> Button:
 
 
 async def start(ctx: Context, lesson_id: str | None) -> list[Reply]:
-    """Show the citizen's waiting request, or open the form."""
+    """Show the citizen's waiting request, or say when they may ask again (after the most
+    requests for one day), or open the form."""
     active = await request_store.active_of(ctx.db, ctx.user.id)
     if active is not None:  # asked from a lesson: the lesson's message stays on screen
         return [replace(await own_request(ctx, active), edit=False)]
+    refused = await help_form.refused_today(ctx, lesson_id)
+    if refused is not None:
+        return [replace(refused, edit=False)]
     return await help_form.begin(ctx, lesson_id)
 
 

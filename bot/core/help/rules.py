@@ -1,8 +1,12 @@
-"""Checking what a citizen types into the help request form: name, hamlet, phone number."""
+"""Checking what a citizen types into the help request form: name, hamlet, phone number.
+
+The first name and the hamlet go to every volunteer of the commune: besides ID numbers, they
+never carry a link or an @handle (a stranger could otherwise send them all a link to press)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +26,23 @@ _LOCAL_MOBILE = re.compile(rf"^0[0-9]{{{LOCAL_DIGITS - 1}}}$")
 _INTERNATIONAL_MOBILE = re.compile(rf"^\+84([0-9]{{{INTERNATIONAL_DIGITS}}})$")
 # A number a person might give as their phone: 9-11 digits, or +84 and 9-10 digits.
 _PHONE_LIKE = re.compile(r"^(?:\+84[0-9]{9,10}|[0-9]{9,11})$")
+# Endings of the domains links are made of (t.me, zalo.me, bit.ly, free ones), matched after a
+# dot and before a non-letter. Short Vietnamese words that are also domains (to, co, ma, la,
+# ga, th, kh, ...) are left out: "Bản.To" is a hamlet typed with a dot, not a link. A domain
+# with another ending is still caught when a path follows it (name.tld/...).
+_TLDS = ("com|net|org|info|biz|edu|gov|mobi|name|pro|asia|xyz|top|site|online|app|dev|page|"
+         "link|click|club|shop|store|live|vip|win|bet|fun|icu|cyou|lol|io|ai|gl|gg|ly|me|vn|tk|"
+         "ml|cf|gq|cc|ws|pw|ru|cn|us")
+# What a link or a handle looks like once folded (NFKC, lower case, so full-width letters and
+# dots count): a scheme (http://, tg://), www., a domain with a known ending, any domain
+# followed by a path (name.tld/...), an IP address, or an @handle (or an e-mail address).
+_LINK = re.compile(
+    r"[a-z][a-z0-9+.-]*://"
+    r"|\bwww\."
+    rf"|[\w-]\.(?:{_TLDS})(?![^\W\d_])"
+    r"|[\w-]\.[a-z]{2,}/"
+    r"|\d{1,3}(?:\.\d{1,3}){3}"
+    r"|@\w")
 
 
 @dataclass(frozen=True)
@@ -38,9 +59,23 @@ def _has_letter(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
+def looks_like_link(typed: str) -> bool:
+    """Typed with a web address or an @handle in it (https://…, www.…, t.me/…, zalo.me/…,
+    name.com, @name): the volunteers would see it as a link to press, so it is never sent."""
+    return _LINK.search(unicodedata.normalize("NFKC", typed).casefold()) is not None
+
+
+_LINK_IN_NAME = N_("Links and @names can't go in a help request. Please type only your first "
+                   "name, in letters, for example: Lan.")
+_LINK_IN_HAMLET = N_("Links and @names can't go in a help request. Please type only the name of "
+                     "your hamlet, village or residential group, for example: Xóm 3.")
+
+
 def check_first_name(typed: str) -> Checked:
-    """A first name: 1-40 characters with letters, no digits (never an ID number)."""
+    """A first name: 1-40 characters with letters, no digits (never an ID number), no link."""
     name = normalize(typed)
+    if looks_like_link(name):
+        return Checked(problem=_LINK_IN_NAME)
     if looks_like_phone(name):
         return Checked(problem=N_("That looks like a phone number. Please type only your first "
                                   "name here, for example: Lan. I ask for a phone number later, "
@@ -61,8 +96,10 @@ def check_first_name(typed: str) -> Checked:
 
 
 def check_hamlet(typed: str) -> Checked:
-    """A hamlet, village or residential group: 1-60 characters, letters included."""
+    """A hamlet, village or residential group: 1-60 characters, letters included, no link."""
     hamlet = normalize(typed)
+    if looks_like_link(hamlet):
+        return Checked(problem=_LINK_IN_HAMLET)
     if _ID_LIKE.search(hamlet.replace(" ", "")):
         return Checked(problem=N_("That looks like an ID number, not a hamlet. Please type "
                                   "the name of your hamlet, village or residential group, for "

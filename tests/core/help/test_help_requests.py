@@ -19,6 +19,7 @@ from bot.core import visits
 from bot.core.context import Context
 from bot.core.events import Capabilities, Reply
 from bot.core.help import check_first_name, check_hamlet, escalate_overdue, normalize_phone
+from bot.core.help.rules import MAX_HAMLET, MAX_NAME, looks_like_link
 from bot.core.service import Core
 from bot.storage import help_requests, teams, users
 from bot.storage.teams import Team
@@ -442,3 +443,49 @@ def test_only_the_two_formats_pass(typed: str) -> None:
 def test_id_numbers_are_never_names_or_hamlets(number: str, prefix: str) -> None:
     assert check_first_name(prefix + number).value is None
     assert check_hamlet(prefix + number).value is None
+
+
+# Links as people paste them: a scheme, www., a known domain, any domain with a path, the
+# messengers' short links, an @handle or an e-mail address; in any letter case.
+_LABEL = st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}", fullmatch=True)
+_PATH = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
+_TLD = st.sampled_from(["com", "net", "org", "vn", "me", "ly", "io", "xyz", "com.vn", "info"])
+links = st.one_of(
+    st.builds("{}://{}.{}/{}".format, st.sampled_from(["http", "https", "tg", "ftp"]), _LABEL,
+              _TLD, _PATH),
+    st.builds("www.{}.{}".format, _LABEL, _TLD),
+    st.builds("{}.{}".format, _LABEL, _TLD),
+    st.builds("{}.{}/{}".format, _LABEL, st.from_regex(r"[a-z]{2,6}", fullmatch=True), _PATH),
+    st.builds("{}/{}".format, st.sampled_from(["t.me", "zalo.me", "bit.ly", "fb.com"]), _PATH),
+    st.builds("@{}".format, st.from_regex(r"[A-Za-z0-9_]{1,12}", fullmatch=True)),
+    st.builds("{}@{}.{}".format, _PATH, _LABEL, _TLD),
+).flatmap(lambda link: st.sampled_from([link, link.upper(), link.title()]))
+
+
+@given(links, st.sampled_from(["", "Lan ", "Xóm 3 ", "xem "]), st.sampled_from(["", " ạ", " Lan"]))
+def test_links_and_handles_are_never_names_or_hamlets(link: str, prefix: str, suffix: str
+                                                      ) -> None:
+    for check in (check_first_name, check_hamlet):
+        checked = check(prefix + link + suffix)
+        assert checked.value is None
+        assert checked.problem is not None and checked.problem.startswith("Links and @names")
+
+
+_LETTERS = ("aăâbcdđeêghiklmnoôơpqrstuưvxy"
+            "áàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+_NAMES = st.text(alphabet=_LETTERS + _LETTERS.upper() + " ", max_size=MAX_NAME).filter(
+    lambda name: any(ch.isalpha() for ch in name))
+
+
+@given(_NAMES)
+def test_first_names_in_vietnamese_letters_are_taken(name: str) -> None:
+    assert check_first_name(name).value == " ".join(name.split())
+
+
+@given(_NAMES, st.text(alphabet="0123456789 ,-/", max_size=MAX_HAMLET - MAX_NAME))
+def test_hamlets_of_words_numbers_and_dashes_are_taken_and_never_links(words: str, rest: str
+                                                                       ) -> None:
+    typed = words + rest
+    if len(rest.replace(" ", "")) < 9:  # 9 digits or more would be refused as an ID number
+        assert check_hamlet(typed).value == " ".join(typed.split())
+    assert not looks_like_link(typed)
