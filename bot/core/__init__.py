@@ -4,12 +4,14 @@
 - context.py: Services (built once) and Context (one event being handled).
 - router.py: commands, button verbs and form steps, registered by the features.
 - payloads.py: Verb (a button's wire name and argument shapes) and Action (a parsed press).
-- service.py: Core.handle, the one entry point; build_router, every feature in /help's order.
+- service.py: Core.handle, the one entry point (behind a per-user flood brake); build_router,
+  every feature in /help's order.
 - dialogs.py: a form's state in the database between messages, and forms kept aside.
 - choices.py: how typed text picks an option shown last (number, label, navigation word).
 - forms.py: leaving a form for another screen (kept aside, one line says how to come back)
   and the offer to continue it or start over.
-- jobs.py: the application's scheduler (escalation, purge, freezing, scheduled broadcasts).
+- jobs.py: the application's scheduler (escalation, purge, freezing, scheduled broadcasts,
+  plan users, household labels past their retention).
 - shared/: what several features use. The features, one package each: lessons/, visits/,
   help/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/ (docs/ARCHITECTURE.md).
 """
