@@ -19,6 +19,7 @@ from bot.config_broadcasts import (
     BroadcastConfigError,
     broadcast_config,
 )
+from bot.config_flood import Flood, FloodConfigError, flood_config
 from bot.config_web import SAFE_URL, WebConfig, WebConfigError, web_config
 from bot.config_zalo import ZaloConfig, ZaloConfigError, zalo_config
 
@@ -86,6 +87,8 @@ class Config:
     # Months a visit's household label and note are kept after its campaign ends (or after
     # the visit, outside campaigns); then blanked (retention: household_months).
     household_months: int = 12
+    # The per-person flood brake (bot/core/service.py FloodBrake).
+    flood: Flood = field(default_factory=Flood)
 
     @property
     def delivery_channels(self) -> tuple[str, ...]:
@@ -132,7 +135,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
              "lessons_dir", "admins", "log_level", "timezone", "telegram", "zalo",
-             "broadcasts", "admin_channels", "retention"}
+             "broadcasts", "admin_channels", "retention", "flood"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
@@ -167,6 +170,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         broadcasts=_broadcasts(raw.get("broadcasts", {})),
         admin_channels=_admin_channels(raw.get("admin_channels", list(Config.admin_channels))),
         household_months=_household_months(raw.get("retention")),
+        flood=_flood(raw.get("flood")),
     )
 
 
@@ -255,6 +259,13 @@ _TELEGRAM_KEYS = ("api_url", "concurrent_updates", "allow_groups", "rate", "repl
 
 
 # Telegram's free bulk limit is about 30 messages a second; paid broadcasts allow 1,000.
+def _flood(raw: Any) -> Flood:
+    try:
+        return flood_config(raw)
+    except FloodConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _household_months(raw: Any) -> int:
     if raw is None:
         return Config.household_months

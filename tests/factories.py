@@ -15,12 +15,14 @@ import yaml
 from bot.app import App, open_app
 from bot.channels.base import TELEGRAM, TEXT_ONLY
 from bot.config import Config, load_config
+from bot.config_flood import Flood
 from bot.core.events import Capabilities, EventKind, Incoming, Reply
 from bot.core.service import Core
 from bot.storage.db import Database
 from bot.storage.teams import Team
 
 ROOT = Path(__file__).resolve().parent.parent
+NO_BRAKE = Flood(burst=100_000, per_second=1000.0)
 # Communes of Nghệ An the tests use, by their official codes.
 ANH_SON, CON_CUONG, VINH, DIEN_CHAU = "17329", "17254", "16681", "17464"
 ADMIN = "4242"  # the admin id the tests configure (BOT_ADMINS)
@@ -42,7 +44,8 @@ class Clock:
 def make_config(tmp_path: Path, **env: str) -> Config:
     """The shipped config.yaml with the database in tmp_path."""
     environ = {"BOT_DATABASE": str(tmp_path / "bot.db"), **env}
-    return load_config(ROOT / "config.yaml", environ)
+    # Simulated users act at machine speed with the clock standing still: no flood brake.
+    return dataclasses.replace(load_config(ROOT / "config.yaml", environ), flood=NO_BRAKE)
 
 
 @asynccontextmanager
@@ -156,6 +159,7 @@ def write_config(tmp_path: Path, rate: int, paid: bool, telegram_rate: int = 25)
     raw["lessons_dir"] = str(ROOT / "lessons")
     raw["telegram"]["rate"] = telegram_rate
     raw["broadcasts"] = {"rate": rate, "paid": paid, "quiet_hours": None, "max_attempts": 5}
+    raw["flood"] = {"burst": NO_BRAKE.burst, "per_second": NO_BRAKE.per_second}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path

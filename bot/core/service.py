@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
+from bot.config_flood import Flood
 from bot.core import (
     broadcasts,
     choices,
@@ -91,15 +92,14 @@ def utc_now() -> datetime:
 # update it holds back changes nothing and writes nothing (only the one "slow down" answer
 # reads the user's language). It is there for load, not manners: a script or a stuck client
 # sending thousands of updates must not take the bot's time and database from everyone else,
-# while a person, however fast, is never stopped. FLOOD_BURST is more than anyone sends in a
-# sitting (every lesson of the five skills with their quizzes, in one go, is under 400
-# updates) and about a second and a half of the bot's capacity (docs/PERFORMANCE.md); past it,
-# FLOOD_REFILL a second is faster than anyone reads the answers, and a thousandth of what the
-# bot handles. (Tests and bench/ drive simulated users at machine speed, up to ~400 updates
-# each with the clock standing still: a tighter default would need them to pass Core a looser
-# FloodBrake.)
-FLOOD_BURST = 1000  # updates at once (what a full bucket holds)
-FLOOD_REFILL = 1.0  # updates a second after that
+# while a person is not stopped: someone reading lessons sends far less than one update a
+# second, so the bucket stays full, and a burst of taps fits in it. The numbers come from
+# config.yaml (`flood:`, bot/config_flood.py): by default 120 at once, a tenth of a second of
+# the bot's capacity (docs/PERFORMANCE.md), then one a second, a thousandth of it. (Tests and
+# bench/ drive simulated users at machine speed with the clock standing still: their
+# configurations loosen it.)
+FLOOD_BURST = Flood.burst  # updates at once (what a full bucket holds)
+FLOOD_REFILL = Flood.per_second  # updates a second after that
 FLOOD_CALM = 10  # updates' worth refilled (10 s of calm) before a new rush is told again
 FLOOD_TRACKED = 10_000  # buckets kept at most; the one idle longest is forgotten first
 
@@ -167,7 +167,8 @@ class Core:
         self.services = services
         self.router = services.router
         self.clock = clock
-        self.brake = FloodBrake() if brake is None else brake
+        flood = services.config.flood
+        self.brake = FloodBrake(flood.burst, flood.per_second) if brake is None else brake
 
     async def handle(self, event: Incoming) -> list[Reply]:
         """Answer one event; never raises: failures become a short apology."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import App
+from bot.config import load_config
 from bot.core.service import (
     FLOOD_BURST,
     FLOOD_CALM,
@@ -19,7 +20,7 @@ from bot.core.service import (
     FloodBrake,
 )
 from bot.storage import dialogs, users
-from tests.factories import Chat, Clock, press, text
+from tests.factories import ROOT, Chat, Clock, press, text
 
 NOW = datetime(2026, 10, 3, 3, 0, tzinfo=UTC)
 SLOW_DOWN = "You are sending messages very fast"
@@ -145,9 +146,13 @@ def test_the_buckets_stay_few_full_ones_forgotten_and_at_most_tracked() -> None:
 
 
 async def test_the_core_brakes_by_default_at_the_documented_numbers(app: App) -> None:
-    assert (FLOOD_BURST, FLOOD_REFILL, FLOOD_CALM, FLOOD_TRACKED) == (1000, 1.0, 10, 10_000)
+    assert (FLOOD_BURST, FLOOD_REFILL, FLOOD_CALM, FLOOD_TRACKED) == (120, 1.0, 10, 10_000)
+    shipped = load_config(ROOT / "config.yaml", {}).flood
+    assert (shipped.burst, shipped.per_second) == (FLOOD_BURST, FLOOD_REFILL)
     clock = Clock(NOW)
-    core = Core(app.services, clock=clock)
+    services = dataclasses.replace(
+        app.services, config=dataclasses.replace(app.services.config, flood=shipped))
+    core = Core(services, clock=clock)
     chat = Chat(core, "1", locale="en")
     assert SLOW_DOWN not in (await chat.say("/start")).text
     for _ in range(FLOOD_BURST - 1):  # the rest of a full bucket, at one instant
