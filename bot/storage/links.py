@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from bot.storage import audit
 from bot.storage.db import Database
 
 
@@ -32,8 +33,10 @@ async def owner_of(db: Database, code: str, now: datetime) -> int | None:
     return int(row[0]) if row else None
 
 
-async def link(db: Database, identity: int, owner: int, code: str) -> Linked:
-    """Make the account identity act as owner, moving its data there, in one transaction."""
+async def link(db: Database, identity: int, owner: int, code: str,
+               typed_by: int | None = None, now: datetime | None = None) -> Linked:
+    """Make the account identity act as owner, moving its data there, in one transaction
+    (with its audit entry when typed_by and now are given: who typed the code, when)."""
     if identity == owner:
         return Linked.SAME
     async with db.transaction() as conn:
@@ -52,6 +55,10 @@ async def link(db: Database, identity: int, owner: int, code: str) -> Linked:
         await conn.execute("UPDATE users SET linked_to = ? WHERE linked_to = ?",
                            (owner, identity))
         await conn.execute("DELETE FROM link_codes WHERE code = ?", (code,))
+        if typed_by is not None and now is not None:
+            other = identity if typed_by == owner else owner  # the account the code came from
+            await audit.record(conn, typed_by, "link",
+                               audit.detail("accounts_linked", user=other), now)
     return Linked.LINKED
 
 

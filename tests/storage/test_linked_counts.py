@@ -145,3 +145,18 @@ async def test_privacy_names_each_account_with_its_own_number(app: App) -> None:
     await account(db, "telegram", "802", local(9, 1))  # an account linked to none
     alone = (await core.handle(privacy_event("telegram", "802")))[0].text.splitlines()
     assert alone[1] == line.format("Telegram", "802") and "account number" not in alone[2]
+
+
+async def test_a_link_and_its_audit_entry_are_written_together_or_not_at_all(app: App) -> None:
+    db = app.services.db
+    shown_on = await account(db, "telegram", "601", local(10, 1))
+    typed_on = await account(db, "zalo", zalo_id("601"), local(10, 2))
+    third = await account(db, "zalo", zalo_id("602"), local(10, 2))
+    await links.new_code(db, shown_on, "654321", local(10, 2) + timedelta(minutes=10))
+    assert await links.link(db, typed_on, shown_on, "654321", typed_on,
+                            local(10, 2)) is Linked.LINKED
+    assert await links.link(db, typed_on, third, "654321", typed_on,
+                            local(10, 2)) is Linked.ALREADY
+    rows = await db.fetchall("SELECT actor_id, action, detail FROM audit_log")
+    assert [(r[0], r[1]) for r in rows] == [(typed_on, "link")]  # the refused one left none
+    assert str(shown_on) in rows[0][2]

@@ -7,12 +7,10 @@ from datetime import timedelta
 
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.shared import audit
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
 from bot.core.teams.rules import guessing_refusal, wrong_code
-from bot.storage import audit as audit_store
 from bot.storage import links as link_store
 from bot.storage.links import Linked
 
@@ -49,9 +47,9 @@ async def _use_code(ctx: Context, code: str) -> Reply:
         return Reply(t._("That code is wrong or has expired. On your other app, type /link to "
                          "get a new one."))
     if is_admin(ctx):  # the account the configuration names stays the one acted as
-        result = await link_store.link(ctx.db, owner, ctx.user.id, code)
+        result = await link_store.link(ctx.db, owner, ctx.user.id, code, ctx.user.id, ctx.now)
     else:
-        result = await link_store.link(ctx.db, ctx.user.id, owner, code)
+        result = await link_store.link(ctx.db, ctx.user.id, owner, code, ctx.user.id, ctx.now)
     if result is Linked.SAME:
         return Reply(t._("That code is for this same account. Type it on your other chat "
                          "app."))
@@ -60,6 +58,5 @@ async def _use_code(ctx: Context, code: str) -> Reply:
     if result is Linked.TWO_TEAMS:
         return Reply(t._("Both accounts are members of a team. Ask your team leader to remove "
                          "one of them first, then link them."))
-    await audit.record(ctx, "link", audit_store.detail("accounts_linked", user=owner))
     return Reply(t._("🔗 Linked. Here I now know your progress, team and role from your other "
                      "app. /deleteme on either app erases both."), ((menu_button(t),),))
