@@ -104,7 +104,7 @@ async def warn_plan_users(services: Services, now: datetime) -> int:
                            "let more people chat with the bot: a larger plan allows more."
                            ).format(channel=channel.capitalize(), count=t.number(count),
                                     limit=t.number(allowed), percent=count * 100 // allowed)
-                await outbox.notify(conn, admin.user_id, Reply(text), now)
+                await outbox.notify(conn, admin, Reply(text), now)
         told += len(admins)
     return told
 

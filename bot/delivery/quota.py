@@ -71,4 +71,4 @@ class CountedSender:
                            "until next month.").format(
                     channel=self.channel.capitalize(), sent=t.number(sent),
                     limit=t.number(self.monthly), percent=percent)
-                await outbox.notify(conn, admin.user_id, Reply(text), now)
+                await outbox.notify(conn, admin, Reply(text), now)

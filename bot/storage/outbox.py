@@ -32,6 +32,9 @@ class Recipient:
 
     user_id: int
     locale: str
+    # The account to message: of a person with linked accounts (/link), the one they used last
+    # that can be reached; None: user_id.
+    address: int | None = None
 
 
 async def insert(conn: aiosqlite.Connection, user_id: int, reply: str, now: datetime) -> int:
@@ -82,12 +85,18 @@ async def give_up(db: Database, message_id: int, reason: str) -> None:
             (reason, message_id))
 
 
-async def recipients(db: Database, user_ids: Iterable[int]) -> list[Recipient]:
-    """These users with their language, each once, in the order given; unknown ids dropped."""
+async def recipients(db: Database, user_ids: Iterable[int], channels: tuple[str, ...] = ()
+                     ) -> list[Recipient]:
+    """These users with their language and the account to message on the channels (none
+    given: their own), each once, in the order given; unknown ids dropped."""
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
         return []
-    marks = ",".join("?" * len(wanted))
-    rows = await db.fetchall(f"SELECT id, locale FROM users WHERE id IN ({marks})", wanted)
-    locales = {int(r[0]): str(r[1]) for r in rows}
-    return [Recipient(uid, locales[uid]) for uid in wanted if uid in locales]
+    marks, on = ",".join("?" * len(wanted)), ",".join("?" * len(channels))
+    last_used = ("(SELECT a.id FROM users a WHERE (a.id = u.id OR a.linked_to = u.id) AND "
+                 f"a.blocked_at IS NULL AND a.channel IN ({on}) "
+                 "ORDER BY a.last_seen_at DESC, a.id LIMIT 1)") if channels else "u.id"
+    rows = await db.fetchall(f"SELECT u.id, u.locale, COALESCE({last_used}, u.id) FROM users u "
+                             f"WHERE u.id IN ({marks})", [*channels, *wanted])
+    found = {int(r[0]): Recipient(int(r[0]), str(r[1]), int(r[2])) for r in rows}
+    return [found[uid] for uid in wanted if uid in found]

@@ -34,6 +34,7 @@ from bot.storage import audiences
 from bot.storage import broadcasts as store
 from bot.storage.audiences import Audience
 from bot.storage.db import Database
+from bot.storage.outbox import Recipient
 from tests.factories import TOKEN, Chat, make_config
 from tests.fakes.telegram import Call, FakeBotApi
 
@@ -204,7 +205,7 @@ async def test_notifications_and_a_broadcast_share_one_pace(tmp_path: Path) -> N
         recipients = await add_users(app.services.db, 100)
         async with app.services.db.transaction() as conn:
             for user_id in recipients[:40]:
-                await outbox.notify(conn, user_id, Reply("Có người cần giúp"), NOW)
+                await outbox.notify(conn, Recipient(user_id, "vi"), Reply("Có người cần giúp"), NOW)
         number = await queue(app, watch=False)
         async with engine_for(app, api) as engine, running(app, api, engine=engine):
             notifier = OutboxWorker(engine, app.services, clock=lambda: NOW, interval=0.05)

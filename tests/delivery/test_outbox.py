@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 async def _queue(db: Database, user_id: int, reply: Reply) -> None:
     async with db.transaction() as conn:
-        await outbox.notify(conn, user_id, reply, NOW)
+        await outbox.notify(conn, store.Recipient(user_id, "vi"), reply, NOW)
 
 
 def test_a_reply_survives_the_outbox_json() -> None:
@@ -76,9 +76,27 @@ async def test_recipients_are_each_user_once_with_their_language(app: App) -> No
     a = await users.touch(db, "telegram", "1", "vi", NOW)
     b = await users.touch(db, "telegram", "2", "en", NOW)
     found = await store.recipients(db, [b.id, a.id, b.id, 999])
-    assert found == [store.Recipient(b.id, "en"), store.Recipient(a.id, "vi")]
+    assert found == [store.Recipient(b.id, "en", b.id), store.Recipient(a.id, "vi", a.id)]
     assert outbox.merge(found, [store.Recipient(a.id, "vi")], without=(b.id, None)) == [
-        store.Recipient(a.id, "vi")]
+        store.Recipient(a.id, "vi", a.id)]
+
+
+async def test_a_linked_person_is_notified_on_the_app_they_used_last_that_runs(app: App
+                                                                            ) -> None:
+    db = app.services.db
+    main = await users.touch(db, "telegram", "7", "vi", NOW)
+    zalo = await users.touch(db, "zalo", "z7", "vi", NOW + timedelta(days=1))
+    await db.execute("UPDATE users SET linked_to = ? WHERE id = ?", (main.id, zalo.id))
+    [on_both] = await store.recipients(db, [main.id], ("telegram", "zalo"))
+    assert (on_both.user_id, on_both.address) == (main.id, zalo.id)
+    [telegram_only] = await store.recipients(db, [main.id], ("telegram",))
+    assert telegram_only.address == main.id  # Zalo is not running: the account that can be
+    await db.execute("UPDATE users SET blocked_at = ? WHERE id = ?", (NOW.isoformat(), zalo.id))
+    [blocked] = await store.recipients(db, [main.id], ("telegram", "zalo"))
+    assert blocked.address == main.id
+    async with db.transaction() as conn:
+        await outbox.notify(conn, on_both, Reply("Có người cần giúp"), NOW)
+    assert [p.user_id for p in await store.pending(db, "zalo")] == [zalo.id]
 
 
 async def _joined(db: Database, telegram_id: int, team_id: int, name: str) -> None:

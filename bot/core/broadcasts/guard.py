@@ -67,7 +67,7 @@ async def announce(ctx: Context, number: int, count: int, audience: Audience, te
     async with ctx.db.transaction() as conn:
         for admin in others:
             t = ctx.services.translations.get(admin.locale)
-            await outbox.notify(conn, admin.user_id,
+            await outbox.notify(conn, admin,
                                 _notice(ctx, t, number, count, audience, text, awaiting),
                                 ctx.now)
     return len(others)

@@ -260,7 +260,7 @@ async def _send(ctx: Context, draft: Draft) -> list[Reply]:
             for recipient in told:
                 notice = help_notify.new_notice(services.translations.get(recipient.locale),
                                                 services, request)
-                await outbox.notify(conn, recipient.user_id, notice, now)
+                await outbox.notify(conn, recipient, notice, now)
     await dialogs.close(ctx)
     if request_id is None:  # a second Send, another request waiting, or the most for a day
         waiting = await request_store.active_of(ctx.db, ctx.user.id)

@@ -52,13 +52,13 @@ async def give_back(conn: aiosqlite.Connection, services: Services, plans: list[
         reopened = replace(request, status=request_store.OPEN, taken_by=None, taken_at=None)
         for recipient in plan.volunteers:
             t = services.translations.get(recipient.locale)
-            await outbox.notify(conn, recipient.user_id,
+            await outbox.notify(conn, recipient,
                                 reopened_notice(t, services, reopened), now)
         for recipient in plan.citizens:
             if recipient.user_id == taker:
                 continue
             t = services.translations.get(recipient.locale)
-            await outbox.notify(conn, recipient.user_id, Reply(t._(
+            await outbox.notify(conn, recipient, Reply(t._(
                 "The volunteer who was going to come can no longer make it. Your request is "
                 "open again, and I will tell you who comes.")), now)
     return released

@@ -142,7 +142,7 @@ async def escalate_overdue(services: Services, now: datetime) -> int:
                 continue  # taken or cancelled meanwhile
             for recipient in told:
                 t = services.translations.get(recipient.locale)
-                await outbox.notify(conn, recipient.user_id,
+                await outbox.notify(conn, recipient,
                                     escalation_notice(t, services, request), now)
         if not told:
             log.warning("help request %s is overdue but no leader or admin can be messaged",

@@ -91,7 +91,7 @@ async def withdraw(ctx: Context, act: Action) -> list[Reply]:
         if cancelled:
             for recipient in taker:
                 tr = ctx.services.translations.get(recipient.locale)
-                await outbox.notify(conn, recipient.user_id, Reply(tr._(
+                await outbox.notify(conn, recipient, Reply(tr._(
                     "Help request #{number} ({name}, {hamlet}) was cancelled by the person "
                     "who asked: you don't need to go.").format(
                         number=request.id, name=request.first_name, hamlet=request.hamlet)),

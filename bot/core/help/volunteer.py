@@ -102,7 +102,7 @@ async def take(ctx: Context, act: Action) -> list[Reply]:
                 t = ctx.services.translations.get(recipient.locale)
                 text = "\n\n".join([help_notify.coming_text(t, ctx.membership),
                                     t._("To see or cancel your request, type /helpme.")])
-                await outbox.notify(conn, recipient.user_id, Reply(text), ctx.now)
+                await outbox.notify(conn, recipient, Reply(text), ctx.now)
     # Requests are never deleted; the one loaded above stands in all the same.
     taken = await request_store.get(ctx.db, request.id) or request
     if not won:  # another volunteer was a moment faster
@@ -153,7 +153,7 @@ async def finish(ctx: Context, act: Action) -> list[Reply]:
             if await request_store.finish(conn, request.id, ctx.user.id, ctx.now):
                 for recipient in citizen:
                     t = ctx.services.translations.get(recipient.locale)
-                    await outbox.notify(conn, recipient.user_id, Reply(t._(
+                    await outbox.notify(conn, recipient, Reply(t._(
                         "Your help request is marked done. If you need help again, type "
                         "/helpme.")), ctx.now)
         current = await request_store.get(ctx.db, request.id)

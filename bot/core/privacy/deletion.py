@@ -133,6 +133,6 @@ async def _delete(ctx: Context, admin: bool) -> None:
         for recipient in takers:
             if recipient.user_id != uid:
                 tr = services.translations.get(recipient.locale)
-                await outbox.notify(conn, recipient.user_id, Reply(tr._(
+                await outbox.notify(conn, recipient, Reply(tr._(
                     "Help request #{number} was cancelled by the person who asked: you don't "
                     "need to go.").format(number=own.id)), now)

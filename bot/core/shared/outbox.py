@@ -36,14 +36,18 @@ def decode(payload: str) -> Reply:
     return Reply(str(data["text"]), rows)
 
 
-async def notify(conn: aiosqlite.Connection, user_id: int, reply: Reply, now: datetime) -> None:
-    """Queue reply for user_id inside the caller's transaction."""
-    await store.insert(conn, user_id, encode(reply), now)
+async def notify(conn: aiosqlite.Connection, recipient: Recipient, reply: Reply, now: datetime
+                 ) -> None:
+    """Queue reply for the recipient inside the caller's transaction, on the account they used
+    last."""
+    address = recipient.user_id if recipient.address is None else recipient.address
+    await store.insert(conn, address, encode(reply), now)
 
 
 async def recipients(services: Services, user_ids: Iterable[int]) -> list[Recipient]:
-    """These users with their language, each once (read before the transaction that notifies)."""
-    return await store.recipients(services.db, user_ids)
+    """These users with their language, each once (read before the transaction that notifies);
+    a person with linked accounts is messaged on the one they used last of those reachable."""
+    return await store.recipients(services.db, user_ids, services.config.delivery_channels)
 
 
 async def admins(services: Services) -> list[Recipient]:
@@ -54,8 +58,8 @@ async def admins(services: Services) -> list[Recipient]:
     for admin_id in sorted(services.config.admins):
         user = await users.get(services.db, channel, str(admin_id))
         if user is not None:
-            found.append(Recipient(user.id, user.locale))
-    return found
+            found.append(user.id)
+    return await recipients(services, found)
 
 
 def merge(*groups: Iterable[Recipient], without: Iterable[int | None] = ()) -> list[Recipient]:
