@@ -4,6 +4,7 @@ the fake Bot API and the fake Zalo Bot API (the `apis` fixture, tests/channels/z
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,11 +28,14 @@ async def greet(telegram: FakeBotApi, zalo: FakeZaloApi, telegram_users: list[in
 
 
 def both(apis: tuple[FakeBotApi, FakeZaloApi], tmp_path: Path, **env: str) -> Config:
-    """The shipped config with both channels' tokens, pointed at the fakes; ADMIN an admin."""
+    """The shipped config with both channels' tokens, pointed at the fakes; ADMIN an admin;
+    no quiet hours (the tests run at any time of day and send at once)."""
     telegram, zalo = apis
-    return make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
-                       TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
-                       ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url, **env)
+    config = make_config(tmp_path, BOT_ADMINS=ADMIN, TELEGRAM_BOT_TOKEN=TOKEN,
+                         TELEGRAM_API_URL=telegram.base_url, TELEGRAM_CHAT_RATE=FAST_USERS,
+                         ZALO_BOT_TOKEN=ZALO_TOKEN, ZALO_API_URL=zalo.base_url, **env)
+    return dataclasses.replace(
+        config, broadcasts=dataclasses.replace(config.broadcasts, quiet_hours=None))
 
 
 @asynccontextmanager
