@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage import audit
 from bot.storage.db import Database, expect_row
 
 # The columns s_<key> and o_<key> of the visits table, in the order the form shows them.
@@ -146,6 +147,20 @@ async def soft_delete(db: Database, visit_id: int, volunteer_id: int, now: datet
             "WHERE id = ? AND volunteer_id = ? AND deleted_at IS NULL",
             (now.isoformat(), volunteer_id, now.isoformat(), visit_id, volunteer_id))
         return cur.rowcount == 1
+
+
+async def remove(db: Database, visit_id: int, by: int, now: datetime) -> bool:
+    """Delete any standing visit for a household that withdrew, as soft_delete does, with its
+    audit entry in the same transaction (by: who deleted it). False if it was gone."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE visits SET deleted_at = ?, deleted_by = ?, updated_at = ?, household = '', "
+            "note = NULL, household_key = 'deleted:' || id WHERE id = ? AND deleted_at IS NULL",
+            (now.isoformat(), by, now.isoformat(), visit_id))
+        if cur.rowcount != 1:
+            return False
+        await audit.record(conn, by, "visit", audit.detail("visit_deleted", visit=visit_id), now)
+        return True
 
 
 @dataclass(frozen=True)

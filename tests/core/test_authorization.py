@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 
 from bot.core.events import Reply
+from bot.core.lessons import load_catalog
 from bot.core.service import build_router
 from bot.storage import users
 from bot.storage.db import open_database
 from tests import roles_setup as world_
-from tests.factories import Chat
+from tests.factories import ROOT, Chat
 from tests.fakes.harness import data_of, running_bot, tap
 from tests.fakes.telegram import FakeBotApi
 from tests.roles_setup import (
@@ -121,6 +122,7 @@ NO_AUDIT = "Only admins can see the audit log."
 NO_MEMBERS = "Only admins can change a team's members."
 NO_HANDBOOK = "That part is for the volunteers of the digital technology teams."
 NOT_YOURS = "I can't find that visit among yours."
+NO_REMOVAL = "among those you may delete"
 NOT_TAKER = "Only the volunteer who took help request"
 FORM_CLOSED = "This form is already closed"
 ADMIN_PART = "That part of the report is for admins."
@@ -136,7 +138,8 @@ LEADER_REPORT = ok(f"Team “Tổ {TEAM_NAME}”")
 TAKE = rule(no("Only the volunteers of Xã Anh Sơn can take this request."),
             **{r: ok("The request is yours", "help_requests", "outbox", shows=(ASKER_PHONE,))
                for r in ("volunteer", "leader", "admin")})
-HANDBOOK_WALK = tuple(f"press:go:{HANDBOOK_LESSON}:{i}:{i + 1}" for i in range(6))
+HANDBOOK_STEPS = len(load_catalog(ROOT / "lessons", ("vi", "en")).lessons[HANDBOOK_LESSON].steps)
+HANDBOOK_WALK = tuple(f"press:go:{HANDBOOK_LESSON}:{i}:{i + 1}" for i in range(HANDBOOK_STEPS))
 STATS = walk("/stats")
 SEND = ok("starts in a moment", "broadcasts", "deliveries", "audit_log")
 KEPT_HELP_FORM = ("/helpme", "tap:Yes", "Lan", "/menu", "/helpme")
@@ -173,6 +176,9 @@ TABLE: tuple[Row, ...] = (
     Row("/visit", rule(ok("Step 1 of 8"), **VOLUNTEERS_ONLY), "/visit"),
     Row("/myvisits", rule(ok("Your last visits"), leader=ok("You have not logged any visits"),
                           **VOLUNTEERS_ONLY), "/myvisits"),
+    Row("/deletevisit", rule(no(NO_REMOVAL), volunteer=ok("Delete visit #{visit}?"),
+                             leader=ok("Delete visit #{visit}?"),
+                             admin=ok("Delete visit #{visit}?")), "/deletevisit {visit}"),
     Row("/mystats", MY_FIGURES, "/mystats"),
     Row("/teamstats", TEAM_VIEW, "/teamstats"),
     Row("/helpme", rule(ok("I can ask a volunteer")), "/helpme"),
@@ -264,6 +270,10 @@ TABLE: tuple[Row, ...] = (
     Row("vm delok", rule(no(NOT_YOURS), volunteer=ok("Visit #{visit} deleted.", "visits"),
                          **VOLUNTEERS_ONLY), steps=walk("/myvisits", "tap:Delete #{visit}"),
         source="volunteer", tap="Yes, delete it", stale="vm delok"),
+    Row("vrm", rule(no(NO_REMOVAL),
+                    **{r: ok("Visit #{visit} deleted.", "visits", "audit_log")
+                       for r in ("volunteer", "leader", "admin")}),
+        steps=walk("/deletevisit {visit}"), source="volunteer", tap="Yes, delete it"),
     # Figures
     Row("fig_me", MY_FIGURES, "fig_me"),
     Row("fig_team", TEAM_VIEW, "fig_team"),

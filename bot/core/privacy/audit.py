@@ -167,6 +167,11 @@ def _accounts_linked(ctx: Context, event: dict[str, Any], _names: Mapping[int, s
     return ctx.t._("Linked a second chat app to {user}.").format(user=_user(ctx, event))
 
 
+def _visit_deleted(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Deleted visit #{number} (the household's label with it).").format(
+        number=int(event["visit"]))
+
+
 # The events of bot.storage.audit.detail(...) written by the bot, and their sentences.
 _EVENTS: dict[str, Render] = {
     "team_created": _team_created,
@@ -183,6 +188,7 @@ _EVENTS: dict[str, Render] = {
     "export": _export,
     "data_deleted": _data_deleted,
     "accounts_linked": _accounts_linked,
+    "visit_deleted": _visit_deleted,
 }
 
 

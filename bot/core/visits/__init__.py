@@ -9,6 +9,7 @@ their last ones with /myvisits, and read the figures the visits add up to (/myst
 - form.py: the form's state machine: typed answers and button presses, each checked again
 - save.py: Confirm (saved once), updating a saved visit, the buttons shown afterwards
 - commands.py: the ways in (/visit, a finished help request) and /myvisits
+- removal.py: /deletevisit N, for a household that withdraws (its volunteer, leader, admins)
 - figures.py: /mystats and /teamstats, and figure_lines shared with the reports
 """
 
@@ -25,7 +26,8 @@ from bot.core.visits.figures import (
     team_stats,
 )
 from bot.core.visits.form import dropped, on_button, on_text, show
-from bot.core.visits.ids import FORM, MY_VISITS, ONE_TEAM, TEAM_FIGURES, TEAM_LIST
+from bot.core.visits.ids import FORM, MY_VISITS, ONE_TEAM, REMOVE, TEAM_FIGURES, TEAM_LIST
+from bot.core.visits.removal import ask, confirmed
 from bot.core.visits.rules import household_key
 from bot.i18n import N_
 
@@ -38,6 +40,9 @@ def register(router: Router) -> None:
     router.action(FORM, on_button)
     router.action(LOG_VISIT, start)
     router.action(MY_VISITS, on_my_visit)
+    router.command("deletevisit", N_("Delete a visit when its household asks (number from "
+                                     "/myvisits)"), ask, audience=VOLUNTEERS)
+    router.action(REMOVE, confirmed)
     router.flow(Flow(FLOW, on_text, dropped, entry="visit", verbs=(FORM,),
                      entry_verbs=(LOG_VISIT,), title=N_("Visit form"), show=show))
     router.command("mystats", N_("Your visit figures: today, this campaign, all time"), my_stats)

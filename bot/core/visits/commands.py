@@ -70,7 +70,7 @@ async def my_visits(ctx: Context, _arg: str | Action) -> list[Reply]:
     lines = [t._("📋 Your last visits:"), ""]
     rows: list[tuple[Button, ...]] = []
     for visit in latest:
-        lines.append(_line(ctx, visit))
+        lines.append(visit_line(ctx, visit))
         editable = ctx.now - visit.created_at <= EDIT_WINDOW
         edit = Button(t._("✏️ Edit #{number}").format(number=visit.id) if editable
                       else t._("🔒 #{number}: over {hours} h").format(
@@ -82,7 +82,8 @@ async def my_visits(ctx: Context, _arg: str | Action) -> list[Reply]:
     return [Reply("\n".join(lines), tuple(rows), edit=ctx.pressed)]
 
 
-def _line(ctx: Context, visit: Visit) -> str:
+def visit_line(ctx: Context, visit: Visit) -> str:
+    """One visit on one line: number, day, hamlet, household, people."""
     t, record = ctx.t, visit.record
     people = t.ngettext("{count} person", "{count} people", record.people).format(
         count=t.number(record.people))
@@ -141,7 +142,7 @@ async def _delete(ctx: Context, visit: Visit | None, confirmed: bool) -> list[Re
                 number=visit.id, next=after.next_first)
         elif after.first:
             text += "\n" + t._("The household will no longer count in the figures.")
-        text += "\n\n" + _line(ctx, visit)
+        text += "\n\n" + visit_line(ctx, visit)
         rows = ((Button(t._("🗑 Yes, delete it"),
                         MY_VISITS(MyVisitsOp.DELETE_CONFIRMED, visit.id)),
                  Button(t._("Keep it"), MY_VISITS(MyVisitsOp.LIST, 0))),)

@@ -15,6 +15,7 @@ MY_VISITS = Verb("vm", (SLUG, SLUG))  # /myvisits: operation (list, edit, del, d
 TEAM_FIGURES = Verb("fig_team")  # /teamstats: my team (admins outside a team: the list)
 ONE_TEAM = Verb("fig_t", (SLUG,))  # a team's figures: team id (re-checked: own team or admin)
 TEAM_LIST = Verb("fig_list", (NUMBER,))  # admins' list of teams: page
+REMOVE = Verb("vrm", (NUMBER,))  # /deletevisit confirmed: the visit's number
 
 
 class FormOp(StrEnum):
