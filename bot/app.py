@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.config import Config
 from bot.core.context import Services
@@ -13,7 +14,7 @@ from bot.core.service import Core, build_router
 from bot.core.shared.communes import Communes
 from bot.core.shared.skills import SKILLS, TRACKS
 from bot.i18n import Translations
-from bot.storage import summaries
+from bot.storage import lesson_merges, summaries
 from bot.storage import visits as visit_store
 from bot.storage.db import open_database
 
@@ -53,6 +54,7 @@ async def open_app(config: Config) -> App:
     # The summaries learn the catalog's skills now, not in the first /stats after a deploy.
     lessons = {lesson.id: skill for skill in SKILLS for lesson in catalog.by_skill(skill)}
     try:
+        await lesson_merges.carry_merged(db, catalog.merged(), datetime.now(UTC))
         await summaries.sync_skills(db, lessons, SKILLS)
         secret = await visit_store.household_secret(db)
     except BaseException:

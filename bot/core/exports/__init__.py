@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Counts,
         Written,
         has_data,
+        lesson_domains,
         new_export_dir,
         remove_old_exports,
         skill_lessons,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from bot.core.exports.xlsx import XlsxWriter
 
 _LAZY = {"run_export": "cli", "Counts": "run", "Written": "run", "has_data": "run",
+         "lesson_domains": "run",
          "new_export_dir": "run", "remove_old_exports": "run", "skill_lessons": "run",
          "write_export": "run", "XlsxWriter": "xlsx"}
 
@@ -69,6 +71,7 @@ __all__ = [
     "Written",
     "XlsxWriter",
     "has_data",
+    "lesson_domains",
     "new_export_dir",
     "register",
     "remove_old_exports",

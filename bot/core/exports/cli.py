@@ -39,9 +39,10 @@ def run_export(config: Config, first: str, last: str, out: Path | None, csv_dir:
     if locale not in config.locales:
         return _fail(f"--locale {locale}: choose one of {', '.join(config.locales)}.")
     try:
+        catalog = load_catalog(config.lessons_dir, config.locales)
         setting = Setting(Translations(config.locales, config.default_locale).get(locale),
                           config.timezone, Communes(config.province_code),
-                          report.skill_lessons(load_catalog(config.lessons_dir, config.locales)))
+                          report.skill_lessons(catalog), report.lesson_domains(catalog))
         return asyncio.run(_run(config, setting, period, out, csv_dir))
     except (CatalogError, MissingCatalogError, DatabaseError) as exc:
         return _fail(f"Cannot export: {exc}")

@@ -155,7 +155,7 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
 
     t = ctx.t
     setting = Setting(t, ctx.services.config.timezone, ctx.services.communes,
-                      report.skill_lessons(ctx.catalog))
+                      report.skill_lessons(ctx.catalog), report.lesson_domains(ctx.catalog))
     shown = t._("{first} – {last}").format(first=t.date(period.first), last=t.date(period.last))
     if not await report.has_data(ctx.db, setting, period):
         return [_ask(ctx, t._("Nothing to export: no visits and no lessons completed from "

@@ -82,6 +82,11 @@ def skill_lessons(catalog: Catalog) -> Mapping[str, frozenset[str]]:
     return {skill: frozenset(x.id for x in catalog.by_skill(skill)) for skill in SKILLS}
 
 
+def lesson_domains(catalog: Catalog) -> Mapping[str, str]:
+    """Each lesson's domain of the learners' digital competence framework."""
+    return {lesson.id: lesson.domain for lesson in catalog.lessons.values()}
+
+
 def bounds(setting: Setting, period: DayRange) -> tuple[str, str]:
     """The period's local days as UTC ISO bounds [start, end)."""
     return days_bounds(period.first, period.last, setting.tz)

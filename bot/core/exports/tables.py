@@ -10,14 +10,14 @@ internal user number, a pseudonym.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.exports.table import Column, Kind, Row
 from bot.core.shared.communes import Communes
 from bot.core.shared.outcomes import OUTCOMES
-from bot.core.shared.skills import SKILLS
+from bot.core.shared.skills import DOMAINS, SKILLS
 from bot.i18n import N_, Translator
 from bot.storage.exports import LearnerRecord, TeamRecord, VisitRecord
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
@@ -44,6 +44,8 @@ class Setting:
     tz: ZoneInfo
     communes: Communes
     skill_lessons: Mapping[str, frozenset[str]]  # each of the five skills -> its lesson ids
+    # Each lesson's domain of the learners' digital competence framework (Circular 02/2025).
+    lesson_domains: Mapping[str, str] = field(default_factory=dict)
 
     def local(self, stamp: str | None) -> datetime | None:
         """A stored UTC time as local time to the second, without a zone (spreadsheets have
@@ -118,6 +120,7 @@ def team_row(s: Setting, r: TeamRecord) -> Row:
 def learners_table(t: Translator) -> Table:
     """Columns of the learning progress sheet."""
     mastered = t._("Mastered: {skill}")
+    by_domain = t._("Lessons completed, domain: {domain}")
     return Table("learning-progress", t._("Learning progress"), [
         _col(t, N_("Learner (pseudonymous no.)"), Kind.NUMBER, 14),
         _col(t, N_("Language"), Kind.TEXT, 10),
@@ -128,6 +131,8 @@ def learners_table(t: Translator) -> Table:
         *(Column(mastered.format(skill=t._(name)), Kind.NUMBER, 14)
           for _emoji, name in SKILLS.values()),
         _col(t, N_("All five skills mastered"), Kind.NUMBER, 12),
+        *(Column(by_domain.format(domain=t._(name)), Kind.NUMBER, 14)
+          for name in DOMAINS.values()),
     ])
 
 
@@ -145,4 +150,5 @@ def learner_row(s: Setting, start: str, r: LearnerRecord) -> Row:
     return (r.user_id, r.locale, sum(1 for _, at in r.completed if at >= start),
             len(r.completed), s.local(max(done.values())),
             sum(1 for at in mastered_at.values() if at >= start), *flags,
-            int(all(flags)))
+            int(all(flags)),
+            *(sum(1 for x in done if s.lesson_domains.get(x) == domain) for domain in DOMAINS))

@@ -2,6 +2,7 @@
 
 - ids.py: the lessons' button verbs (the ways into a lesson are in shared/menus.py).
 - catalog.py: the lesson model, loading lessons/*.yaml, and every check a writer needs.
+- glossary.py: the writing rules of lessons/glossary.yaml (one term per concept, no author notes).
 - journey.py: a skill's lessons, the steps, the quiz, /continue.
 - progress.py: /progress, skills mastered.
 - search.py: the search index (accents, typos, abbreviations, English).

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from bot.core.shared.skills import SKILLS, TRACKS
+from bot.core.lessons.glossary import GLOSSARY_FILE, Glossary, load_glossary
+from bot.core.shared.skills import DOMAINS, SKILLS, TRACKS
 
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,23}$")
 # The most restrictive channel we serve (the Zalo Bot Platform) shows 2,000 characters.
@@ -20,6 +21,9 @@ TITLE_LIMIT = 60
 SUMMARY_LIMIT = 140
 EXPLANATION_LIMIT = 400
 STEP_OVERHEAD = 120  # the header, position and icons the step view adds around the text
+# A step an older villager reads at once on a phone screen: text, tip and warning together.
+STEP_BRIEF = 350
+VIETNAMESE = "vi"
 
 Localized = dict[str, str]
 # The C loader when PyYAML has it: ten times faster, and start-up time matters.
@@ -51,6 +55,7 @@ class Question:
 
     question: Localized
     answers: tuple[Answer, ...]
+    scenario: bool = False  # a situation from daily life, not a recall of the text
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class Lesson:
     sources: tuple[str, ...]
     steps: tuple[Step, ...]
     quiz: tuple[Question, ...]
+    domain: str = "safety"  # of the learners' digital competence framework (Circular 02/2025)
+    replaces: tuple[str, ...] = ()  # ids of lessons merged into this one
 
     @property
     def end(self) -> int:
@@ -99,6 +106,10 @@ class Catalog:
 
     lessons: dict[str, Lesson]
 
+    def merged(self) -> dict[str, str]:
+        """Each id of a lesson merged into another, and the id of the lesson it became."""
+        return {old: lesson.id for lesson in self.lessons.values() for old in lesson.replaces}
+
     def by_skill(self, skill: str) -> list[Lesson]:
         """The skill's lessons in teaching order."""
         return sorted((x for x in self.lessons.values() if x.skill == skill),
@@ -117,13 +128,16 @@ def check_catalog(directory: Path, locales: tuple[str, ...]) -> tuple[list[Lesso
     """Read every lesson file under directory; return the valid lessons and all problems."""
     lessons: list[Lesson] = []
     problems: list[Problem] = []
-    files = sorted(directory.rglob("*.yaml")) if directory.is_dir() else []
+    files = sorted(p for p in directory.rglob("*.yaml") if p.name != GLOSSARY_FILE
+                   ) if directory.is_dir() else []
     if not files:
         problems.append(Problem(str(directory), "-", "no lesson files (*.yaml) found"))
+    glossary, wrong = load_glossary(directory)
+    problems.extend(Problem(_display(directory / GLOSSARY_FILE, directory), "-", w) for w in wrong)
     seen: dict[str, str] = {}
     for path in files:
         name = _display(path, directory)
-        reader = _Reader(name, locales, directory)
+        reader = _Reader(name, locales, directory, glossary)
         lesson = reader.lesson(path)
         problems.extend(reader.problems)
         if lesson is None:
@@ -137,7 +151,24 @@ def check_catalog(directory: Path, locales: tuple[str, ...]) -> tuple[list[Lesso
     for skill in SKILLS:
         if not any(x.skill == skill for x in lessons) and files:
             problems.append(Problem(str(directory), "skill", f"no lesson for skill '{skill}'"))
+    problems.extend(_merge_problems(lessons, seen))
     return lessons, problems
+
+
+def _merge_problems(lessons: list[Lesson], files: dict[str, str]) -> list[Problem]:
+    """A merged id must be gone from the catalog and merged into one lesson only."""
+    problems: list[Problem] = []
+    into: dict[str, str] = {}
+    for lesson in lessons:
+        for old in lesson.replaces:
+            if old in files:
+                problems.append(Problem(files[lesson.id], "replaces",
+                                        f"'{old}' is still a lesson ({files[old]}): delete it"))
+            elif old in into:
+                problems.append(Problem(files[lesson.id], "replaces",
+                                        f"'{old}' is already merged into '{into[old]}'"))
+            into[old] = lesson.id
+    return problems
 
 
 def _display(path: Path, directory: Path) -> str:
@@ -150,10 +181,11 @@ def _display(path: Path, directory: Path) -> str:
 class _Reader:
     """Builds a Lesson from parsed YAML, collecting problems instead of stopping at the first."""
 
-    def __init__(self, name: str, locales: tuple[str, ...], directory: Path):
+    def __init__(self, name: str, locales: tuple[str, ...], directory: Path, glossary: Glossary):
         self.name = name
         self.locales = locales
         self.directory = directory
+        self.glossary = glossary
         self.problems: list[Problem] = []
 
     def fail(self, field: str, message: str) -> None:
@@ -181,6 +213,10 @@ class _Reader:
         order = raw.get("order", 1)
         if not isinstance(order, int) or isinstance(order, bool) or order < 1:
             self.fail("order", "must be a whole number from 1")
+        domain = raw.get("domain")
+        if domain not in DOMAINS:
+            self.fail("domain", f"required, one of: {', '.join(DOMAINS)} (Circular 02/2025)")
+        replaces = self.replaces(raw.get("replaces", []))
         checked = raw.get("checked")
         if not isinstance(checked, date):
             self.fail("checked", "required: the date the facts were checked (YYYY-MM-DD)")
@@ -190,9 +226,18 @@ class _Reader:
         steps = self.steps(raw.get("steps"), title)
         quiz = self.quiz(raw.get("quiz"))
         if len(self.problems) > before or not (
-                isinstance(skill, str) and isinstance(checked, date) and isinstance(order, int)):
+                isinstance(skill, str) and isinstance(checked, date) and isinstance(order, int)
+                and isinstance(domain, str)):
             return None
-        return Lesson(lesson_id, skill, order, title, summary, checked, sources, steps, quiz)
+        return Lesson(lesson_id, skill, order, title, summary, checked, sources, steps, quiz,
+                      domain, replaces)
+
+    def replaces(self, raw: Any) -> tuple[str, ...]:
+        if not isinstance(raw, list) or not all(
+                isinstance(x, str) and LESSON_ID.match(x) for x in raw):
+            self.fail("replaces", "a list of the ids of lessons merged into this one")
+            return ()
+        return tuple(raw)
 
     def text(self, raw: Any, key: str, field: str, limit: int, required: bool = True
              ) -> Localized:
@@ -210,8 +255,17 @@ class _Reader:
                 continue
             if len(item) > limit:
                 self.fail(f"{field}.{loc}", f"{len(item)} characters; the limit is {limit}")
+            self.writing(f"{field}.{loc}", loc, item)
             result[loc] = item.strip()
         return result
+
+    def writing(self, field: str, loc: str, text: str) -> None:
+        """The glossary's terms (in Vietnamese) and no author notes (in every language)."""
+        if loc == VIETNAMESE:
+            for message in self.glossary.term_problems(text):
+                self.fail(field, message)
+        for message in self.glossary.note_problems(text):
+            self.fail(field, message)
 
     def sources(self, raw: Any) -> tuple[str, ...]:
         if not isinstance(raw, list) or not raw:
@@ -224,6 +278,10 @@ class _Reader:
                 self.fail(f"sources[{i}]", "each source needs a url")
             else:
                 found.append(url.strip())
+            reviewed = item.get("reviewed") if isinstance(item, dict) else None
+            if reviewed is not None and not isinstance(reviewed, date):
+                self.fail(f"sources[{i}].reviewed", "the date a second reader checked the "
+                          "facts against this source (YYYY-MM-DD)")
         return tuple(found)
 
     def steps(self, raw: Any, title: Localized) -> tuple[Step, ...]:
@@ -239,6 +297,9 @@ class _Reader:
                                 required=False) or None
             for loc in self.locales:
                 total = sum(len(part.get(loc, "")) for part in (text, tip or {}, warning or {}))
+                if total > STEP_BRIEF:
+                    self.fail(f"{field}.{loc}", f"text, tip and warning have {total} characters;"
+                              f" a step has at most {STEP_BRIEF}: split it or cut the tip")
                 total += len(title.get(loc, "")) + STEP_OVERHEAD
                 if total > TEXT_LIMIT:
                     self.fail(f"{field}.{loc}", f"the step shows {total} characters; "
@@ -265,8 +326,9 @@ class _Reader:
             field = f"quiz[{i}]"
             question = self.text(item, "question", f"{field}.question", TEXT_LIMIT - STEP_OVERHEAD)
             answers_raw = item.get("answers") if isinstance(item, dict) else None
-            if not isinstance(answers_raw, list) or not 2 <= len(answers_raw) <= 4:
-                self.fail(f"{field}.answers", "required: 2 to 4 answers")
+            if not isinstance(answers_raw, list) or not 3 <= len(answers_raw) <= 4:
+                self.fail(f"{field}.answers", "required: 3 or 4 answers (a guess must not pass"
+                          " half the time)")
                 continue
             answers = []
             for j, answer in enumerate(answers_raw):
@@ -282,5 +344,11 @@ class _Reader:
             right = sum(a.correct for a in answers)
             if right != 1:
                 self.fail(f"{field}.answers", f"exactly one answer must be correct, found {right}")
-            questions.append(Question(question, tuple(answers)))
+            scenario = item.get("scenario", False) if isinstance(item, dict) else False
+            if not isinstance(scenario, bool):
+                self.fail(f"{field}.scenario", "true or false")
+            questions.append(Question(question, tuple(answers), scenario is True))
+        if questions and not any(q.scenario for q in questions):
+            self.fail("quiz", "at least one question must be a scenario (scenario: true):"
+                      " a situation from daily life")
         return tuple(questions)

@@ -224,6 +224,8 @@ async def _finished(ctx: Context, lesson: Lesson) -> list[Reply]:
     if all(x.id in completed for x in skill_lessons):
         parts.append(t._("🏅 You have mastered the skill: {skill}.").format(
             skill=skill_label(lesson.skill, t)))
+        if lesson.skill in SKILLS:
+            parts.append(where_next(t))
         if mastered_all(ctx, completed):
             parts.append(congratulations(t))
     rows: list[tuple[Button, ...]] = []
@@ -301,6 +303,12 @@ async def _nothing_to_continue(ctx: Context) -> Reply:
     text = t._("You have no lesson in progress. A good one to start:")
     return Reply(text, ((Button(following.title[t.locale], OPEN_LESSON(following.id)),),
                         (menu_button(t),)), edit=ctx.pressed)
+
+
+def where_next(t: Translator) -> str:
+    """Where a learner who mastered a skill goes on: the national platform, not this bot."""
+    return t._("📚 Go further: the national “Bình dân học vụ số” platform, binhdanhocvuso.gov.vn "
+               "(log in with VNeID), has courses and gives certificates. This bot gives none.")
 
 
 def congratulations(t: Translator) -> str:

@@ -16,6 +16,16 @@ SKILLS: dict[str, tuple[str, str]] = {
 HANDBOOK = "handbook"
 TRACKS: dict[str, tuple[str, str]] = {**SKILLS, HANDBOOK: ("🧭", N_("Volunteer handbook"))}
 
+# The six domains of the learners' digital competence framework (Circular 02/2025/TT-BGDĐT).
+DOMAINS: dict[str, str] = {
+    "information": N_("Information and data"),
+    "communication": N_("Communication and collaboration"),
+    "content": N_("Digital content creation"),
+    "safety": N_("Safety"),
+    "problem-solving": N_("Problem solving"),
+    "ai": N_("Using AI"),
+}
+
 
 def skill_label(skill: str, t: Translator) -> str:
     """The skill's (or the handbook's) emoji and name in the user's language."""

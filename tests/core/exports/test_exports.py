@@ -26,6 +26,7 @@ from bot.core.exports import run as report
 from bot.core.service import Core
 from bot.core.shared.communes import Communes
 from bot.core.shared.dates import DateRangeError, DayRange, Problem, parse_range
+from bot.core.shared.skills import DOMAINS
 from bot.storage import audit, teams, users
 from bot.storage import exports as store
 from bot.storage.db import Database, open_database
@@ -181,6 +182,8 @@ async def test_an_admin_exports_the_campaign_as_a_workbook_and_csv(admin_app: Ap
     assert learner["Lessons completed by the end of the period"] == seeded.payment_lessons + 1
     assert learner["Skills mastered in the period"] == 1
     assert learner["Mastered: Online payment"] == 1 and learner["All five skills mastered"] == 0
+    by_domain = {name: learner[f"Lessons completed, domain: {name}"] for name in DOMAINS.values()}
+    assert sum(by_domain.values()) == seeded.payment_lessons + 1  # each lesson has its domain
 
     everything = [str(c) for s in book for row in s.iter_rows(values_only=True) for c in row]
     everything += [p.read_text("utf-8-sig") for p in csvs]
@@ -281,7 +284,8 @@ async def test_batches_return_every_row_once_across_equal_times(admin_app: App) 
 
 def report_setting(app: App) -> Setting:
     return Setting(app.services.translations.get("en"), app.services.config.timezone,
-                          app.services.communes, report.skill_lessons(app.services.catalog))
+                          app.services.communes, report.skill_lessons(app.services.catalog),
+                          report.lesson_domains(app.services.catalog))
 
 
 def test_old_exports_are_removed_after_an_hour(tmp_path: Path) -> None:

@@ -35,13 +35,14 @@ def good_lesson(lesson_id: str = "sample", skill: str = "payment") -> dict[str, 
     def both(text: str) -> dict[str, str]:
         return {"vi": text, "en": text}
     return {
-        "id": lesson_id, "skill": skill, "order": 1, "title": both("Title"),
+        "id": lesson_id, "skill": skill, "order": 1, "domain": "safety", "title": both("Title"),
         "summary": both("Summary"), "checked": "2026-11-28",
         "sources": [{"url": "example.vn/a", "note": "n"}],
         "steps": [{"text": both("Do this.")}],
-        "quiz": [{"question": both("Q?"), "answers": [
+        "quiz": [{"question": both("Q?"), "scenario": True, "answers": [
             {"text": both("Yes"), "correct": True, "explanation": both("Because.")},
-            {"text": both("No"), "correct": False, "explanation": both("Because not.")}]}],
+            {"text": both("No"), "correct": False, "explanation": both("Because not.")},
+            {"text": both("Maybe"), "correct": False, "explanation": both("Not sure.")}]}],
     }
 
 
@@ -80,6 +81,21 @@ def broken(change: str) -> dict[str, object]:
         steps[0]["image"] = "images/nowhere.png"
     elif change == "no quiz":
         lesson["quiz"] = []
+    elif change == "two answers":
+        quiz[0]["answers"].pop()
+    elif change == "no scenario":
+        quiz[0]["scenario"] = False
+    elif change == "no domain":
+        del lesson["domain"]
+    elif change == "long step":
+        steps[0]["tip"] = {"vi": "Mẹo. " * 40, "en": "Tip."}
+        steps[0]["warning"] = {"vi": "Cảnh báo. " * 20, "en": "Warning."}
+    elif change == "variant":
+        steps[0]["text"] = {"vi": "Bật bảo mật 2 lớp cho tài khoản.", "en": "Turn on 2FA."}
+    elif change == "author note":
+        steps[0]["tip"] = {"vi": "Mẹo.", "en": "The menu name is not confirmed."}
+    elif change == "bad merge":
+        lesson["replaces"] = ["ok-payment"]
     return lesson
 
 
@@ -91,14 +107,38 @@ def broken(change: str) -> dict[str, object]:
     ("too long", "steps[0].text.vi", "the limit is 2000"),
     ("missing image", "steps[0].image", "missing image file"),
     ("no quiz", "quiz", "1 to 3 questions"),
+    ("two answers", "quiz[0].answers", "3 or 4 answers"),
+    ("no scenario", "quiz", "at least one question must be a scenario"),
+    ("no domain", "domain", "required, one of: information, communication"),
+    ("long step", "steps[0].vi", "a step has at most 350"),
+    ("variant", "steps[0].text.vi", "says 'bảo mật 2 lớp': write 'xác thực hai lớp'"),
+    ("author note", "steps[0].tip.en", "an author note ('not confirmed')"),
+    ("bad merge", "replaces", "'ok-payment' is still a lesson"),
 ])
 def test_each_problem_is_reported_with_file_and_field(tmp_path: Path, change: str, field: str,
                                                        message: str) -> None:
     directory = write_lessons(tmp_path, {"payment/sample.yaml": broken(change)})
+    write_glossary(directory)
     _, problems = check_catalog(directory, LOCALES)
     shown = [str(p) for p in problems]
     assert any(p.startswith("lessons/payment/sample.yaml: " + field) and message in p
                for p in shown), shown
+
+
+def write_glossary(directory: Path) -> None:
+    (directory / "glossary.yaml").write_text(
+        (ROOT / "lessons" / "glossary.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def test_a_quoted_label_may_use_the_screens_own_words(tmp_path: Path) -> None:
+    lesson = good_lesson()
+    steps = lesson["steps"]
+    assert isinstance(steps, list)
+    steps[0]["text"] = {"vi": 'Bấm "Xác thực 2 lớp" để bật xác thực hai lớp.', "en": "Tap it."}
+    directory = write_lessons(tmp_path, {"payment/sample.yaml": lesson})
+    write_glossary(directory)
+    _, problems = check_catalog(directory, LOCALES)
+    assert problems == []
 
 
 def test_a_duplicate_id_is_reported(tmp_path: Path) -> None:
@@ -124,3 +164,14 @@ def test_lessons_check_exits_non_zero_and_prints_every_problem(tmp_path: Path) -
                             check=False)
     assert result.returncode == 1
     assert "sample.yaml: skill" in result.stdout and "other.yaml: id" in result.stdout
+
+
+def test_a_second_reader_checked_every_source_after_the_facts_were_written() -> None:
+    unreviewed = []
+    for path in sorted((ROOT / "lessons").glob("*/*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for source in raw["sources"]:
+            reviewed = source.get("reviewed")
+            if reviewed is None or reviewed < raw["checked"]:
+                unreviewed.append(f"{path.stem}: {source['url']}")
+    assert unreviewed == []

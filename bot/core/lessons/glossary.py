@@ -1,0 +1,72 @@
+"""The writing rules a lesson's texts are checked against: one term per concept, no author notes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+GLOSSARY_FILE = "glossary.yaml"
+# A quote names a label exactly as a screen shows it ("Xác thực 2 lớp"), so it may differ.
+_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”')
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Variants to avoid in Vietnamese texts (with the term to use) and author-note phrases."""
+
+    avoid: tuple[tuple[re.Pattern[str], str, str], ...]  # pattern, variant, term to use
+    author_notes: tuple[tuple[re.Pattern[str], str], ...]
+
+    def term_problems(self, text: str) -> Iterator[str]:
+        """What the text says with an avoided variant, outside quotes."""
+        bare = _QUOTED.sub(" ", text)
+        for pattern, variant, use in self.avoid:
+            if pattern.search(bare):
+                yield f"says '{variant}': write '{use}' (or quote the screen's label)"
+
+    def note_problems(self, text: str) -> Iterator[str]:
+        """Author notes the text contains (they talk about the lesson, not to the learner)."""
+        for pattern, phrase in self.author_notes:
+            if pattern.search(text):
+                yield f"an author note ('{phrase}'): turn it into an action for the learner"
+
+
+EMPTY = Glossary((), ())
+
+
+def _words(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+
+
+def load_glossary(directory: Path) -> tuple[Glossary, list[str]]:
+    """The glossary next to the lessons (none: no term rules), and what is wrong with it."""
+    path = directory / GLOSSARY_FILE
+    if not path.is_file():
+        return EMPTY, []
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return EMPTY, [f"not valid YAML: {exc}"]
+    terms = raw.get("terms") if isinstance(raw, dict) else None
+    notes = raw.get("author_notes", []) if isinstance(raw, dict) else None
+    if not isinstance(terms, list) or not isinstance(notes, list):
+        return EMPTY, ["needs a list 'terms' (use, en, avoid) and a list 'author_notes'"]
+    avoid: list[tuple[re.Pattern[str], str, str]] = []
+    problems: list[str] = []
+    for i, term in enumerate(terms):
+        use = term.get("use") if isinstance(term, dict) else None
+        variants = term.get("avoid", []) if isinstance(term, dict) else None
+        if not isinstance(use, str) or not isinstance(variants, list) or not all(
+                isinstance(v, str) and v.strip() for v in variants):
+            problems.append(f"terms[{i}]: needs 'use' (a text) and 'avoid' (a list of texts)")
+            continue
+        avoid.extend((_words(v), v, use) for v in variants)
+    phrases = [p for p in notes if isinstance(p, str) and p.strip()]
+    if len(phrases) != len(notes):
+        problems.append("author_notes: each must be a non-empty text")
+    return Glossary(tuple(avoid), tuple((_words(p), p) for p in phrases)), problems
