@@ -11,7 +11,8 @@
 - forms.py: leaving a form for another screen (kept aside, one line says how to come back)
   and the offer to continue it or start over.
 - jobs.py: the application's scheduler (escalation, purge, freezing, scheduled broadcasts,
-  plan users, household labels past their retention).
+  plan users, household labels past their retention, lesson reminders).
 - shared/: what several features use. The features, one package each: lessons/, visits/,
-  help/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/ (docs/ARCHITECTURE.md).
+  help/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/, links/, reminders/
+  (docs/ARCHITECTURE.md).
 """

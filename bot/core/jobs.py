@@ -2,9 +2,10 @@
 
 One task, started by bot/app.py (App.start_jobs) and stopped by App.close. Every minute, the
 first time at start: overdue help requests are escalated, expired personal details purged
-(docs/PRIVACY.md), ended campaigns frozen, and admins told when a chat app's plan nears the
-users it allows. Every second: a scheduled broadcast whose time
-has come is started; the channel's broadcaster then sends it. Channels only deliver.
+(docs/PRIVACY.md), ended campaigns frozen, admins told when a chat app's plan nears the
+users it allows, and learners who asked for it reminded of a lesson left for three days.
+Every second: a scheduled broadcast whose time has come is started; the channel's
+broadcaster then sends it. Channels only deliver.
 
 A job that fails is logged once per new kind of failure (a database that is gone would
 otherwise fill the log every minute); the others still run, and it runs again next time.
@@ -26,6 +27,7 @@ from bot.core.campaigns import days_bounds, start_freezing
 from bot.core.context import Services
 from bot.core.events import Reply
 from bot.core.help import escalate_overdue
+from bot.core.reminders import send_reminders
 from bot.core.service import utc_now
 from bot.core.shared import outbox
 from bot.storage import usage
@@ -119,6 +121,8 @@ JOBS: tuple[Job, ...] = (
     # An ended campaign is frozen before anyone asks for its figures.
     Job("campaign freezing", start_freezing, MINUTE),
     Job("scheduled broadcasts", start_due_broadcast, SECOND),
+    # A learner who agreed and left a lesson for days is reminded of it (docs/PRIVACY.md).
+    Job("lesson reminders", send_reminders, MINUTE),
 )
 
 

@@ -21,6 +21,7 @@ from bot.core import (
     lessons,
     links,
     privacy,
+    reminders,
     reports,
     teams,
     visits,
@@ -48,6 +49,7 @@ def build_router() -> Router:
     router = Router()
     menus.register(router)
     lessons.register(router)
+    reminders.register(router)
     teams.register(router)
     visits.register(router)
     help.register(router)

@@ -207,6 +207,8 @@ TABLE: tuple[Row, ...] = (
     Row("/search", rule(ok("Lessons that may help")), "/search vneid"),
     Row("/cancel", rule(ok("nothing to cancel")), "/cancel"),
     Row("/link", rule(ok("To use me on your other chat app", "link_codes")), "/link"),
+    Row("/reminders", rule(ok("Reminders are off")), "/reminders"),
+    Row("/stopreminders", rule(ok("No more reminders", "reminders")), "/stopreminders"),
     # Menus and lessons
     Row("menu", rule(ok("Choose a skill to learn")), "menu"),
     Row("help", rule(ok("I teach the five basic")), "help"),
@@ -223,6 +225,7 @@ TABLE: tuple[Row, ...] = (
     Row("ans (handbook)", rule(ok("Your answer", "quiz_answers"), citizen=no(NO_HANDBOOK),
                                deleted=no(NO_HANDBOOK)),
         f"ans:{HANDBOOK_LESSON}:0:0", walk(f"press:open:{HANDBOOK_LESSON}", *HANDBOOK_WALK)),
+    Row("rmd", rule(ok("I will remind you", "reminders")), "rmd:on:0"),
     # Help requests: the citizen's form, then the volunteers' buttons
     Row("hlp", rule(ok("I can ask a volunteer")), f"hlp:{LESSON}"),
     Row("hly", rule(ok("What is your first name")), steps=partial(help_form, until="consent"),

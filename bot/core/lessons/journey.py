@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from bot.core import reminders
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
 from bot.core.help import ask_button
@@ -167,9 +168,22 @@ def own_verdict(explanation: str) -> tuple[str, str]:
 async def _view(ctx: Context, lesson: Lesson, position: int) -> Reply:
     """What the user sees at position: a step, or a quiz question."""
     steps = len(lesson.steps)
+    if position == 0:
+        return await _first_step_view(ctx, lesson)
     if position < steps:
         return _step_view(ctx, lesson, position)
     return _question_view(ctx, lesson, min(position - steps, len(lesson.quiz) - 1))
+
+
+async def _first_step_view(ctx: Context, lesson: Lesson) -> Reply:
+    """The first step, with the offer of reminders until the learner chose."""
+    view = _step_view(ctx, lesson, 0)
+    offered = await reminders.offer(ctx, lesson.id)
+    if offered is None:
+        return view
+    line, row = offered
+    return dataclasses.replace(view, text=f"{view.text}\n\n{line}",
+                   buttons=(*view.buttons[:-1], row, *view.buttons[-1:]))
 
 
 def _step_view(ctx: Context, lesson: Lesson, index: int) -> Reply:

@@ -10,10 +10,12 @@ from bot.core.shared.messages import MESSAGE_LIMIT, pack
 from bot.core.shared.roles import is_admin
 from bot.storage import links as link_store
 from bot.storage import privacy as privacy_store
+from bot.storage import reminders as reminder_store
 from bot.storage.privacy import Stored
 
 
-def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]]) -> str:
+def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]],
+                  reminders: bool | None) -> str:
     t, user, event = ctx.t, ctx.user, ctx.event
     # The account writing (ctx.user is the one it acts as, another app's after /link), then
     # the person's other accounts, each once.
@@ -29,6 +31,10 @@ def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]])
                  "quiz answers ({answers}), so you can continue where you stopped;").format(
                  started=t.number(stored.lessons_started), done=t.number(stored.lessons_done),
                  answers=t.number(stored.quiz_answers))]
+    if reminders is not None:
+        lines.append(t._("• whether you want lesson reminders ({choice}) and when the last one "
+                         "went (/reminders);").format(
+            choice=t._("yes") if reminders else t._("no")))
     membership = ctx.membership
     if membership is not None:
         role = t._("leader") if membership.is_leader else t._("volunteer")
@@ -112,7 +118,8 @@ async def show_privacy(ctx: Context, _args: str) -> list[Reply]:
     """/privacy: what is kept about this user, why, for how long, who sees it, their rights."""
     stored = await privacy_store.stored_about(ctx.db, ctx.user.id)
     accounts = await link_store.accounts(ctx.db, ctx.user.id)
-    paragraphs = [_what_is_kept(ctx, stored, accounts), _who_sees(ctx, stored),
+    reminders = await reminder_store.choice(ctx.db, ctx.user.id)
+    paragraphs = [_what_is_kept(ctx, stored, accounts, reminders), _who_sees(ctx, stored),
                   _how_long(ctx, stored), _rights(ctx)]
     messages = pack(paragraphs, min(MESSAGE_LIMIT, ctx.event.capabilities.max_text))
     rows = ((Button(ctx.t._("🗑 Delete my data"), ASK()),), (menu_button(ctx.t),))
