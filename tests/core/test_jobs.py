@@ -79,7 +79,8 @@ async def test_every_job_runs_at_start_on_the_application_s_data(app: App) -> No
     assert not scheduler.running
     assert {job.name for job in JOBS} == {"help request escalation", "privacy purge",
                                           "campaign freezing", "scheduled broadcasts",
-                                          "plan users", "household labels"}
+                                          "plan users", "household labels",
+                                          "lesson reminders"}
 
 
 async def test_the_application_owns_the_jobs_and_close_stops_them(app: App) -> None:
