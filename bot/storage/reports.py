@@ -200,6 +200,15 @@ async def by_team(db: Database, span: Span) -> dict[str, Figures]:
     return await _figures_by(db, span, "t", TEAMS_SQL)
 
 
+async def team_households(db: Database, span: Span) -> dict[str, int]:
+    """Households helped by each team, by team id: the leaderboard's one figure, without the
+    sums of every other column (a third of the time at a province's scale)."""
+    bounds = summaries.hours(span.start, span.end)
+    if bounds is not None and not span.frozen:
+        return {key: n for key, n in (await summaries.distinct(db, "t", *bounds)).items() if n}
+    return {key: f.households for key, f in (await by_team(db, span)).items()}
+
+
 async def _figures_by(db: Database, span: Span, kind: str, raw_sql: str) -> dict[str, Figures]:
     """From an ended campaign's frozen figures, else the summaries (whole hours), else the
     visits themselves."""
@@ -229,13 +238,19 @@ async def commune_teams(db: Database, span: Span, commune_code: str) -> dict[str
 
 async def volunteers(db: Database, span: Span) -> list[Ranked]:
     """Households helped by each volunteer (most first), with the names of the first ones."""
+    bounds = summaries.hours(span.start, span.end)
     if span.frozen:
         await summarize_frozen(db, span.frozen)
         rows = await db.read_fetchall(summaries.QUERIES["frozen_ranking"], (span.frozen,))
+        found = [(r["key"], r["households"]) for r in rows]
+    elif bounds is not None:  # whole hours: the summaries ('' is a visit with no volunteer)
+        found = [(int(k), n) for k, n in (await summaries.distinct(db, "v", *bounds)).items()
+                 if k and n]
     else:
         rows = await db.read_fetchall(VOLUNTEERS_SQL, (span.start, span.end))
+        found = [(r["key"], r["households"]) for r in rows]
     # A volunteer who deleted their data left their visits without a name: not ranked.
-    counts = sorted(((int(r["key"]), int(r["households"])) for r in rows if r["key"] is not None),
+    counts = sorted(((int(key), int(n)) for key, n in found if key is not None),
                     key=lambda pair: (-pair[1], pair[0]))
     return [Ranked(user_id, households, None, None, None) for user_id, households in counts]
 

@@ -90,6 +90,9 @@ REBUILD = (
     "INSERT INTO span_members (kind, grp, member, hour, n) SELECT 't', "
     "IFNULL(CAST(team_id AS TEXT), ''), household_key, substr(visited_at, 1, 13), COUNT(*) "
     f"{_LIVE_FIRST} GROUP BY 2, 3, 4",
+    "INSERT INTO span_members (kind, grp, member, hour, n) SELECT 'v', "
+    "IFNULL(CAST(volunteer_id AS TEXT), ''), household_key, substr(visited_at, 1, 13), "
+    f"COUNT(*) {_LIVE_FIRST} GROUP BY 2, 3, 4",
     "INSERT INTO span_members (kind, grp, member, hour, n) SELECT 'l', '', "
     "CAST(user_id AS TEXT), substr(completed_at, 1, 13), COUNT(*) FROM lesson_progress "
     "WHERE completed_at IS NOT NULL GROUP BY 3, 4",
@@ -130,7 +133,8 @@ def figures_with(row: aiosqlite.Row, households: int) -> Figures:
 
 
 async def distinct(db: Database, kind: str, first: str, last: str) -> dict[str, int]:
-    """Members active in [first, last) by group: households ("c", "t") or learners ("l")."""
+    """Members active in [first, last) by group: households ("c", "t", "v" for volunteers)
+    or learners ("l")."""
     rows = await db.read_fetchall(QUERIES["distinct"], (kind, first, last, first))
     return {str(row["key"]): int(row["members"]) for row in rows}
 

@@ -200,6 +200,13 @@ async def test_reports_from_summaries_equal_reports_from_the_rows(db: Database, 
         assert await reports.by_commune(db, span) == await raw(db, reports.COMMUNES_SQL,
                                                                (start, end))
         assert await reports.by_team(db, span) == await raw(db, reports.TEAMS_SQL, (start, end))
+        teams = await raw(db, reports.TEAMS_SQL, (start, end))
+        assert await reports.team_households(db, span) == {
+            key: f.households for key, f in teams.items() if f.households}
+        ranked = await db.read_fetchall(reports.VOLUNTEERS_SQL, (start, end))
+        assert [(r.user_id, r.households) for r in await reports.volunteers(db, span)] == sorted(
+            ((int(r[0]), int(r[1])) for r in ranked if r[0] is not None),
+            key=lambda pair: (-pair[1], pair[0]))
         hourly = await db.read_fetchall(reports.HOURLY_SQL, (start, end))
         assert sorted(await reports.hourly(db, span)) == sorted(
             (str(r[0]), str(r[1]), int(r[2])) for r in hourly)
@@ -309,7 +316,7 @@ async def test_the_migration_sums_the_rows_already_there(tmp_path: Path) -> None
         await migrated.close()
     # v019 hashed the households' keys with the old database's own secret: the same members.
     expected["span_members"] = sorted(
-        (kind, grp, keyed_hash(secret, member) if kind in ("c", "t") else member, *rest)
+        (kind, grp, keyed_hash(secret, member) if kind in ("c", "t", "v") else member, *rest)
         for kind, grp, member, *rest in expected["span_members"])
     found["span_members"] = sorted(found["span_members"])
     # Skills wait for the catalog (sync_skills); everything else is summed by the migration.

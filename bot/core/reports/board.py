@@ -92,9 +92,9 @@ async def _province_teams(ctx: Context, scope: Scope) -> str:
     t = ctx.t
     commune = ctx.services.communes.display_name
     everyone = {str(team.id): team for team in await figure_store.all_teams(ctx.db)}
-    found = await report_store.by_team(ctx.db, scope.span)
-    helped = sorted(((f.households, everyone[key]) for key, f in found.items()
-                     if f.households and key in everyone),
+    found = await report_store.team_households(ctx.db, scope.span)
+    helped = sorted(((households, everyone[key]) for key, households in found.items()
+                     if households and key in everyone),
                     key=lambda pair: (-pair[0], fold(commune(pair[1].commune_code)),
                                       fold(pair[1].name)))
     lines = [t._("👥 Teams")]
