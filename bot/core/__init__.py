@@ -13,6 +13,6 @@
 - jobs.py: the application's scheduler (escalation, purge, freezing, scheduled broadcasts,
   plan users, household labels past their retention, lesson reminders).
 - shared/: what several features use. The features, one package each: lessons/, visits/,
-  help/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/, links/, reminders/
-  (docs/ARCHITECTURE.md).
+  help/, practices/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/, links/,
+  reminders/ (docs/ARCHITECTURE.md).
 """

@@ -20,6 +20,7 @@ from bot.core import (
     help,
     lessons,
     links,
+    practices,
     privacy,
     reminders,
     reports,
@@ -53,6 +54,7 @@ def build_router() -> Router:
     teams.register(router)
     visits.register(router)
     help.register(router)
+    practices.register(router)
     broadcasts.register(router)
     reports.register(router)
     exports.register(router)

@@ -2,9 +2,9 @@
 
 Deletion removes the users row, which cascades to everything keyed on it (dialogs, lesson
 progress, quiz answers, membership, wrong join codes, queued messages, broadcast deliveries);
-foreign keys set the links from visits, teams, broadcasts, help requests and the audit log to
-NULL. The statements here cover what the schema cannot: copies of personal data in rows that
-belong to others, and user ids kept without a foreign key.
+foreign keys set the links from visits, teams, broadcasts, help requests, good practices and
+the audit log to NULL. The statements here cover what the schema cannot: copies of personal
+data in rows that belong to others, and user ids kept without a foreign key.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ CLOSED_REQUEST_KEPT = timedelta(days=30)
 ANY_REQUEST_PHONE_KEPT = timedelta(days=90)
 # Delivered or abandoned notifications (they may quote a citizen's name or hamlet).
 NOTIFICATION_KEPT = timedelta(days=30)
+# A rejected good practice, kept this long after the decision so its writer can read why.
+REJECTED_PRACTICE_KEPT = timedelta(days=30)
 # Wrong join codes only matter for the one-hour guessing limit.
 JOIN_FAILURE_KEPT = timedelta(days=1)
 # A form (open or kept aside) and the buttons last shown, in a chat silent this long: a draft
@@ -63,6 +65,7 @@ class Stored:
     quiz_answers: int
     visits_logged: int
     requests: tuple[OwnRequest, ...]
+    practices_sent: int = 0  # good practices they sent that are still linked to them
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ async def stored_about(db: Database, user_id: int) -> Stored:
         "(SELECT COUNT(*) FROM lesson_progress WHERE user_id = ?1 "
         " AND completed_at IS NOT NULL) AS done, "
         "(SELECT COUNT(*) FROM quiz_answers WHERE user_id = ?1) AS answers, "
-        "(SELECT COUNT(*) FROM visits WHERE volunteer_id = ?1) AS visits", (user_id,))
+        "(SELECT COUNT(*) FROM visits WHERE volunteer_id = ?1) AS visits, "
+        "(SELECT COUNT(*) FROM practices WHERE submitted_by = ?1) AS practices", (user_id,))
     row = expect_row(row, "count what a user has stored")  # subqueries: always one row
     requests = await db.fetchall(
         "SELECT id, first_name, commune_code, hamlet, phone, status FROM help_requests "
@@ -103,7 +107,8 @@ async def stored_about(db: Database, user_id: int) -> Stored:
         "ORDER BY id DESC LIMIT 5", (user_id,))
     return Stored(int(row["started"]), int(row["done"]), int(row["answers"]),
                   int(row["visits"]),
-                  tuple(OwnRequest(r[0], r[1], r[2], r[3], r[4], r[5]) for r in requests))
+                  tuple(OwnRequest(r[0], r[1], r[2], r[3], r[4], r[5]) for r in requests),
+                  int(row["practices"]))
 
 
 def actor_tag(kind: str, number: int | str) -> str:
@@ -202,6 +207,14 @@ async def delete_user(conn: aiosqlite.Connection, user_id: int, tag: str, now: d
     cur = await conn.execute("UPDATE visits SET volunteer_id = NULL WHERE volunteer_id = ?",
                              (user_id,))
     unlinked = cur.rowcount
+    # Good practices: those never approved go with the person; approved ones stay as the
+    # team's public work, without the link to them (the foreign keys would unlink them too).
+    await conn.execute("DELETE FROM practices WHERE submitted_by = ? AND status != 'approved'",
+                       (user_id,))
+    await conn.execute("UPDATE practices SET submitted_by = NULL WHERE submitted_by = ?",
+                       (user_id,))
+    await conn.execute("UPDATE practices SET reviewed_by = NULL WHERE reviewed_by = ?",
+                       (user_id,))
     # The foreign keys would do these two; done explicitly so nothing depends on the pragma.
     await conn.execute("UPDATE visits SET deleted_by = NULL WHERE deleted_by = ?", (user_id,))
     await conn.execute("UPDATE help_requests SET taken_by = NULL WHERE taken_by = ?",
@@ -231,7 +244,8 @@ async def purge_expired(db: Database, now: datetime) -> int:
     Closed requests lose name, hamlet and phone CLOSED_REQUEST_KEPT after closing (a cancelled
     request has no closing time, so its creation time counts: it goes sooner, never later);
     any request loses its phone after ANY_REQUEST_PHONE_KEPT; old notifications and wrong join
-    codes are deleted; forms and remembered buttons of chats silent for DRAFT_KEPT are dropped;
+    codes and good practices rejected REJECTED_PRACTICE_KEPT ago are deleted; forms and
+    remembered buttons of chats silent for DRAFT_KEPT are dropped;
     broadcast photos served to chat apps go after photos.PHOTO_KEPT.
     """
     closed_before = (now - CLOSED_REQUEST_KEPT).isoformat()
@@ -250,6 +264,8 @@ async def purge_expired(db: Database, now: datetime) -> int:
         await conn.execute(
             "DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) "
             "OR (failed IS NOT NULL AND created_at < ?)", (notified_before, notified_before))
+        await conn.execute("DELETE FROM practices WHERE status = 'rejected' AND reviewed_at < ?",
+                           ((now - REJECTED_PRACTICE_KEPT).isoformat(),))
         await conn.execute("DELETE FROM join_failures WHERE at < ?",
                            ((now - JOIN_FAILURE_KEPT).isoformat(),))
         await conn.execute("DELETE FROM handled_messages WHERE at < ?",

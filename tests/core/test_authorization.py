@@ -127,6 +127,12 @@ NOT_TAKER = "Only the volunteer who took help request"
 FORM_CLOSED = "This form is already closed"
 ADMIN_PART = "That part of the report is for admins."
 
+NOT_WRITER = "Good practices are written by the volunteers and team leaders"
+NO_PRACTICES = "Good practices are for the community digital technology teams"
+NO_REVIEW = "Only admins can review good practices."
+PRACTICE_CLOSED = "That good practice form is closed"
+PRACTICE_TITLE = "Dạy VNeID ở chợ phiên"
+
 VOLUNTEERS_ONLY = {"citizen": no(NO_VISITS), "admin": no(NO_VISITS), "deleted": no(NO_VISITS)}
 HANDBOOK_ROLES = {"citizen": no(NO_HANDBOOK), "deleted": no(NO_HANDBOOK)}
 NOT_IN_TEAM = {"citizen": no(NO_FIGURES), "deleted": no(NO_FIGURES)}
@@ -154,6 +160,58 @@ DELETE_WRITES = {  # /deleteme confirmed: what each role's deletion changes besi
                    "deliveries"),
     "admin": ok("your data has been deleted", "audit_log", "deliveries", "broadcasts", "teams"),
 }
+
+async def _steps(chat: Chat, steps: tuple[str, ...]) -> None:
+    for step in steps:
+        await (chat.press(button(chat.last, step[4:])) if step.startswith("tap:")
+               else chat.say(step))
+
+
+# The steps that reach each question of /practice (on Telegram: five steps), in order. A team
+# member's team has visits in the campaign, so the figures are offered.
+PRACTICE_STEPS = {
+    "title": ("/practice",),
+    "where": (PRACTICE_TITLE,),
+    "figures": ("tap:📍", "Đặt bàn ở chợ phiên.", "40 người cao tuổi dùng được VNeID."),
+    "photo": ("tap:Continue without",),
+    "summary": ("tap:Skip",),
+    "edit": ("tap:Edit",),
+}
+
+
+async def practice_form(chat: Chat, until: str) -> None:
+    """Walk /practice to a question: title, where, figures, photo, summary or edit (only
+    members get past the first: the others' walk stops at the refusal)."""
+    assert until in PRACTICE_STEPS
+    for question, steps in PRACTICE_STEPS.items():
+        await _steps(chat, steps)
+        refused = question == "title" and "Step 1 of 5" not in chat.last[-1].text
+        if question == until or refused:
+            return
+
+
+async def practice_sent(chat: Chat) -> None:
+    """The volunteer sends a good practice (#1) for review; then chat lists /practices."""
+    writer = Chat(chat.core, user=world_.VOLUNTEER, locale="en")
+    await practice_form(writer, "summary")
+    await writer.press(button(writer.last, "Send"))
+    assert "was sent to the admins" in writer.last[-1].text, writer.last[-1].text
+    await chat.say("/practices")
+
+
+async def practice_approved(chat: Chat) -> None:
+    """The volunteer's practice #1, approved by the admin."""
+    await practice_sent(chat)
+    await Chat(chat.core, user=world_.ADMIN, locale="en").press("gpa:1")
+
+
+async def practice_reviewed(admin: Chat, decision: str = "") -> None:
+    """The admin opens the volunteer's practice #1 for review (and presses decision)."""
+    await practice_sent(admin)
+    await admin.press(button(admin.last, "Review #1"))
+    if decision:
+        await admin.press(button(admin.last, decision))
+
 
 TABLE: tuple[Row, ...] = (
     # Everyone's commands
@@ -256,6 +314,53 @@ TABLE: tuple[Row, ...] = (
     Row("hlog", rule(no(NOT_TAKER), volunteer=ok("How many people did you guide")),
         steps=walk("press:hgo:{taken_request}", "tap:Mark done"), source="volunteer",
         tap="Log this visit"),
+    # Good practices: the members' form, the feed, the admins' review
+    Row("/practice", rule(ok("Step 1 of 5"), citizen=no(NOT_WRITER), deleted=no(NOT_WRITER),
+                          admin=no("As an admin, you review them")), "/practice"),
+    Row("/practices", rule(ok(PRACTICE_TITLE), citizen=no(NO_PRACTICES),
+                           deleted=no(NO_PRACTICES)), "/practices", practice_approved),
+    Row("/practices (search)", rule(ok("Good practices matching"), citizen=no(NO_PRACTICES),
+                                    deleted=no(NO_PRACTICES)), "/practices VNEID cho",
+        practice_approved),
+    Row("gpw", rule(ok("Step 3 of 5"), citizen=no(PRACTICE_CLOSED), admin=no(PRACTICE_CLOSED),
+                    deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="where"), tap="📍", forged="gpw:17329"),
+    Row("gpf", rule(ok("Step 5 of 5"), citizen=no(PRACTICE_CLOSED), admin=no(PRACTICE_CLOSED),
+                    deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="figures"), tap="Attach", forged="gpf"),
+    Row("gpn", rule(ok("Step 5 of 5"), citizen=no(PRACTICE_CLOSED), admin=no(PRACTICE_CLOSED),
+                    deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="figures"), tap="Continue without", forged="gpn"),
+    Row("gpk", rule(ok("Please check your good practice"), citizen=no(PRACTICE_CLOSED),
+                    admin=no(PRACTICE_CLOSED), deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="photo"), tap="Skip", forged="gpk"),
+    Row("gps", rule(ok("was sent to the admins", "practices", "outbox"),
+                    citizen=no(PRACTICE_CLOSED), admin=no(PRACTICE_CLOSED),
+                    deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="summary"), tap="Send", forged="gps"),
+    Row("gpe", rule(ok("What do you want to change?"), citizen=no(PRACTICE_CLOSED),
+                    admin=no(PRACTICE_CLOSED), deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="summary"), tap="Edit", forged="gpe"),
+    Row("gpd", rule(ok(f"Now: {PRACTICE_TITLE}"), citizen=no(PRACTICE_CLOSED),
+                    admin=no(PRACTICE_CLOSED), deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="edit"), tap="Title", forged="gpd:title"),
+    Row("gpx", rule(ok("nothing was sent and nothing was kept"), citizen=no(PRACTICE_CLOSED),
+                    admin=no(PRACTICE_CLOSED), deleted=no(PRACTICE_CLOSED)),
+        steps=partial(practice_form, until="title"), tap="Cancel", forged="gpx"),
+    Row("gpm", rule(ok(PRACTICE_TITLE), citizen=no(NO_PRACTICES), deleted=no(NO_PRACTICES)),
+        "gpm:0", practice_approved),
+    Row("gpo", rule(ok("What was done:", shows=(PRACTICE_TITLE,)), citizen=no(NO_PRACTICES),
+                    deleted=no(NO_PRACTICES)), "gpo:1", practice_approved),
+    Row("gpv", rule(no(NO_REVIEW), admin=ok("waiting for review", shows=(VOLUNTEER_NAME,))),
+        steps=practice_sent, source="admin", tap="Review #1"),
+    Row("gpa", rule(no(NO_REVIEW), admin=ok("is approved", "practices", "outbox", "audit_log")),
+        steps=practice_reviewed, source="admin", tap="Approve"),
+    Row("gpc", rule(no(NO_REVIEW), admin=ok("What should be changed in good practice #1")),
+        steps=practice_reviewed, source="admin", tap="Ask for changes"),
+    Row("gpr", rule(no(NO_REVIEW), admin=ok("Why is good practice #1 rejected")),
+        steps=practice_reviewed, source="admin", tap="Reject"),
+    Row("gpq", rule(no(NO_REVIEW), admin=ok("The reason you were typing was not sent")),
+        steps=partial(practice_reviewed, decision="Reject"), source="admin", tap="Cancel"),
     # A form kept aside while the user looked elsewhere: continue it, or start over
     Row("fresume", rule(ok("Which commune")), steps=walk(*KEPT_HELP_FORM), tap="Continue it"),
     Row("frestart", rule(ok("I can ask a volunteer")), steps=walk(*KEPT_HELP_FORM),

@@ -172,6 +172,19 @@ def _visit_deleted(ctx: Context, event: dict[str, Any], _names: Mapping[int, str
         number=int(event["visit"]))
 
 
+def _practice_approved(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Approved good practice #{number}.").format(number=int(event["practice"]))
+
+
+def _practice_changes(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Asked for changes to good practice #{number}.").format(
+        number=int(event["practice"]))
+
+
+def _practice_rejected(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Rejected good practice #{number}.").format(number=int(event["practice"]))
+
+
 # The events of bot.storage.audit.detail(...) written by the bot, and their sentences.
 _EVENTS: dict[str, Render] = {
     "team_created": _team_created,
@@ -189,6 +202,9 @@ _EVENTS: dict[str, Render] = {
     "data_deleted": _data_deleted,
     "accounts_linked": _accounts_linked,
     "visit_deleted": _visit_deleted,
+    "practice_approved": _practice_approved,
+    "practice_changes_asked": _practice_changes,
+    "practice_rejected": _practice_rejected,
 }
 
 

@@ -48,6 +48,11 @@ def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]],
     if membership is not None or stored.visits_logged:
         lines.append(t._("• the household visits you logged ({count}), to count the "
                          "campaign's work;").format(count=t.number(stored.visits_logged)))
+    if stored.practices_sent:
+        lines.append(t._("• the good practices you shared ({count}), marked as yours; the "
+                         "approved ones are your team's work for all teams to read (/practices) "
+                         "and stay, without your name, if you delete your data;").format(
+            count=t.number(stored.practices_sent)))
     for request in stored.requests:
         lines.append(t._("• your help request #{number}: {name}, {hamlet}, {commune}, phone: "
                          "{phone}; so that a volunteer can come to you.").format(

@@ -10,7 +10,8 @@ their last ones with /myvisits, and read the figures the visits add up to (/myst
 - save.py: Confirm (saved once), updating a saved visit, the buttons shown afterwards
 - commands.py: the ways in (/visit, a finished help request) and /myvisits
 - removal.py: /deletevisit N, for a household that withdraws (its volunteer, leader, admins)
-- figures.py: /mystats and /teamstats, and figure_lines shared with the reports
+- figures.py: /mystats and /teamstats, figure_lines shared with the reports, and a team's
+  campaign figures (good practices attach them)
 """
 
 from bot.core.router import VOLUNTEERS, Flow, Router
@@ -23,6 +24,7 @@ from bot.core.visits.figures import (
     pressed_list,
     pressed_team,
     pressed_team_stats,
+    team_campaign_figures,
     team_stats,
 )
 from bot.core.visits.form import dropped, on_button, on_text, show
@@ -54,4 +56,5 @@ def register(router: Router) -> None:
     router.action(TEAM_LIST, pressed_list)
 
 
-__all__ = ["figure_lines", "household_key", "register", "start_prefilled"]
+__all__ = ["figure_lines", "household_key", "register", "start_prefilled",
+           "team_campaign_figures"]

@@ -71,6 +71,15 @@ def figure_lines(t: Translator, found: Figures) -> list[str]:
     return lines
 
 
+async def team_campaign_figures(ctx: Context, team_id: int) -> tuple[Campaign | None, Figures]:
+    """A team's figures over the running campaign; None and the last 30 days when none runs."""
+    running = campaigns.running(ctx)
+    first, last = ((running.first_day, running.last_day) if running is not None
+                   else campaigns.recent_days(ctx))
+    start, end = campaigns.days_bounds(first, last, ctx.services.config.timezone)
+    return running, await figure_store.of_team(ctx.db, team_id, start, end)
+
+
 def _campaign_heading(ctx: Context, campaign: Campaign, ended: bool) -> list[str]:
     t = ctx.t
     days = t._("{first} – {last}").format(first=t.date(campaign.first_day),
