@@ -351,6 +351,8 @@ TABLE: tuple[Row, ...] = (
         "gpm:0", practice_approved),
     Row("gpo", rule(ok("What was done:", shows=(PRACTICE_TITLE,)), citizen=no(NO_PRACTICES),
                     deleted=no(NO_PRACTICES)), "gpo:1", practice_approved),
+    Row("gpb", rule(no(NO_BROADCAST), admin=ok("Who should receive it?")), "gpb:1",
+        practice_approved),
     Row("gpv", rule(no(NO_REVIEW), admin=ok("waiting for review", shows=(VOLUNTEER_NAME,))),
         steps=practice_sent, source="admin", tap="Review #1"),
     Row("gpa", rule(no(NO_REVIEW), admin=ok("is approved", "practices", "outbox", "audit_log")),

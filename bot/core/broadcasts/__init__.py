@@ -25,10 +25,10 @@ from bot.core.broadcasts.commands import (
     stop_confirmed,
 )
 from bot.core.broadcasts.draft import FLOW
-from bot.core.broadcasts.form import begin, on_button, on_photo, on_text, show
+from bot.core.broadcasts.form import MAX_TEXT, begin, on_button, on_photo, on_text, show
 from bot.core.broadcasts.guard import approve_pressed
 from bot.core.broadcasts.ids import APPROVE, FORM_VERBS, LIST, RESUME, STOP, STOP_CONFIRMED
-from bot.core.broadcasts.photo import MAX_BYTES
+from bot.core.broadcasts.photo import MAX_BYTES, MAX_CAPTION
 from bot.core.broadcasts.schedule import in_quiet_hours, start_due_broadcast
 from bot.core.broadcasts.views import audience_label, final_text, progress_text, stop_button
 from bot.core.router import ADMINS, Flow, Router
@@ -57,7 +57,10 @@ def register(router: Router) -> None:
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_CAPTION",
+    "MAX_TEXT",
     "audience_label",
+    "begin",
     "final_text",
     "in_quiet_hours",
     "progress_text",

@@ -55,12 +55,16 @@ def closed(ctx: Context) -> list[Reply]:
                           "/broadcast to write a new one."), ((menu_button(ctx.t),),))]
 
 
-async def begin(ctx: Context, _args: str) -> list[Reply]:
-    """/broadcast: open the form at the message (written elsewhere, say so: it reaches only
-    the users of the channel broadcasts go out on)."""
+async def begin(ctx: Context, _args: str, text: str = "", photo: str | None = None
+                ) -> list[Reply]:
+    """/broadcast: open the form at the message, or at the audience with text (and photo)
+    already written (written elsewhere, say so: it reaches only the users of the channel
+    broadcasts go out on)."""
     if not is_admin(ctx):
         return refusal(ctx)
-    replies = await _go(ctx, Draft(), Step.TEXT)
+    message, _problem = _check(ctx, text, photo is not None) if text else (None, [])
+    draft = Draft(text=message, photo=photo if message else None)
+    replies = await _go(ctx, draft, Step.AUDIENCE if message else Step.TEXT)
     channels = ctx.services.config.delivery_channels
     if ctx.user.channel in channels:
         return replies

@@ -8,7 +8,8 @@ worked, an admin reviews it, and every team reads the approved ones.
 - views.py: the form's questions and summary, a practice in full or in a list, admins' notices.
 - review.py: admins approve, ask for changes or reject (with a typed reason); audited, and the
   writer is told.
-- feed.py: /practices, the approved ones a page at a time, search, one in full.
+- feed.py: /practices, the approved ones a page at a time, search, one in full, and an
+  admin's "Broadcast it" (the /broadcast form with the practice as its message).
 - ids.py: the button verbs.
 """
 
@@ -31,6 +32,7 @@ def register(router: Router) -> None:
         router.action(verb, form.on_button)
     router.action(ids.PAGE, feed.page_pressed)
     router.action(ids.OPEN, feed.open_pressed)
+    router.action(ids.SHARE, feed.share_pressed)
     router.action(ids.REVIEW, review.review)
     router.action(ids.APPROVE, review.approve)
     router.flow(Flow(review.NOTE_FLOW, review.reason_typed,

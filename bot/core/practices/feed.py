@@ -6,11 +6,12 @@ writer where their own one stands.
 
 from __future__ import annotations
 
+from bot.core import broadcasts
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
 from bot.core.practices import review, views
-from bot.core.practices.ids import OPEN, PAGE
+from bot.core.practices.ids import OPEN, PAGE, SHARE
 from bot.core.practices.rules import search_words
 from bot.core.shared.menus import main_menu, menu_button
 from bot.core.shared.messages import ECHO_LIMIT, clip
@@ -146,6 +147,27 @@ async def open_pressed(ctx: Context, act: Action) -> list[Reply]:
         text = t._("Your good practice #{number}: {status}").format(
             number=practice.id, status=status) + "\n\n" + text
     photo = views.photo_replies(practice)
-    rows = ((Button(t._("◀ Back to the list"), PAGE(0), Nav.BACK),), (menu_button(t),))
+    rows: tuple[tuple[Button, ...], ...] = (
+        (Button(t._("◀ Back to the list"), PAGE(0), Nav.BACK),), (menu_button(t),))
+    if is_admin(ctx) and practice.status == APPROVED:
+        rows = ((Button(t._("📣 Broadcast it"), SHARE(practice.id)),), *rows)
     return [*photo, Reply(text, rows, edit=ctx.pressed and not photo)]
+
+
+async def share_pressed(ctx: Context, act: Action) -> list[Reply]:
+    """📣 Broadcast it (admins): the /broadcast form with the practice as its message; the
+    admin chooses the audience, sees the preview and may still cancel."""
+    if not is_admin(ctx):
+        return [Reply(ctx.t._("Only admins can send broadcasts."), ((menu_button(ctx.t),),))]
+    practice = await review.load(ctx, act)
+    if isinstance(practice, Reply):
+        return [practice]
+    if practice.status != APPROVED:
+        return [main_menu(ctx, ctx.t._("I can't find that good practice. Here is the menu:"))]
+    t = ctx.t
+    text = t._("👍 A good practice from the teams:") + "\n\n" + views.practice_text(
+        t, ctx.services, practice)
+    # Clipped with room to spare: the broadcast counts an emoji twice (Telegram's count).
+    limit = (broadcasts.MAX_CAPTION if practice.photo else broadcasts.MAX_TEXT) * 3 // 4
+    return await broadcasts.begin(ctx, "", clip(text, limit), practice.photo)
 

@@ -15,6 +15,7 @@ CANCEL = Verb("gpx")  # drop the form
 # The feed (feed.py)
 PAGE = Verb("gpm", (NUMBER,))  # a page of approved practices (0 is the newest)
 OPEN = Verb("gpo", (ID,))  # one approved practice, in full
+SHARE = Verb("gpb", (ID,))  # admins: broadcast an approved practice (the /broadcast form)
 
 # Admins' review (review.py)
 REVIEW = Verb("gpv", (ID,))  # a practice with the decisions

@@ -366,3 +366,27 @@ async def test_a_photo_too_large_is_refused(app: App, core: Core, team: Team) ->
     nudged = await writer.say("here is no photo")
     assert "Please send a photo, or press Skip." in nudged.text
     assert "Please check your good practice" in (await writer.say("bỏ qua")).text
+
+
+async def test_an_admin_broadcasts_an_approved_practice_through_the_broadcast_form(
+        app: App, core: Core, team: Team) -> None:
+    boss = await admin(core)
+    writer = await member(app, core, "21", team, "Lan")
+    await submit(writer)
+    await boss.say("/practices")
+    await boss.tap("Review #1")
+    await boss.tap("Approve")
+    reader = await member(app, core, "22", team, "Hoa")
+    await reader.say("/practices")
+    await reader.tap("Dạy VNeID")
+    assert not any("Broadcast it" in label for label in reader.labels())  # admins only
+    assert "Only admins" in (await reader.press("gpb:1")).text
+    await boss.say("/practices")
+    await boss.tap("Dạy VNeID")
+    asked = await boss.tap("Broadcast it")
+    assert "Who should receive it?" in asked.text  # the message is already written
+    await boss.tap("Everyone")
+    await boss.tap("Skip")  # no English version
+    preview = "\n".join(r.text for r in boss.last)
+    assert "A good practice from the teams" in preview and "Dạy VNeID ở chợ phiên" in preview
+    assert "40 người cao tuổi đã dùng được VNeID." in preview
