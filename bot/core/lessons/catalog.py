@@ -24,6 +24,8 @@ STEP_OVERHEAD = 120  # the header, position and icons the step view adds around 
 # A step an older villager reads at once on a phone screen: text, tip and warning together.
 STEP_BRIEF = 350
 VIETNAMESE = "vi"
+AS_OF = {"vi": re.compile(r"\btính đến\b", re.IGNORECASE),
+         "en": re.compile(r"\bas of\b", re.IGNORECASE)}
 
 Localized = dict[str, str]
 # The C loader when PyYAML has it: ten times faster, and start-up time matters.
@@ -305,7 +307,19 @@ class _Reader:
                     self.fail(f"{field}.{loc}", f"the step shows {total} characters; "
                               f"channels show at most {TEXT_LIMIT}")
             steps.append(Step(text, tip, warning, self.image(item, field)))
+        self.dated_once(steps)
         return tuple(steps)
+
+    def dated_once(self, steps: list[Step]) -> None:
+        """A fact that may change says "as of <month year>" once per lesson, not each step."""
+        for loc, said in AS_OF.items():
+            texts = [part[loc] for step in steps for part in (step.text, step.tip, step.warning)
+                     if part and loc in part]
+            count = sum(len(said.findall(text)) for text in texts)
+            if count > 1:
+                phrase = said.pattern.replace("\\b", "")
+                self.fail(f"steps.{loc}", f"says '{phrase}' {count} times: once per lesson is "
+                          "enough")
 
     def image(self, item: Any, field: str) -> Path | None:
         name = item.get("image") if isinstance(item, dict) else None

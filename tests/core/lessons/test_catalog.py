@@ -94,6 +94,9 @@ def broken(change: str) -> dict[str, object]:
         steps[0]["text"] = {"vi": "Bật bảo mật 2 lớp cho tài khoản.", "en": "Turn on 2FA."}
     elif change == "author note":
         steps[0]["tip"] = {"vi": "Mẹo.", "en": "The menu name is not confirmed."}
+    elif change == "dated twice":
+        steps.append({"text": {"vi": "Tính đến 3/2026, làm vậy.", "en": "As of March 2026."},
+                      "tip": {"vi": "Mẹo, tính đến 3/2026.", "en": "Tip."}})
     elif change == "bad merge":
         lesson["replaces"] = ["ok-payment"]
     return lesson
@@ -114,6 +117,7 @@ def broken(change: str) -> dict[str, object]:
     ("variant", "steps[0].text.vi", "says 'bảo mật 2 lớp': write 'xác thực hai lớp'"),
     ("author note", "steps[0].tip.en", "an author note ('not confirmed')"),
     ("bad merge", "replaces", "'ok-payment' is still a lesson"),
+    ("dated twice", "steps.vi", "says 'tính đến' 2 times: once per lesson is enough"),
 ])
 def test_each_problem_is_reported_with_file_and_field(tmp_path: Path, change: str, field: str,
                                                        message: str) -> None:
