@@ -16,11 +16,12 @@ from bot.core.events import Button, Nav, Reply
 from bot.core.help import notify as help_notify
 from bot.core.help.draft import Draft, Step
 from bot.core.help.ids import AGREE, CANCEL, COMMUNE, REFUSE, SEND, SKIP_PHONE
-from bot.core.help.rules import Checked, check_first_name, check_hamlet, check_phone
+from bot.core.help.rules import check_first_name, check_hamlet, check_phone
 from bot.core.payloads import Action
 from bot.core.shared import outbox
 from bot.core.shared.menus import CONTINUE, OPEN_LESSON, main_menu, menu_button
 from bot.core.shared.messages import clip
+from bot.core.shared.text import Checked
 from bot.storage import help_requests as request_store
 from bot.storage.help_requests import HelpRequest
 

@@ -6,11 +6,8 @@ never carry a link or an @handle (a stranger could otherwise send them all a lin
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
-from bot.core.shared.text import normalize
+from bot.core.shared.text import Checked, looks_like_link, normalize
 from bot.i18n import N_
 
 MAX_NAME = 40
@@ -26,43 +23,10 @@ _LOCAL_MOBILE = re.compile(rf"^0[0-9]{{{LOCAL_DIGITS - 1}}}$")
 _INTERNATIONAL_MOBILE = re.compile(rf"^\+84([0-9]{{{INTERNATIONAL_DIGITS}}})$")
 # A number a person might give as their phone: 9-11 digits, or +84 and 9-10 digits.
 _PHONE_LIKE = re.compile(r"^(?:\+84[0-9]{9,10}|[0-9]{9,11})$")
-# Endings of the domains links are made of (t.me, zalo.me, bit.ly, free ones), matched after a
-# dot and before a non-letter. Short Vietnamese words that are also domains (to, co, ma, la,
-# ga, th, kh, ...) are left out: "Bản.To" is a hamlet typed with a dot, not a link. A domain
-# with another ending is still caught when a path follows it (name.tld/...).
-_TLDS = ("com|net|org|info|biz|edu|gov|mobi|name|pro|asia|xyz|top|site|online|app|dev|page|"
-         "link|click|club|shop|store|live|vip|win|bet|fun|icu|cyou|lol|io|ai|gl|gg|ly|me|vn|tk|"
-         "ml|cf|gq|cc|ws|pw|ru|cn|us")
-# What a link or a handle looks like once folded (NFKC, lower case, so full-width letters and
-# dots count): a scheme (http://, tg://), www., a domain with a known ending, any domain
-# followed by a path (name.tld/...), an IP address, or an @handle (or an e-mail address).
-_LINK = re.compile(
-    r"[a-z][a-z0-9+.-]*://"
-    r"|\bwww\."
-    rf"|[\w-]\.(?:{_TLDS})(?![^\W\d_])"
-    r"|[\w-]\.[a-z]{2,}/"
-    r"|\d{1,3}(?:\.\d{1,3}){3}"
-    r"|@\w")
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A typed answer: its clean value, or why it was refused (a msgid to translate, and the
-    numbers that fill its placeholders)."""
-
-    value: str | None = None
-    problem: str | None = None
-    numbers: Mapping[str, int] = field(default_factory=dict)
 
 
 def _has_letter(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
-
-
-def looks_like_link(typed: str) -> bool:
-    """Typed with a web address or an @handle in it (https://…, www.…, t.me/…, zalo.me/…,
-    name.com, @name): the volunteers would see it as a link to press, so it is never sent."""
-    return _LINK.search(unicodedata.normalize("NFKC", typed).casefold()) is not None
 
 
 _LINK_IN_NAME = N_("Links and @names can't go in a help request. Please type only your first "

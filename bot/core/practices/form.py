@@ -27,7 +27,6 @@ from bot.core.practices.ids import (
     WHERE,
 )
 from bot.core.practices.rules import (
-    Checked,
     check_result,
     check_title,
     check_what,
@@ -38,6 +37,7 @@ from bot.core.shared import outbox
 from bot.core.shared.menus import main_menu, menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin, is_volunteer
+from bot.core.shared.text import Checked
 from bot.storage import practices as practice_store
 from bot.storage.practices import CHANGES, PENDING, Content, Practice
 

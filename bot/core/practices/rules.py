@@ -8,12 +8,9 @@ carries a link or an @handle (anyone in a team could otherwise send them all a l
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from bot.core.events import Photo
-from bot.core.shared.text import fold, normalize
+from bot.core.shared.text import Checked, fold, looks_like_link, normalize
 from bot.i18n import N_
 
 MAX_TITLE = 80
@@ -24,30 +21,6 @@ MAX_PHOTO_MEGABYTES = 10  # what a chat app lets a bot send again
 MAX_PHOTO_BYTES = MAX_PHOTO_MEGABYTES * 1024 * 1024
 MAX_SEARCH_WORDS = 8
 _WORD = re.compile(r"[a-z0-9]+")  # a word once folded, as lesson search reads it
-# What a link or a handle looks like once folded (NFKC, lower case, so full-width letters and
-# dots count): a scheme (http://, tg://), www., a domain of a common ending, any domain followed
-# by a path (name.tld/...), or an @handle (or an e-mail address).
-_LINK = re.compile(
-    r"[a-z][a-z0-9+.-]*://"
-    r"|\bwww\."
-    r"|[\w-]\.(?:com|net|org|info|biz|xyz|top|site|online|app|link|click|shop|io|ai|gg|ly|me|"
-    r"vn|tk|cc|ru|cn|us)(?![^\W\d_])"
-    r"|[\w-]\.[a-z]{2,}/"
-    r"|@\w")
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A typed answer: its clean value, or why it was refused (a msgid and its numbers)."""
-
-    value: str | None = None
-    problem: str | None = None
-    numbers: Mapping[str, int] = field(default_factory=dict)
-
-
-def looks_like_link(typed: str) -> bool:
-    """Typed with a web address or an @handle in it (https://…, www.…, zalo.me/…, @name)."""
-    return _LINK.search(unicodedata.normalize("NFKC", typed).casefold()) is not None
 
 
 def _has_letter(text: str) -> bool:

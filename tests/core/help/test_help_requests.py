@@ -19,8 +19,9 @@ from bot.core import visits
 from bot.core.context import Context
 from bot.core.events import Capabilities, Reply
 from bot.core.help import check_first_name, check_hamlet, escalate_overdue, normalize_phone
-from bot.core.help.rules import MAX_HAMLET, MAX_NAME, looks_like_link
+from bot.core.help.rules import MAX_HAMLET, MAX_NAME
 from bot.core.service import Core
+from bot.core.shared.text import looks_like_link
 from bot.storage import help_requests, teams, users
 from bot.storage.teams import Team
 from tests.factories import ANH_SON, CON_CUONG, Chat, make_config

@@ -11,8 +11,9 @@ import pytest
 from bot.app import App
 from bot.channels.base import TEXT_ONLY
 from bot.core.events import Photo
-from bot.core.practices.rules import check_title, looks_like_link, search_words
+from bot.core.practices.rules import check_title, search_words
 from bot.core.service import Core
+from bot.core.shared.text import looks_like_link
 from bot.storage import practices as practice_store
 from bot.storage.teams import Team
 from tests.core.practices.helpers import (
