@@ -10,9 +10,10 @@
 - choices.py: how typed text picks an option shown last (number, label, navigation word).
 - forms.py: leaving a form for another screen (kept aside, one line says how to come back)
   and the offer to continue it or start over.
+- pictures.py: charts drawn to temporary PNG files in a worker thread, one at a time.
 - jobs.py: the application's scheduler (escalation, purge, freezing, scheduled broadcasts,
   plan users, household labels past their retention, lesson reminders).
 - shared/: what several features use. The features, one package each: lessons/, visits/,
-  help/, practices/, broadcasts/, reports/, teams/, campaigns/, privacy/, exports/, links/,
-  reminders/ (docs/ARCHITECTURE.md).
+  help/, practices/, broadcasts/, reports/, teams/, schools/, campaigns/, privacy/, exports/,
+  links/, reminders/ (docs/ARCHITECTURE.md).
 """

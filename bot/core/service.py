@@ -24,6 +24,7 @@ from bot.core import (
     privacy,
     reminders,
     reports,
+    schools,
     teams,
     visits,
 )
@@ -51,6 +52,7 @@ def build_router() -> Router:
     menus.register(router)
     lessons.register(router)
     reminders.register(router)
+    schools.register(router)
     teams.register(router)
     visits.register(router)
     help.register(router)

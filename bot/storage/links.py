@@ -88,6 +88,11 @@ _MOVES = (
     "AND campaign IN (SELECT campaign FROM campaign_freezes)",
     "UPDATE help_requests SET citizen_id = :to WHERE citizen_id = :from",
     "UPDATE help_requests SET taken_by = :to WHERE taken_by = :from",
+    # A class: the person keeps the one they act as has, else takes the other's.
+    "DELETE FROM class_students WHERE user_id = :from AND EXISTS "
+    "(SELECT 1 FROM class_students WHERE user_id = :to)",
+    "UPDATE class_students SET user_id = :to WHERE user_id = :from",
+    "UPDATE classes SET teacher_id = :to WHERE teacher_id = :from",
     "DELETE FROM dialogs WHERE user_id = :from",
     "DELETE FROM link_codes WHERE user_id = :from",
 )

@@ -102,12 +102,14 @@ async def create_many(db: Database, teams: list[tuple[str, str, str]], created_b
 
 
 async def existing_codes(db: Database, codes: list[str]) -> set[str]:
-    """Which of these join codes are taken already."""
+    """Which of these join codes are taken already (by a team or a class)."""
     if not codes:
         return set()
     marks = ",".join("?" * len(codes))
-    rows = await db.fetchall(f"SELECT join_code FROM teams WHERE join_code IN ({marks})",
-                             [c.upper() for c in codes])
+    upper = [c.upper() for c in codes]
+    rows = await db.fetchall(f"SELECT join_code FROM teams WHERE join_code IN ({marks}) "
+                             f"UNION SELECT join_code FROM classes WHERE join_code IN ({marks})",
+                             upper + upper)
     return {row[0] for row in rows}
 
 
@@ -186,8 +188,9 @@ async def remove(conn: aiosqlite.Connection, user_id: int, team_id: int) -> bool
 
 
 async def code_is_free(db: Database, code: str) -> bool:
-    """Whether no team has this join code."""
-    return await db.fetchone("SELECT 1 FROM teams WHERE join_code = ?", (code,)) is None
+    """Whether no team and no class has this join code."""
+    return await db.fetchone("SELECT 1 FROM teams WHERE join_code = ?1 UNION ALL "
+                             "SELECT 1 FROM classes WHERE join_code = ?1", (code,)) is None
 
 
 async def set_code(conn: aiosqlite.Connection, team_id: int, code: str) -> None:

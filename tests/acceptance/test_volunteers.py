@@ -120,7 +120,7 @@ async def test_a_removed_volunteer_cannot_rejoin_and_a_shared_export_opens_no_te
         await say(api, admin, "/team ANHSN3", "Join code: ANHSN3")
         await tap(api, admin, "Remove", "Remove Lan from", timeout=20)
         await tap(api, admin, "Yes, remove", "is no longer in", timeout=20)
-        await say(api, LAN, "/join ANHSN3", "No team has the code ANHSN3")
+        await say(api, LAN, "/join ANHSN3", "No team or class has the code ANHSN3")
         # The export, shared by mistake, lets nobody join: no join code in any file.
         await say(api, admin, "/export", "Export visits, teams")
         await tap(api, admin, "Last 7 days", "Export for", timeout=30)

@@ -213,6 +213,46 @@ async def practice_reviewed(admin: Chat, decision: str = "") -> None:
         await admin.press(button(admin.last, decision))
 
 
+# Schools: a class made through /newclass by someone outside the matrix's roles (a teacher)
+# or by the admin acting as one; its code is read from the answer.
+CLASS_FORM = ("/newclass", "anh son", "Trường THCS Anh Sơn", "8A")
+NOT_CLASS = "That class is not one of yours"
+TEACHER = "880"
+
+
+async def _class_code(chat: Chat, names: bool) -> str:
+    await _steps(chat, CLASS_FORM)
+    await chat.press(button(chat.last, "By name" if names else "By number"))
+    found = chat.last[-1].text.split("/join ")
+    assert len(found) > 1, chat.last[-1].text
+    return found[1].split()[0].rstrip(".:")
+
+
+async def class_offered(chat: Chat, names: bool = False) -> None:
+    """A teacher made a class; chat typed its code (and sees the joining screen)."""
+    code = await _class_code(Chat(chat.core, user=TEACHER, locale="en"), names)
+    await chat.say(f"/join {code}")
+
+
+async def class_joined(chat: Chat, leaving: bool = False) -> None:
+    """chat is a student of a teacher's class (by name), looking at /class (or asked whether
+    to leave it)."""
+    await class_offered(chat, names=True)
+    await _steps(chat, ("Lan", "/class", *(("tap:Leave the class",) if leaving else ())))
+
+
+async def schools_listed(chat: Chat) -> None:
+    """A teacher made a class in Anh Sơn; chat starts /newclass there (the school is listed)."""
+    await _class_code(Chat(chat.core, user=TEACHER, locale="en"), True)
+    await _steps(chat, CLASS_FORM[:2])
+
+
+async def own_class(chat: Chat, more: tuple[str, ...] = ()) -> None:
+    """chat (the admin) made a class and looks at it; then the steps."""
+    await _class_code(chat, True)
+    await _steps(chat, ("/class", *more))
+
+
 TABLE: tuple[Row, ...] = (
     # Everyone's commands
     Row("/start", rule(ok("I am the assistant")), "/start"),
@@ -363,6 +403,38 @@ TABLE: tuple[Row, ...] = (
         steps=practice_reviewed, source="admin", tap="Reject"),
     Row("gpq", rule(no(NO_REVIEW), admin=ok("The reason you were typing was not sent")),
         steps=partial(practice_reviewed, decision="Reject"), source="admin", tap="Cancel"),
+    # Schools and classes: anyone may teach a class or join one with its code; a class's
+    # buttons are its teacher's (here the admin's) alone.
+    Row("/class", rule(ok("You are not in a class")), "/class"),
+    Row("/newclass", rule(ok("New class.")), "/newclass"),
+    Row("ncc", rule(ok("Type your school's full name")), steps=walk("/newclass", "son"),
+        tap="Xã Anh Sơn", forged="ncc:17329"),
+    Row("ncs", rule(ok("Now type the class's name")), steps=schools_listed,
+        tap="Trường THCS Anh Sơn", forged="ncs:1"),
+    Row("ncm", rule(ok("Its code is", "schools", "classes", "audit_log")),
+        steps=walk(*CLASS_FORM), tap="By name", forged="ncm:1"),
+    Row("ncx", rule(ok("No class was created.")), steps=walk("/newclass"), tap="Cancel"),
+    Row("cjy", rule(ok("Your number in the class is 1", "class_students", "classes")),
+        steps=class_offered, tap="Join the class", forged="cjy:1"),
+    Row("cjx", rule(ok("You did not join the class.")), steps=class_offered, tap="Cancel"),
+    Row("cll", rule(ok("Leave class 8A")), steps=class_joined, tap="Leave the class",
+        forged="cll"),
+    Row("clk", rule(ok("You left class 8A", "class_students")),
+        steps=partial(class_joined, leaving=True), tap="Yes, leave", forged="clk"),
+    Row("clo", rule(no(NOT_CLASS), admin=ok("🔑 Code")),
+        steps=partial(own_class, more=("tap:Delete class",)), source="admin", tap="No, keep it"),
+    Row("clg", rule(no(NOT_CLASS), admin=ok("nothing to draw")), steps=own_class,
+        source="admin", tap="Chart"),
+    Row("cle", rule(no(NOT_CLASS), admin=ok("each student's lessons")), steps=own_class,
+        source="admin", tap="Class spreadsheet"),
+    Row("clx", rule(no(NOT_CLASS), admin=ok("counted (no names)")), steps=own_class,
+        source="admin", tap="School spreadsheet"),
+    Row("clc", rule(no(NOT_CLASS), admin=ok("has a new code", "classes", "audit_log")),
+        steps=own_class, source="admin", tap="New code"),
+    Row("cld", rule(no(NOT_CLASS), admin=ok("Delete class 8A?")), steps=own_class,
+        source="admin", tap="Delete class"),
+    Row("cly", rule(no(NOT_CLASS), admin=ok("Class 8A deleted", "classes", "audit_log")),
+        steps=partial(own_class, more=("tap:Delete class",)), source="admin", tap="Yes, delete it"),
     # A form kept aside while the user looked elsewhere: continue it, or start over
     Row("fresume", rule(ok("Which commune")), steps=walk(*KEPT_HELP_FORM), tap="Continue it"),
     Row("frestart", rule(ok("I can ask a volunteer")), steps=walk(*KEPT_HELP_FORM),

@@ -8,14 +8,16 @@ from bot.core.privacy.ids import ASK
 from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
 from bot.core.shared.messages import MESSAGE_LIMIT, pack
 from bot.core.shared.roles import is_admin
+from bot.storage import classes as class_store
 from bot.storage import links as link_store
 from bot.storage import privacy as privacy_store
 from bot.storage import reminders as reminder_store
+from bot.storage.classes import SchoolClass, Student
 from bot.storage.privacy import Stored
 
 
 def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]],
-                  reminders: bool | None) -> str:
+                  reminders: bool | None, school: Schooling) -> str:
     t, user, event = ctx.t, ctx.user, ctx.event
     # The account writing (ctx.user is the one it acts as, another app's after /link), then
     # the person's other accounts, each once.
@@ -59,15 +61,40 @@ def _what_is_kept(ctx: Context, stored: Stored, accounts: list[tuple[str, str]],
             number=request.id, name=request.first_name or "-", hamlet=request.hamlet or "-",
             commune=ctx.services.communes.display_name(request.commune_code),
             phone=request.phone or t._("not given")))
+    lines.extend(_class_lines(ctx, *school))
     lines.append(t._("I never store passwords, OTP codes or bank details."))
     return "\n".join(lines)
 
 
-def _who_sees(ctx: Context, stored: Stored) -> str:
+Schooling = tuple[tuple[Student, SchoolClass] | None, list[SchoolClass]]
+
+
+def _class_lines(ctx: Context, place: tuple[Student, SchoolClass] | None,
+                 taught: list[SchoolClass]) -> list[str]:
+    """A student's class and the name shown there; a teacher's classes."""
+    t, lines = ctx.t, []
+    if place is not None:
+        student, school_class = place
+        shown = student.name or t._("number {number}").format(number=student.number)
+        lines.append(t._("• your class {name} of {school} and how you appear there: "
+                         "“{shown}”;").format(name=school_class.name,
+                                               school=school_class.school.name, shown=shown))
+    if taught:
+        lines.append(t.ngettext("• the class you teach ({names});",
+                                "• the classes you teach ({names});", len(taught)).format(
+            names=", ".join(c.name for c in taught)))
+    return lines
+
+
+def _who_sees(ctx: Context, stored: Stored, school: Schooling) -> str:
     t = ctx.t
     lines = [t._("👀 Who sees it:"),
              t._("• Your lessons and answers: only you. The admins see totals (how many people "
                  "learned what), never one person's answers.")]
+    if school[0] is not None:
+        lines.append(t._("• Which lessons you started and finished: also your class's teacher, "
+                         "with the name or number you show the class; the province's admins "
+                         "see your school's totals only."))
     if ctx.membership is not None or stored.visits_logged:
         lines.append(t._("• Your name and the visits you logged: your team leader and the "
                          "province's admins."))
@@ -124,7 +151,10 @@ async def show_privacy(ctx: Context, _args: str) -> list[Reply]:
     stored = await privacy_store.stored_about(ctx.db, ctx.user.id)
     accounts = await link_store.accounts(ctx.db, ctx.user.id)
     reminders = await reminder_store.choice(ctx.db, ctx.user.id)
-    paragraphs = [_what_is_kept(ctx, stored, accounts, reminders), _who_sees(ctx, stored),
+    school = (await class_store.student_of(ctx.db, ctx.user.id),
+              await class_store.of_teacher(ctx.db, ctx.user.id))
+    paragraphs = [_what_is_kept(ctx, stored, accounts, reminders, school),
+                  _who_sees(ctx, stored, school),
                   _how_long(ctx, stored), _rights(ctx)]
     messages = pack(paragraphs, min(MESSAGE_LIMIT, ctx.event.capabilities.max_text))
     rows = ((Button(ctx.t._("🗑 Delete my data"), ASK()),), (menu_button(ctx.t),))

@@ -1,36 +1,21 @@
-"""/join CODE: a volunteer joins their team with the code the leader or commune gave them."""
+"""A volunteer joins their team with the code the leader or commune gave them (/join CODE, in
+the schools package, which also takes class codes)."""
 
 from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.shared.menus import menu_button
-from bot.core.shared.messages import clip
 from bot.core.shared.text import normalize
-from bot.core.teams.rules import JOIN_CODE, guessing_refusal, wrong_code
 from bot.storage import teams as team_store
+from bot.storage.teams import Team
 
-CODE_ECHO = 20  # characters of a wrong code quoted back
 MAX_SHOWN_NAME = 40  # characters of the channel's display name kept for the team
 
 
-async def join(ctx: Context, args: str) -> list[Reply]:
-    """/join CODE: become a volunteer of the team with that code."""
+async def join_team(ctx: Context, team: Team) -> list[Reply]:
+    """Make the user a volunteer of the team whose code they typed."""
     t = ctx.t
-    code = normalize(args).upper().replace(" ", "")
-    if not code:
-        return [Reply(t._("Type /join and your team's code, for example: /join NA4K7Q. Your team "
-                          "leader or your commune gives you the code."))]
-    refused = await guessing_refusal(ctx)
-    if refused:
-        return [Reply(refused)]
-    team = await team_store.by_code(ctx.db, code) if JOIN_CODE.match(code) else None
-    if team is None:
-        left = await wrong_code(ctx)
-        return [Reply(t._("No team has the code {code}. Check it with your team leader.").format(
-            code=clip(code, CODE_ECHO)) + " " + t.ngettext(
-            "You can try {count} more time this hour.", "You can try {count} more times this hour.",
-            left).format(count=left))]
     if ctx.membership and ctx.membership.team.id == team.id:
         return [Reply(t._("You are already in the team “{team}”.").format(team=team.name))]
     name = normalize(ctx.event.display_name or "")[:MAX_SHOWN_NAME] or None

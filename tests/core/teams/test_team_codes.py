@@ -55,7 +55,7 @@ async def test_a_removed_volunteer_cannot_rejoin_with_the_old_code(app: App) -> 
     new = code_in(done.text)
     assert new != CODE and rules.NEW_JOIN_CODE.match(new)
     assert f"Join code: {new}" in done.text
-    assert "No team has the code" in (await minh.say(f"/join {CODE}")).text
+    assert "No team or class has the code" in (await minh.say(f"/join {CODE}")).text
     assert "Tổ thôn 1" in (await hoa.say("/team")).text  # the others stay
     newcomer = await joined(app, "204", new)
     assert "Tổ thôn 1" in (await newcomer.say("/team")).text
@@ -118,7 +118,7 @@ async def test_wrong_codes_count_per_chat_identity_and_survive_deleteme(app: App
     guesser = Chat(app.core, "231", "en")
     await guesser.say("/start")
     for _ in range(rules.MAX_WRONG_CODES):
-        assert "No team has the code" in (await guesser.say("/join ZZZZZZ")).text
+        assert "No team or class has the code" in (await guesser.say("/join ZZZZZZ")).text
     assert "Too many wrong codes" in (await guesser.say(f"/join {CODE}")).text
     await guesser.say("/deleteme")
     await guesser.tap("Yes, delete")

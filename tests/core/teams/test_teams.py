@@ -41,7 +41,7 @@ def test_nghe_an_has_its_130_communes_since_july_2025() -> None:
 async def test_join_with_a_code(app: App) -> None:
     team = await teams.create(app.services.db, "ANHSON1", "Tổ thôn 1", "17329", None, NOW)
     chat = Chat(app.core, user="11", locale="en")
-    assert "Type /join and your team's code" in (await chat.say("/join")).text
+    assert "Type /join and the code you were given" in (await chat.say("/join")).text
     reply = await chat.say("/join anhson1")
     assert "Welcome to the team “Tổ thôn 1” of Xã Anh Sơn" in reply.text
     member = await teams.membership_of(app.services.db, (await _user(app, "11")))
