@@ -71,7 +71,7 @@ def _student(row: aiosqlite.Row) -> Student:
 
 
 async def schools_in(db: Database, commune_code: str) -> list[School]:
-    """The schools of a commune that have a class, by name."""
+    """The schools teachers have named in a commune, by name."""
     rows = await db.fetchall("SELECT id, commune_code, name FROM schools WHERE commune_code = ? "
                              "ORDER BY folded", (commune_code,))
     return [School(int(r[0]), str(r[1]), str(r[2])) for r in rows]

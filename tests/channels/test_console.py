@@ -201,3 +201,18 @@ async def test_a_household_still_counts_after_its_first_visit_is_deleted(app: Ap
     assert deleted.startswith("Đã xóa lượt đến hộ #1."), deleted
     today = team.split("\n\n")[1]
     assert "🏠 1 hộ · 👥 2 người · 1 lượt đến" in today, team
+
+
+async def test_a_class_made_and_joined_in_the_terminal_in_vietnamese(app: App) -> None:
+    made = await transcript(app, ["/newclass", "anh son", "Trường THCS Anh Sơn", "8A", "1"],
+                            user="teacher")
+    assert "Trường của bạn ở xã, phường nào?" in made[1]  # after the greeting
+    assert "1. 👤 Theo tên" in made[4] and "2. 🔢 Theo số" in made[4]
+    code = made[-1].split("/join ")[1].split()[0]
+    joined = await transcript(app, [f"/join {code}", "Lan", "/class"], user="student")
+    assert "giáo viên của bạn sẽ thấy" in joined[1] and "chỉ cần tên" in joined[1]
+    assert "Bạn đã vào lớp 8A" in joined[2] and "“Lan”" in joined[2]
+    assert "1. 🚪 Rời lớp" in joined[3]
+    seen = await transcript(app, ["/class"], user="teacher")
+    assert "👧 1 học sinh" in seen[-1] and "1. Lan: 0 · 0/5" in seen[-1]
+    assert "1. 📈" in seen[-1]  # the teacher's choices are numbered to type
