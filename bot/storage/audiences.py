@@ -6,12 +6,13 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.storage.classes import School
 from bot.storage.db import Database
 
 
 class AudienceKind(StrEnum):
-    """Who a broadcast is for; COMMUNE, LANGUAGE and CHANNEL carry a value (a commune code, a
-    locale, a channel's name)."""
+    """Who a broadcast is for; COMMUNE, LANGUAGE, CHANNEL and SCHOOL carry a value (a commune
+    code, a locale, a channel's name, a school's id)."""
 
     EVERYONE = "everyone"
     CITIZENS = "citizens"
@@ -20,18 +21,21 @@ class AudienceKind(StrEnum):
     COMMUNE = "commune"
     LANGUAGE = "language"
     CHANNEL = "channel"  # the users of one chat app
+    SCHOOL = "school"  # the students of one school's classes (issue 17)
 
 
 # The short names the core and the tests use.
 EVERYONE, CITIZENS = AudienceKind.EVERYONE, AudienceKind.CITIZENS
 VOLUNTEERS, LEADERS = AudienceKind.VOLUNTEERS, AudienceKind.LEADERS
 COMMUNE, LANGUAGE, CHANNEL = AudienceKind.COMMUNE, AudienceKind.LANGUAGE, AudienceKind.CHANNEL
+SCHOOL = AudienceKind.SCHOOL
 AUDIENCES = tuple(AudienceKind)
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a broadcast is for: a kind and, for a commune, a language or a channel, its value."""
+    """Who a broadcast is for: a kind and, for a commune, a language, a channel or a school,
+    its value."""
 
     kind: AudienceKind
     value: str | None = None
@@ -53,13 +57,17 @@ def audience_filter(audience: Audience, channels: tuple[str, ...] | None
     """SQL conditions on users u selecting the audience's members that the channels can reach
     (None: in any channel), and parameters. A person with linked accounts (/link) is reached
     once: on the account they act as, else on the first of the others that can be reached."""
-    def reachable(alias: str) -> tuple[str, list[str]]:
+    def reachable(alias: str, hint: str = "") -> tuple[str, list[str]]:
         if channels is None:
             return f"{alias}.blocked_at IS NULL", []
         marks = ",".join("?" * len(channels))
-        return f"{alias}.blocked_at IS NULL AND {alias}.channel IN ({marks})", list(channels)
+        return (f"{alias}.blocked_at IS NULL AND {hint}{alias}.channel IN ({marks})",
+                list(channels))
 
-    mine, main, other = reachable("u"), reachable("a"), reachable("o")
+    # A school's students are few: SQLite finds them through their classes, and the unary +
+    # keeps it from reading every user of the channel instead.
+    mine = reachable("u", "+" if audience.kind == SCHOOL else "")
+    main, other = reachable("a"), reachable("o")
     where = [mine[0], "(u.linked_to IS NULL OR ("
              f"NOT EXISTS (SELECT 1 FROM users a WHERE a.id = u.linked_to AND {main[0]}) AND "
              "NOT EXISTS (SELECT 1 FROM users o WHERE o.linked_to = u.linked_to "
@@ -84,6 +92,15 @@ def audience_filter(audience: Audience, channels: tuple[str, ...] | None
     elif audience.kind == CHANNEL:
         where.append("u.channel = ?")
         params.append(audience.value or "")
+    elif audience.kind == SCHOOL:
+        # A student's class is kept on the account they act as, like a team: the students and
+        # the accounts linked to them (the conditions above keep one per person). Teachers
+        # are not students of their classes, so they are not in it.
+        students = ("SELECT cs.user_id FROM class_students cs JOIN classes c "
+                    "ON c.id = cs.class_id WHERE c.school_id = CAST(? AS INTEGER)")
+        where.append(f"u.id IN ({students} UNION ALL SELECT l.id FROM users l "
+                     f"WHERE l.linked_to IN ({students}))")
+        params += [audience.value or "", audience.value or ""]
     elif audience.kind != EVERYONE:
         raise ValueError(f"unknown audience {audience.kind!r}")
     return " AND ".join(where), params
@@ -104,3 +121,21 @@ async def count_by_channel(db: Database, audience: Audience) -> dict[str, int]:
     rows = await db.read_fetchall(
         f"SELECT u.channel, COUNT(*) FROM users u WHERE {where} GROUP BY u.channel", params)
     return {str(row[0]): int(row[1]) for row in rows}
+
+
+async def school_communes(db: Database) -> list[str]:
+    """The communes that have a school with a class: where "students of a school" can be
+    chosen."""
+    rows = await db.fetchall("SELECT DISTINCT s.commune_code FROM schools s WHERE EXISTS "
+                             "(SELECT 1 FROM classes c WHERE c.school_id = s.id)")
+    return [str(row[0]) for row in rows]
+
+
+async def schools_with_classes(db: Database, commune_code: str) -> list[School]:
+    """The schools of a commune that have a class, by name (a school whose classes were all
+    deleted has no students to reach)."""
+    rows = await db.fetchall(
+        "SELECT s.id, s.commune_code, s.name FROM schools s WHERE s.commune_code = ? AND EXISTS "
+        "(SELECT 1 FROM classes c WHERE c.school_id = s.id) ORDER BY s.folded, s.id",
+        (commune_code,))
+    return [School(int(r[0]), str(r[1]), str(r[2])) for r in rows]

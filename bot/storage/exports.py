@@ -1,10 +1,11 @@
-"""What the admins' exports read: visits, teams and learning progress, in batches.
+"""What the admins' exports read: visits, teams, learning progress and classes, in batches.
 
 Each function yields batches read with keyset pagination on the database's read-only
 connection (so an export never holds up anyone's writes, and other reports' reads run between
 its batches). The visits and learners queries walk an index (visits_by_time: visited_at, then
 id as the rowid; lesson_progress_by_completion, then its primary key: user_id, lesson_id);
-teams are a few hundred.
+teams are a few hundred, and so are classes (their students and lessons are read a batch of
+classes at a time, through class_students_by_class and lesson_progress's primary key).
 Times are UTC ISO strings; [start, end) are the bounds of the local days exported.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bot.storage.classes import Student
 from bot.storage.db import Database
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
 
@@ -71,6 +73,25 @@ LEARNER_LESSONS_SQL = (
     "AND p.completed_at IS NOT NULL AND p.completed_at < ? ORDER BY p.user_id, p.completed_at"
 )
 
+# Classes as they are now (not the period's): commune, school and class names, never the join
+# code or the teacher...
+HAS_CLASSES_SQL = "SELECT EXISTS (SELECT 1 FROM classes)"
+CLASSES_SQL = (
+    "SELECT c.id, s.commune_code, s.name AS school, c.name, c.created_at "
+    "FROM classes c JOIN schools s ON s.id = c.school_id "
+    "ORDER BY s.commune_code, s.folded, c.name, c.id"
+)
+# ...and, a batch of classes at a time, their students by number (never a name) and every
+# lesson each of them started (to count the skills they started and finished).
+CLASS_STUDENTS_SQL = (
+    "SELECT class_id, user_id, number FROM class_students WHERE class_id IN ({marks}) "
+    "ORDER BY class_id, number"
+)
+CLASS_PROGRESS_SQL = (
+    "SELECT cs.class_id, p.user_id, p.lesson_id, p.status = 'done' FROM class_students cs "
+    "JOIN lesson_progress p ON p.user_id = cs.user_id WHERE cs.class_id IN ({marks})"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class VisitRecord:
@@ -111,6 +132,19 @@ class LearnerRecord:
     user_id: int
     locale: str
     completed: tuple[tuple[str, str], ...]  # (lesson id, completed at), oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRecord:
+    """A class now: where it is, its students (by number) and the lessons they started."""
+
+    id: int
+    commune_code: str
+    school: str
+    name: str
+    created_at: str
+    students: tuple[Student, ...]
+    progress: tuple[tuple[int, str, bool], ...]  # (student, lesson, done)
 
 
 async def has_activity(db: Database, start: str, end: str) -> bool:
@@ -168,3 +202,29 @@ async def learners(db: Database, start: str, end: str, size: int = BATCH // 4
             found.setdefault(r[0], (r[1], []))[1].append((r[2], r[3]))
         yield [LearnerRecord(user_id, locale, tuple(done))
                for user_id, (locale, done) in found.items()]
+
+
+async def has_classes(db: Database) -> bool:
+    """True when any school has a class (the export then has a sheet of classes)."""
+    row = await db.read_fetchone(HAS_CLASSES_SQL)
+    return bool(row and row[0])
+
+
+async def classes(db: Database, size: int = BATCH // 20) -> AsyncIterator[list[ClassRecord]]:
+    """Every class now, by commune, school and name, with its students and their lessons, a
+    batch of classes at a time."""
+    everyone = await db.read_fetchall(CLASSES_SQL)
+    for first in range(0, len(everyone), size):
+        batch = everyone[first:first + size]
+        ids = [int(r[0]) for r in batch]
+        marks = ",".join("?" * len(ids))
+        students: dict[int, list[Student]] = {}
+        for r in await db.read_fetchall(CLASS_STUDENTS_SQL.format(marks=marks), ids):
+            students.setdefault(int(r[0]), []).append(Student(int(r[1]), int(r[0]), int(r[2]),
+                                                              None))
+        progress: dict[int, list[tuple[int, str, bool]]] = {}
+        for r in await db.read_fetchall(CLASS_PROGRESS_SQL.format(marks=marks), ids):
+            progress.setdefault(int(r[0]), []).append((int(r[1]), str(r[2]), bool(r[3])))
+        yield [ClassRecord(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
+                           tuple(students.get(int(r[0]), ())), tuple(progress.get(int(r[0]), ())))
+               for r in batch]

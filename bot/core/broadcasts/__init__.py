@@ -1,12 +1,14 @@
 """Broadcasts: admins send campaign notices to everyone or a part (citizens, volunteers, team
-leaders, one commune, one language, one chat app), now or scheduled, see the recent ones, stop
-one, and resume one paused when a chat app's month's messages ran out. The
-delivery worker (bot/delivery/broadcasts.py) sends them through each channel's delivery engine,
-paced and resumable; see docs/BROADCASTS.md.
+leaders, one commune, the students of one school, one language, one chat app), now or
+scheduled, see the recent ones, stop one, and resume one paused when a chat app's month's
+messages ran out. The delivery worker (bot/delivery/broadcasts.py) sends them through each
+channel's delivery engine, paced and resumable; see docs/BROADCASTS.md.
 
 - ids.py: the button verbs
 - draft.py: the /broadcast form's typed draft and its steps, kept in the dialog state
 - form.py: /broadcast, the form's state machine: each typed answer and button checked again
+- audience.py: the form's audience steps: the kind, then a commune, a language, a chat app, or
+  a school's commune and the school
 - photo.py: the one photo a broadcast may carry and the limits it must fit
 - schedule.py: quiet hours, the times admins type, and starting a scheduled broadcast when due
   (called by the application's jobs, bot/core/jobs.py)

@@ -5,7 +5,7 @@ only. See docs/BROADCASTS.md."""
 from __future__ import annotations
 
 from bot.core.broadcasts.ids import LIST, RESUME, STOP_CONFIRMED
-from bot.core.broadcasts.views import counts_line, list_entry, stop_button
+from bot.core.broadcasts.views import counts_line, list_entry, school_of, stop_button
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
@@ -33,8 +33,8 @@ async def recent(ctx: Context, _args: str = "") -> list[Reply]:
                       ((menu_button(t),),), edit=ctx.pressed)]
     counts = await store.counts(ctx.db, [b.id for b in found])
     config = ctx.services.config
-    entries = [list_entry(t, ctx.services.communes, config.timezone, b, counts[b.id])
-               for b in found]
+    entries = [list_entry(t, ctx.services.communes, config.timezone, b, counts[b.id],
+                          await school_of(ctx, b.audience)) for b in found]
     rows = [(Button(t._("▶ Resume #{number}").format(number=b.id), RESUME(b.id)),)
             for b in found if b.status == Status.PAUSED]
     rows += [(stop_button(t, b.id),) for b in found if b.status in store.ACTIVE]

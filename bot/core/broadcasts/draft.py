@@ -20,6 +20,8 @@ class Step(StrEnum):
     COMMUNE = "commune"  # typed, or chosen among the communes offered
     LANGUAGE = "language"
     CHANNEL = "channel"  # the chat app, when broadcasts go out on several
+    SCHOOL_COMMUNE = "school_commune"  # students of a school: its commune, typed or chosen
+    SCHOOL = "school"  # students of a school: the school, among its commune's
     ENGLISH = "english"  # an optional English version
     PREVIEW = "preview"  # send now or schedule
     WHEN = "when"  # the time typed for a scheduled broadcast
@@ -27,7 +29,9 @@ class Step(StrEnum):
 
 
 # Steps answered by typing: typed numbers are answers, not numbered options.
-TYPED_STEPS = frozenset({Step.TEXT, Step.COMMUNE, Step.ENGLISH, Step.WHEN})
+TYPED_STEPS = frozenset({Step.TEXT, Step.COMMUNE, Step.SCHOOL_COMMUNE, Step.ENGLISH, Step.WHEN})
+# Steps that offer communes as buttons when there are few (choices), else ask to type one.
+_COMMUNE_STEPS = frozenset({Step.COMMUNE, Step.SCHOOL_COMMUNE})
 # Steps that come once the audience is chosen.
 _AFTER_AUDIENCE = frozenset({Step.ENGLISH, Step.PREVIEW, Step.WHEN, Step.NIGHT})
 _STEPS = frozenset(step.value for step in Step)
@@ -43,12 +47,13 @@ class Draft:
     text_en: str | None = None  # its English version, if one was written
     photo: str | None = None  # a Photo.ref
     audience: Audience | None = None
-    choices: list[str] = field(default_factory=list)  # commune codes offered as buttons
+    # Offered as buttons: commune codes (COMMUNE, SCHOOL_COMMUNE) or school ids (SCHOOL).
+    choices: list[str] = field(default_factory=list)
 
     @property
     def free_text(self) -> bool:
         """Whether the open step is answered by typing."""
-        return self.step in TYPED_STEPS and not (self.step == Step.COMMUNE and self.choices)
+        return self.step in TYPED_STEPS and not (self.step in _COMMUNE_STEPS and self.choices)
 
     def to_state(self) -> dict[str, Any]:
         """The dialog state storing this draft."""
@@ -75,6 +80,8 @@ class Draft:
             draft.step = Step.TEXT
         elif draft.step in _AFTER_AUDIENCE and draft.audience is None:
             draft.step = Step.AUDIENCE
+        elif draft.step == Step.SCHOOL and not draft.choices:  # no school left to offer
+            draft.step = Step.SCHOOL_COMMUNE
         return draft
 
 

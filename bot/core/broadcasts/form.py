@@ -10,14 +10,11 @@ import unicodedata
 from datetime import datetime
 
 from bot.core import dialogs
+from bot.core.broadcasts.audience import Next, pressed, question, typed
 from bot.core.broadcasts.draft import Draft, Step
 from bot.core.broadcasts.guard import announce, link_warning, needs_approval
 from bot.core.broadcasts.ids import (
-    AUDIENCE,
     CANCEL,
-    CHANNEL,
-    COMMUNE,
-    LANGUAGE,
     SCHEDULE,
     SCHEDULE_MORNING,
     SEND_AT_NIGHT,
@@ -26,11 +23,11 @@ from bot.core.broadcasts.ids import (
 )
 from bot.core.broadcasts.photo import MAX_CAPTION, photo_problem
 from bot.core.broadcasts.schedule import in_quiet_hours, parse_when, quiet_end, quiet_label
-from bot.core.broadcasts.views import AUDIENCE_NAMES, channel_names, local_time, reach
+from bot.core.broadcasts.views import cancel_row, channel_names, local_time, reach
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
-from bot.core.shared.menus import LANGUAGE_NAMES, menu_button
+from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import ECHO_LIMIT, clip
 from bot.core.shared.roles import is_admin
 from bot.storage import audiences
@@ -41,7 +38,6 @@ from bot.storage.audiences import Audience, AudienceKind
 # 4,096 characters of a Telegram message (counted as Telegram does, see _length), with room to
 # spare. Not MESSAGE_LIMIT, the 1,900 the core's answers keep to for the strictest channel.
 MAX_TEXT = 3500
-TYPED_ECHO = 60  # characters of a typed commune name quoted back
 
 
 def refusal(ctx: Context) -> list[Reply]:
@@ -74,7 +70,7 @@ async def begin(ctx: Context, _args: str, text: str = "", photo: str | None = No
 
 
 def _cancel_row(ctx: Context) -> tuple[Button, ...]:
-    return (Button(ctx.t._("✖ Cancel"), CANCEL(), Nav.CANCEL),)
+    return cancel_row(ctx.t)
 
 
 def _audience(draft: Draft) -> Audience:
@@ -103,29 +99,9 @@ async def _prompt(ctx: Context, draft: Draft) -> list[Reply]:
             text += " " + t._("To add one photo, send it now, with the message as its caption "
                               "or without.")
         return [Reply(text, (_cancel_row(ctx),), edit=edit, numbered=False)]
-    if step == Step.AUDIENCE:
-        several = len(ctx.services.config.delivery_channels) > 1
-        rows = [(Button(t._(name), AUDIENCE(kind)),) for kind, name in AUDIENCE_NAMES.items()
-                if several or kind != AudienceKind.CHANNEL]
-        return [Reply(t._("Who should receive it?"), (*rows, _cancel_row(ctx)), edit=edit)]
-    if step == Step.COMMUNE and draft.choices:
-        communes = ctx.services.communes
-        rows = [(Button(commune.name, COMMUNE(code)),)
-                for code in draft.choices if (commune := communes.get(code))]
-        return [Reply(t._("Several communes match. Choose one, or type the name again:"),
-                      (*rows, _cancel_row(ctx)), edit=edit)]
-    if step == Step.COMMUNE:
-        return [Reply(t._("Which commune? Type its name, for example: Anh Sơn. The message goes "
-                          "to the members of the commune's teams."), (_cancel_row(ctx),),
-                      edit=edit, numbered=False)]
-    if step == Step.LANGUAGE:
-        rows = [(Button(LANGUAGE_NAMES.get(code, code), LANGUAGE(code)),)
-                for code in ctx.services.config.locales]
-        return [Reply(t._("Users of which language?"), (*rows, _cancel_row(ctx)), edit=edit)]
-    if step == Step.CHANNEL:
-        rows = [(Button(channel.capitalize(), CHANNEL(channel)),)
-                for channel in ctx.services.config.delivery_channels]
-        return [Reply(t._("Users of which chat app?"), (*rows, _cancel_row(ctx)), edit=edit)]
+    asked = await question(ctx, draft)
+    if asked is not None:  # who receives it
+        return [asked]
     if step == Step.ENGLISH:
         return [Reply(t._("Users who chose English get an English version if you write one. "
                           "Type it now, or press Skip: then everyone gets the message above."),
@@ -247,8 +223,9 @@ async def on_text(ctx: Context, text: str) -> list[Reply]:
             return await _go(ctx, draft, Step.AUDIENCE)
         draft.text_en = message
         return await _go(ctx, draft, Step.PREVIEW)
-    if step == Step.COMMUNE:
-        return await _find_commune(ctx, draft, text)
+    found = await typed(ctx, draft, text)
+    if found is not None:
+        return await _follow(ctx, draft, found)
     if step == Step.WHEN:
         return await _schedule_typed(ctx, draft, text)
     current = await _prompt(ctx, draft)
@@ -285,18 +262,14 @@ async def on_photo(ctx: Context) -> list[Reply]:
     return await _go(ctx, draft, Step.AUDIENCE)
 
 
-async def _find_commune(ctx: Context, draft: Draft, text: str) -> list[Reply]:
-    found = ctx.services.communes.find(text)
-    if len(found) == 1:
-        return await _after_audience(ctx, draft, Audience(AudienceKind.COMMUNE, found[0].code))
-    draft.choices = [c.code for c in found]
-    if found:
-        return await _go(ctx, draft, Step.COMMUNE)
-    await _go(ctx, draft, Step.COMMUNE)
-    return [Reply(ctx.t._("No commune of {province} matches “{text}”. Type the name "
-                          "again:").format(province=ctx.services.communes.province,
-                                           text=clip(text, TYPED_ECHO)),
-                  (_cancel_row(ctx),), numbered=False)]
+async def _follow(ctx: Context, draft: Draft, found: Next) -> list[Reply]:
+    """Go on from an answer about the audience: with the audience chosen, or at its step."""
+    if found.audience is not None:
+        return await _after_audience(ctx, draft, found.audience)
+    replies = await _go(ctx, draft, found.step)
+    if found.note:
+        replies[0] = dataclasses.replace(replies[0], text=found.note)
+    return replies
 
 
 async def _after_audience(ctx: Context, draft: Draft, audience: Audience) -> list[Reply]:
@@ -367,29 +340,14 @@ async def on_button(ctx: Context, act: Action) -> list[Reply]:
     draft = Draft.from_state(ctx.state)
     if draft is None:
         return closed(ctx)
-    step, verb, arg = draft.step, act.verb, act.args[0] if act.args else ""
-    config = ctx.services.config
+    step, verb, config = draft.step, act.verb, ctx.services.config
     if verb == CANCEL:
         await dialogs.close(ctx)
         return [Reply(ctx.t._("Cancelled: nothing was sent."), ((menu_button(ctx.t),),),
                       edit=ctx.pressed)]
-    if verb == AUDIENCE and step == Step.AUDIENCE and arg in audiences.AUDIENCES:
-        kind = AudienceKind(arg)
-        if kind == AudienceKind.COMMUNE:
-            draft.choices = []
-            return await _go(ctx, draft, Step.COMMUNE)
-        if kind == AudienceKind.LANGUAGE:
-            return await _go(ctx, draft, Step.LANGUAGE)
-        if kind == AudienceKind.CHANNEL and len(config.delivery_channels) > 1:
-            return await _go(ctx, draft, Step.CHANNEL)
-        if kind != AudienceKind.CHANNEL:
-            return await _after_audience(ctx, draft, Audience(kind))
-    if verb == COMMUNE and step == Step.COMMUNE and arg in draft.choices:
-        return await _after_audience(ctx, draft, Audience(AudienceKind.COMMUNE, arg))
-    if verb == LANGUAGE and step == Step.LANGUAGE and arg in config.locales:
-        return await _after_audience(ctx, draft, Audience(AudienceKind.LANGUAGE, arg))
-    if verb == CHANNEL and step == Step.CHANNEL and arg in config.delivery_channels:
-        return await _after_audience(ctx, draft, Audience(AudienceKind.CHANNEL, arg))
+    found = await pressed(ctx, draft, act)
+    if found is not None:
+        return await _follow(ctx, draft, found)
     if verb == SKIP_EN and step == Step.ENGLISH:
         draft.text_en = None
         return await _go(ctx, draft, Step.PREVIEW)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.core.broadcasts.ids import APPROVE
-from bot.core.broadcasts.views import audience_label, stop_button
+from bot.core.broadcasts.views import audience_label, school_of, stop_button
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
@@ -64,20 +64,22 @@ async def announce(ctx: Context, number: int, count: int, audience: Audience, te
     if count <= ctx.services.config.broadcasts.announce_over and not awaiting:
         return 0
     others = [a for a in await outbox.admins(ctx.services) if a.user_id != ctx.user.id]
+    school = await school_of(ctx, audience)
     async with ctx.db.transaction() as conn:
         for admin in others:
             t = ctx.services.translations.get(admin.locale)
+            label = audience_label(t, ctx.services.communes, audience, school)
             await outbox.notify(conn, admin,
-                                _notice(ctx, t, number, count, audience, text, awaiting),
+                                _notice(ctx, t, number, count, label, text, awaiting),
                                 ctx.now)
     return len(others)
 
 
-def _notice(ctx: Context, t: Translator, number: int, count: int, audience: Audience,
+def _notice(ctx: Context, t: Translator, number: int, count: int, audience: str,
             text: str, awaiting: bool) -> Reply:
     people = t.ngettext("{count} person", "{count} people", count).format(count=t.number(count))
     what = dict(who=t._("admin #{id}").format(id=ctx.user.id), number=number, people=people,
-                audience=audience_label(t, ctx.services.communes, audience))
+                audience=audience)
     if awaiting:
         head = t._("📣 {who} wrote broadcast #{number} to {people} ({audience}). It waits for "
                    "another admin's approval:").format(**what)

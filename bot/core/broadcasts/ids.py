@@ -9,6 +9,7 @@ AUDIENCE = Verb("bca", (SLUG,))  # /broadcast form: the audience's kind
 COMMUNE = Verb("bcc", (ID,))  # the form: a commune's code
 LANGUAGE = Verb("bcl", (SLUG,))  # the form: a language
 CHANNEL = Verb("bch", (SLUG,))  # the form: a chat app (when broadcasts go out on several)
+SCHOOL = Verb("bce", (ID,))  # the form: a school (its students), by the school's id
 SKIP_EN = Verb("bck")  # the form: no English version
 SEND_NOW = Verb("bcn")  # the form: send now
 SEND_AT_NIGHT = Verb("bcy")  # the form: send now, within quiet hours
@@ -22,5 +23,5 @@ RESUME = Verb("bcr", (ID,))  # resume paused broadcast #id
 APPROVE = Verb("bcg", (ID,))  # a second admin approves waiting broadcast #id
 
 # The form's buttons, all handled by form.on_button.
-FORM_VERBS = (AUDIENCE, COMMUNE, LANGUAGE, CHANNEL, SKIP_EN, CANCEL, SEND_NOW, SEND_AT_NIGHT,
-              SCHEDULE, SCHEDULE_MORNING)
+FORM_VERBS = (AUDIENCE, COMMUNE, LANGUAGE, CHANNEL, SCHOOL, SKIP_EN, CANCEL, SEND_NOW,
+              SEND_AT_NIGHT, SCHEDULE, SCHEDULE_MORNING)

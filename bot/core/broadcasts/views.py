@@ -9,17 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.broadcasts.ids import STOP
+from bot.core.broadcasts.ids import CANCEL, STOP
 from bot.core.context import Context
-from bot.core.events import Button
+from bot.core.events import Button, Nav
 from bot.core.shared.communes import Communes
 from bot.core.shared.menus import LANGUAGE_NAMES
 from bot.core.shared.messages import clip
 from bot.i18n import N_, Translator
 from bot.storage import audiences
+from bot.storage import classes as class_store
 from bot.storage import usage as usage_store
 from bot.storage.audiences import Audience, AudienceKind
 from bot.storage.broadcasts import Broadcast, Counts, Status
+from bot.storage.classes import School
 
 AUDIENCE_NAMES = {
     AudienceKind.EVERYONE: N_("Everyone"),
@@ -27,6 +29,7 @@ AUDIENCE_NAMES = {
     AudienceKind.VOLUNTEERS: N_("Volunteers (team members)"),
     AudienceKind.LEADERS: N_("Team leaders"),
     AudienceKind.COMMUNE: N_("One commune"),
+    AudienceKind.SCHOOL: N_("Students of a school"),
     AudienceKind.LANGUAGE: N_("One language"),
     AudienceKind.CHANNEL: N_("One chat app"),
 }
@@ -41,8 +44,15 @@ _STATUS_NAMES = {
 EXCERPT = 60  # characters of a broadcast's first line in /broadcasts
 
 
-def audience_label(t: Translator, communes: Communes, audience: Audience) -> str:
-    """The audience in words: "Everyone", "Commune: Xã Anh Sơn", "Language: English"."""
+def audience_label(t: Translator, communes: Communes, audience: Audience,
+                   school: School | None = None) -> str:
+    """The audience in words: "Everyone", "Commune: Xã Anh Sơn", "Language: English"; a
+    school's students by the school's name when it is given (school_of), else by its number."""
+    if audience.kind == AudienceKind.SCHOOL and school is not None:
+        return t._("Students of {school}, {commune}").format(
+            school=clip(school.name, EXCERPT), commune=communes.display_name(school.commune_code))
+    if audience.kind == AudienceKind.SCHOOL:  # the school is gone, or was not looked up
+        return t._("Students of school no. {number}").format(number=audience.value or "?")
     if audience.kind == AudienceKind.COMMUNE:
         return t._("Commune: {commune}").format(commune=communes.display_name(audience.value))
     if audience.kind == AudienceKind.LANGUAGE:
@@ -51,6 +61,19 @@ def audience_label(t: Translator, communes: Communes, audience: Audience) -> str
     if audience.kind == AudienceKind.CHANNEL:
         return t._("Users of {channel}").format(channel=(audience.value or "").capitalize())
     return t._(AUDIENCE_NAMES.get(audience.kind, audience.kind))
+
+
+async def school_of(ctx: Context, audience: Audience) -> School | None:
+    """The school whose students the audience is, if it is one and the school still exists."""
+    value = audience.value or ""
+    if audience.kind != AudienceKind.SCHOOL or not (value.isascii() and value.isdigit()):
+        return None
+    return await class_store.school(ctx.db, int(value))
+
+
+def cancel_row(t: Translator) -> tuple[Button, ...]:
+    """The form's Cancel button, on a row of its own."""
+    return (Button(t._("✖ Cancel"), CANCEL(), Nav.CANCEL),)
 
 
 def counts_line(t: Translator, counts: Counts) -> str:
@@ -122,14 +145,15 @@ def local_time(t: Translator, moment: str | datetime, zone: ZoneInfo) -> str:
 
 
 def list_entry(t: Translator, communes: Communes, zone: ZoneInfo, broadcast: Broadcast,
-               counts: Counts) -> str:
-    """One broadcast in /broadcasts: number, time, audience, status and counts."""
+               counts: Counts, school: School | None = None) -> str:
+    """One broadcast in /broadcasts: number, time, audience (school: its school, if any),
+    status and counts."""
     status = t._(_STATUS_NAMES.get(broadcast.status, broadcast.status))
     if broadcast.status == Status.SCHEDULED and broadcast.scheduled_for:
         status = t._("scheduled for {time}").format(
             time=local_time(t, broadcast.scheduled_for, zone))
     head = " · ".join([f"#{broadcast.id}", local_time(t, broadcast.created_at, zone),
-                       audience_label(t, communes, broadcast.audience), status])
+                       audience_label(t, communes, broadcast.audience, school), status])
     excerpt = clip(broadcast.text_vi.split("\n", 1)[0], EXCERPT)
     lines = [head, f"“{excerpt}”", counts_line(t, counts)]
     if broadcast.status == Status.PAUSED:
@@ -151,7 +175,8 @@ async def reach(ctx: Context, audience: Audience) -> str:
     count = sum(counts.get(channel, 0) for channel in channels)
     lines = [t.ngettext("📣 Broadcast to {audience}: {count} person.",
                         "📣 Broadcast to {audience}: {count} people.", count).format(
-        audience=audience_label(t, ctx.services.communes, audience), count=t.number(count))]
+        audience=audience_label(t, ctx.services.communes, audience,
+                                await school_of(ctx, audience)), count=t.number(count))]
     month = ctx.now.astimezone(config.timezone).strftime("%Y-%m")  # as the sends are counted
     for channel, monthly in config.monthly_quotas.items():
         needed = counts.get(channel, 0)

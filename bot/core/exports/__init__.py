@@ -1,10 +1,11 @@
-"""Exports: visits, teams and learning progress of a period as an XLSX workbook and CSV files,
-sent by /export (admins) or written by the command line (python -m bot export).
+"""Exports: visits, teams and learning progress of a period as an XLSX workbook and CSV files
+(with the schools' classes as they are now, when there are any), sent by /export (admins) or
+written by the command line (python -m bot export).
 
 - ids.py: the form's button verbs.
 - form.py: /export: the typed draft, asking for the period, sending the files.
 - cli.py: python -m bot export --from ... --to ... --out ... [--csv DIR].
-- run.py: one export: the three tables read in batches and written off the event loop.
+- run.py: one export: the tables read in batches and written off the event loop.
 - tables.py: the tables' columns (in the admin's language) and their rows.
 - table.py: a column and the kinds of value both writers share.
 - xlsx.py, csvfile.py: the workbook and the CSV writers.

@@ -61,10 +61,11 @@ async def _run(config: Config, setting: Setting, period: DayRange, out: Path | N
         written = await report.write_export(db, setting, period, out, csv_dir)
         async with db.transaction() as conn:
             counts = written.counts
+            classes = {"classes": counts.classes} if counts.classes else {}
             await audit_store.record(conn, None, "export", audit_store.detail(
                 "export", via="command line", first=period.first.isoformat(),
                 last=period.last.isoformat(), visits=counts.visits, teams=counts.teams,
-                learners=counts.learners), datetime.now(UTC))
+                learners=counts.learners, **classes), datetime.now(UTC))
     finally:
         await db.close()
     print(f"Exported {period.first} to {period.last}: {written.counts.describe()}.")

@@ -179,9 +179,10 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
                           "full). Nothing was exported; please try again later."),
                       ((menu_button(t),),), edit=ctx.pressed)]
     counts = written.counts
+    classes = {"classes": counts.classes} if counts.classes else {}
     await audit.record(ctx, "export", audit_store.detail(
         "export", via="chat", first=period.first.isoformat(), last=period.last.isoformat(),
-        visits=counts.visits, teams=counts.teams, learners=counts.learners))
+        visits=counts.visits, teams=counts.teams, learners=counts.learners, **classes))
     lines = [
         t._("📊 Export for {period}: {visits}, {teams}, {learners}.").format(
             period=shown,
@@ -195,6 +196,13 @@ async def _export(ctx: Context, period: DayRange) -> list[Reply]:
             "files hold the same tables. They contain personal data (households, volunteers' "
             "names): keep them safe and share them only with those who need them."),
     ]
+    if counts.classes:
+        lines.insert(1, t.ngettext(
+            "🏫 The Classes sheet has {count} class as it is today, whatever the period: its "
+            "students and the skills they started and finished, counted (no names).",
+            "🏫 The Classes sheet has {count} classes as they are today, whatever the period: "
+            "their students and the skills they started and finished, counted (no names).",
+            counts.classes).format(count=t.number(counts.classes)))
     sizes = await asyncio.to_thread(lambda: [(path, path.stat().st_size)
                                              for path in written.files])
     for path, size in sizes:

@@ -1,4 +1,5 @@
-"""Running an export: the period's three tables, read in batches, written off the event loop.
+"""Running an export: the period's three tables (and the classes as they are now, when a school
+has one), read in batches, written off the event loop.
 
 Rows come from SQLite a batch at a time (a short query each, so other users' statements run
 between them); each batch is turned into cells and written to the workbook and the CSV files
@@ -29,6 +30,8 @@ from bot.core.exports.table import Row
 from bot.core.exports.tables import (
     Setting,
     Table,
+    class_row,
+    classes_table,
     learner_row,
     learners_table,
     team_row,
@@ -38,10 +41,12 @@ from bot.core.exports.tables import (
 )
 from bot.core.exports.xlsx import Sheet, XlsxWriter
 from bot.core.lessons import Catalog
+from bot.core.schools import count
 from bot.core.shared.dates import DayRange
 from bot.core.shared.skills import SKILLS
 from bot.storage import exports as export_store
 from bot.storage.db import Database
+from bot.storage.exports import ClassRecord
 
 # Files sent in the chat wait here until the channel has sent them; older ones are removed.
 EXPORT_DIR = Path(tempfile.gettempdir()) / "cnscd-exports"
@@ -57,10 +62,12 @@ class Counts:
     visits: int
     teams: int
     learners: int
+    classes: int = 0  # 0 also when no school has a class (then the sheet is left out)
 
     def describe(self) -> str:
         """The counts for the audit log (no personal data)."""
-        return f"{self.visits} visits, {self.teams} teams, {self.learners} learners"
+        text = f"{self.visits} visits, {self.teams} teams, {self.learners} learners"
+        return f"{text}, {self.classes} classes" if self.classes else text
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,11 @@ async def write_export(db: Database, setting: Setting, period: DayRange,
             await table(teams_table(setting.t), export_store.teams(db, start, end),
                         partial(team_row, setting)),
             await table(learners_table(setting.t), export_store.learners(db, start, end),
-                        partial(learner_row, setting, start)))
+                        partial(learner_row, setting, start)),
+            # The classes as they are now (the period does not apply), when there are any.
+            await table(classes_table(setting.t), export_store.classes(db),
+                        partial(_class_cells, setting))
+            if await export_store.has_classes(db) else 0)
         saved = None
         if book is not None and workbook is not None:
             await asyncio.to_thread(book.save, work / workbook.name)
@@ -138,6 +149,12 @@ async def write_export(db: Database, setting: Setting, period: DayRange,
         for out in csvs:
             out.close()
         await asyncio.to_thread(shutil.rmtree, work, True)
+
+
+def _class_cells(setting: Setting, record: ClassRecord) -> Row:
+    """A class's cells, its figures counted as the teacher's are."""
+    return class_row(setting, record, count(record.students, record.progress,
+                                            setting.lesson_skills))
 
 
 def _write(to_row: Callable[[T], Row], sheet: Sheet | None, out: CsvWriter | None,

@@ -1,10 +1,12 @@
-"""The three exported tables: their columns, headed in the admin's language, and their rows.
+"""The exported tables (visits, teams, learning progress, and classes when a school has one):
+their columns, headed in the admin's language, and their rows.
 
 Only what the reports need goes out (Law 91/2025: the minimum). Visits carry the household
 label and the volunteer's team name as the visit form recorded them, never a Telegram id or
 a phone number; deleted visits are left out. Teams appear under their number and name, never
 their join code (whoever held a shared file could join them). Learners appear under the bot's
-internal user number, a pseudonym.
+internal user number, a pseudonym. Classes are counts only (students, skills started and
+finished), as they are on the day of the export: no join code, no name, no user number.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.exports.table import Column, Kind, Row
@@ -19,8 +23,11 @@ from bot.core.shared.communes import Communes
 from bot.core.shared.outcomes import OUTCOMES
 from bot.core.shared.skills import DOMAINS, SKILLS
 from bot.i18n import N_, Translator
-from bot.storage.exports import LearnerRecord, TeamRecord, VisitRecord
+from bot.storage.exports import ClassRecord, LearnerRecord, TeamRecord, VisitRecord
 from bot.storage.visits import OUTCOME_KEYS, SKILL_KEYS
+
+if TYPE_CHECKING:  # bot.core.schools imports this package (its teachers' spreadsheets)
+    from bot.core.schools import ClassFigures
 
 # The flag columns follow the stored visit's order.
 if tuple(SKILLS) != SKILL_KEYS or tuple(OUTCOMES) != OUTCOME_KEYS:
@@ -46,6 +53,12 @@ class Setting:
     skill_lessons: Mapping[str, frozenset[str]]  # each of the five skills -> its lesson ids
     # Each lesson's domain of the learners' digital competence framework (Circular 02/2025).
     lesson_domains: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def lesson_skills(self) -> dict[str, str]:
+        """Each lesson of the five skills, mapped to its skill."""
+        return {lesson: skill for skill, lessons in self.skill_lessons.items()
+                for lesson in lessons}
 
     def local(self, stamp: str | None) -> datetime | None:
         """A stored UTC time as local time to the second, without a zone (spreadsheets have
@@ -152,3 +165,31 @@ def learner_row(s: Setting, start: str, r: LearnerRecord) -> Row:
             sum(1 for at in mastered_at.values() if at >= start), *flags,
             int(all(flags)),
             *(sum(1 for x in done if s.lesson_domains.get(x) == domain) for domain in DOMAINS))
+
+
+def classes_table(t: Translator) -> Table:
+    """Columns of the classes sheet (the classes as they are on the day of the export)."""
+    started = t._("Started: {skill}")
+    finished = t._("Finished: {skill}")
+    return Table("classes", t._("Classes"), [
+        _col(t, N_("Commune code"), Kind.TEXT, 10),
+        _col(t, N_("Commune"), Kind.TEXT, 22),
+        _col(t, N_("School"), Kind.TEXT, 28),
+        _col(t, N_("Class"), Kind.TEXT, 10),
+        _col(t, N_("Students (on the day of the export)"), Kind.NUMBER, 14),
+        *(column for _emoji, name in SKILLS.values() for column in (
+            Column(started.format(skill=t._(name)), Kind.NUMBER, 14),
+            Column(finished.format(skill=t._(name)), Kind.NUMBER, 14))),
+        _col(t, N_("Finished all five skills"), Kind.NUMBER, 12),
+        _col(t, N_("Created on"), Kind.DATE, 12),
+    ])
+
+
+def class_row(s: Setting, r: ClassRecord, figures: ClassFigures) -> Row:
+    """One class's cells: its students, and how many of them started and finished each skill
+    (every lesson of it completed), from the class's figures (bot.core.schools.count)."""
+    created = s.local(r.created_at)
+    per_skill = [value for skill in SKILLS
+                 for value in (figures.skills[skill].started, figures.skills[skill].finished)]
+    return (r.commune_code, s.commune(r.commune_code), r.school, r.name, len(r.students),
+            *per_skill, len(figures.mastered_all), created.date() if created else None)

@@ -15,6 +15,7 @@ from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
 from bot.core.reports import commune as report_commune
+from bot.core.reports import schools as report_schools
 from bot.core.reports.ids import ALL_COMMUNES, BOARD, CHART, PICK, STATS
 from bot.core.reports.learning import learning, learning_lines
 from bot.core.reports.scope import (
@@ -74,7 +75,7 @@ async def show(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
     return await _team(ctx, scope, edit)
 
 
-def _buttons(ctx: Context, scope: Scope, visits: bool, province: bool
+def _buttons(ctx: Context, scope: Scope, visits: bool, province: bool, schools: bool = False
              ) -> tuple[tuple[Button, ...], ...]:
     t = ctx.t
     rows: list[tuple[Button, ...]] = []
@@ -82,8 +83,12 @@ def _buttons(ctx: Context, scope: Scope, visits: bool, province: bool
     first.append(Button(t._("🏆 Leaderboard"), BOARD(scope.token)))
     if first:
         rows.append(tuple(first))
-    if province and visits:
-        rows.append((Button(t._("🏘 All communes"), ALL_COMMUNES(scope.token)),))
+    places = [Button(t._("🏘 All communes"), ALL_COMMUNES(scope.token))] if province and visits \
+        else []
+    if province and schools:  # admins only: a leader's report has no schools
+        places.append(report_schools.button(ctx, scope))
+    if places:
+        rows.append(tuple(places))
     rows.append((Button(t._("🗓 Other campaigns"), PICK("s")), menu_button(t)))
     return tuple(rows)
 
@@ -105,9 +110,13 @@ async def _province(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
             lines.append(_commune_line(ctx, rank, code, households, people))
         blocks.append("\n".join(lines))
     blocks.append("\n".join(learning_lines(t, await learning(ctx, span, None), team=False)))
+    schools = await report_schools.schools_now(ctx)
+    if schools:
+        blocks.append(report_schools.block(t, schools))
     blocks.append(t._("Type /stats and a commune's name for its teams, or /stats with two "
                       "dates (2026-10-01 2026-10-10) for any days."))
-    return pack(ctx, blocks, _buttons(ctx, scope, bool(total.visits), True), edit)
+    return pack(ctx, blocks, _buttons(ctx, scope, bool(total.visits), True, bool(schools)),
+                edit)
 
 
 def added(parts: Iterable[figure_store.Figures]) -> figure_store.Figures:
