@@ -8,7 +8,9 @@ size). The benchmark writes to the database like the bot does (a few users, visi
 lessons; the ended campaign's summary, the catalog's skills). Prints a table; asserts nothing.
 
 Measured through the real code: /stats as an admin typing it and pressing its buttons (the
-core, during the campaign and after it ended), the export of about 100,000 visits as the bot
+core, during the campaign and after it ended), /leaderboard, /chart and /shortlist typed while
+the campaign runs (the chart drawn again after each new visit, and pressed again unchanged),
+the shortlist's XLSX, the export of about 100,000 visits as the bot
 writes it (XLSX and CSV) while other users write, a visit, a lesson and /deleteme at this
 scale, opening the app, and `python -m bot` against the fake Bot API (time until it answers
 /start, and its memory while it serves lessons, /stats and an export). While reports and the
@@ -39,8 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import province  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
+from bot.channels.base import TEXT_ONLY  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.core import exports  # noqa: E402
+from bot.core.campaigns import days_bounds  # noqa: E402
 from bot.core.context import Context  # noqa: E402
 from bot.core.reports import Learning, skill_lessons  # noqa: E402
 from bot.core.reports import stats as core_reports  # noqa: E402
@@ -194,6 +198,55 @@ async def stats_rows(app: App, rounds: int) -> list[Row]:
     return rows
 
 
+async def ranking_rows(app: App, rounds: int) -> list[Row]:
+    """/leaderboard, /chart and /shortlist typed by an admin while the campaign runs (issue 17:
+    each under 200 ms), and the shortlist's XLSX."""
+    rows: list[Row] = []
+    db = app.services.db
+    during = Chat(Core(app.services, clock=lambda: DURING), str(ADMIN), "en", TEXT_ONLY)
+    await during.say("/start")
+    campaign = app.services.config.campaigns[0]
+    bounds = summaries.hours(*days_bounds(campaign.first_day, campaign.last_day,
+                                          app.services.config.timezone))
+    if bounds is not None and not await db.read_fetchone(summaries.QUERIES["kept"], bounds):
+        first = await timed(1, lambda: during.say("/leaderboard"))
+        rows.append(("/leaderboard, the campaign's first (keeps its counts whole, once)",
+                     ms(first[0]), "once"))
+    for command in ("/leaderboard", "/shortlist"):
+        async with watched(db) as watch:
+            times = await timed(rounds, partial(during.say, command))
+        rows.append((f"{command}, campaign running p50/p95/max", spread(times), "< 200 ms"))
+        rows.append(("  meanwhile", watch_text(watch), ""))
+    volunteer = await db.read_fetchone(
+        "SELECT m.user_id, m.team_id, t.commune_code FROM memberships m "
+        "JOIN teams t ON t.id = m.team_id ORDER BY m.user_id LIMIT 1")
+    assert volunteer is not None
+    first = await timed(1, partial(during.say, "/chart"))
+    rows.append(("/chart, the process's first (imports matplotlib, once)", ms(first[0]), "once"))
+    drawn: list[float] = []
+    for n in range(max(3, rounds // 3)):  # a visit comes in between: the chart is drawn again
+        record = visits.VisitRecord(volunteer[2], "Thôn 1", f"Chart {n}", f"k|chart {n}", 1,
+                                    frozenset(), frozenset(), None, None, DURING)
+        await visits.save_new(db, f"chart-{n}-{time.time()}", volunteer[0], volunteer[1],
+                              record, datetime.now(UTC))
+        drawn += await timed(1, partial(during.say, "/chart"))
+    rows.append(("/chart, campaign running, a new visit before each p50/p95/max",
+                 spread(drawn), "< 200 ms"))
+    again = await timed(rounds, partial(during.say, "/chart"))
+    rows.append(("/chart again, no new visit (the same PNG) p50/p95/max", spread(again), "—"))
+    listed = await during.say("/shortlist")
+    for key, _ in listed.keyed_options()[:6]:  # nominate the first six candidates
+        await during.say("/shortlist")
+        if "Why should" in (await during.say(key)).text:  # (not nominated by an earlier run)
+            await during.say(f"Hỗ trợ nhiều hộ trong đợt, đề nghị số {key}")
+    listed = await during.say("/shortlist")
+    export = next(key for key, button in listed.keyed_options() if "Export" in button.label)
+    written = await timed(1, partial(during.say, export))
+    rows.append(("the shortlist's XLSX (6 nominees, their visits counted)", ms(written[0]),
+                 "—"))
+    return rows
+
+
 def export_period(app: App) -> tuple[date, date]:
     """Days around the campaign's first holding about EXPORT_VISITS visits: the days before it
     (a few hundred visits each) back to the season's start, then the campaign's days."""
@@ -330,6 +383,7 @@ async def core_rows(config: Config, rounds: int, tmp: Path) -> list[Row]:
         if changed:
             rows.append(("counting skills mastered after a catalog change (once)",
                          ms(time.perf_counter() - started), "once"))
+        rows += await ranking_rows(app, rounds)
         rows += await stats_rows(app, rounds)
         rows += await export_rows(app, config, tmp)
         rows += await update_rows(app)

@@ -9,8 +9,12 @@ triggers keep exact (bot/storage/summaries.py), and an ended campaign's figures 
 once from its frozen visits; other periods read the visits through their indexes (*_SQL;
 tests/core/reports/test_reports.py and tests/storage/test_query_plans.py check that every
 query walks one).
+A running campaign's leaderboard keeps the campaign's hours (keep=True, migration v026): its
+households per team and per volunteer are then kept whole by triggers, one row each. The chart
+reads the province's visits per hour and its top communes' hours (hourly_top), not a row per
+commune and hour.
 Every read goes through the database's read-only connection, so a report never holds up
-anyone's writes.
+anyone's writes (keeping a span writes once, in one short transaction).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
+from typing import NamedTuple
 
 from bot.storage import summaries
 from bot.storage.db import Database, expect_row
@@ -130,9 +136,9 @@ class Span:
     frozen: str | None = None  # an ended campaign's key: its frozen visits are read instead
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """A volunteer in a ranking: households helped, and how to name them."""
+class Ranked(NamedTuple):
+    """A volunteer in a ranking: households helped, and how to name them (a tuple: a
+    province's ranking makes 15,000 of them for each leaderboard)."""
 
     user_id: int
     households: int
@@ -200,11 +206,22 @@ async def by_team(db: Database, span: Span) -> dict[str, Figures]:
     return await _figures_by(db, span, "t", TEAMS_SQL)
 
 
-async def team_households(db: Database, span: Span) -> dict[str, int]:
+async def _kept_bounds(db: Database, span: Span, keep: bool) -> tuple[str, str] | None:
+    """The span's summary hours (None when not whole hours, or frozen); kept from now on when
+    keep (a running campaign's: its counts are then read whole, v026)."""
+    bounds = summaries.hours(span.start, span.end)
+    if bounds is None or span.frozen:
+        return None
+    if keep:
+        await summaries.keep_span(db, *bounds)
+    return bounds
+
+
+async def team_households(db: Database, span: Span, keep: bool = False) -> dict[str, int]:
     """Households helped by each team, by team id: the leaderboard's one figure, without the
     sums of every other column (a third of the time at a province's scale)."""
-    bounds = summaries.hours(span.start, span.end)
-    if bounds is not None and not span.frozen:
+    bounds = await _kept_bounds(db, span, keep)
+    if bounds is not None:
         return {key: n for key, n in (await summaries.distinct(db, "t", *bounds)).items() if n}
     return {key: f.households for key, f in (await by_team(db, span)).items()}
 
@@ -236,9 +253,10 @@ async def commune_teams(db: Database, span: Span, commune_code: str) -> dict[str
     return await _grouped(db, COMMUNE_TEAMS_SQL, (commune_code, span.start, span.end))
 
 
-async def volunteers(db: Database, span: Span) -> list[Ranked]:
-    """Households helped by each volunteer (most first), with the names of the first ones."""
-    bounds = summaries.hours(span.start, span.end)
+async def volunteers(db: Database, span: Span, keep: bool = False) -> list[Ranked]:
+    """Households helped by each volunteer (most first), without their names (named() adds
+    them to the few shown); keep as in team_households."""
+    bounds = await _kept_bounds(db, span, keep)
     if span.frozen:
         await summarize_frozen(db, span.frozen)
         rows = await db.read_fetchall(summaries.QUERIES["frozen_ranking"], (span.frozen,))
@@ -250,8 +268,10 @@ async def volunteers(db: Database, span: Span) -> list[Ranked]:
         rows = await db.read_fetchall(VOLUNTEERS_SQL, (span.start, span.end))
         found = [(r["key"], r["households"]) for r in rows]
     # A volunteer who deleted their data left their visits without a name: not ranked.
-    counts = sorted(((int(key), int(n)) for key, n in found if key is not None),
-                    key=lambda pair: (-pair[1], pair[0]))
+    counts = [(int(key), int(n)) for key, n in found if key is not None]
+    # Most households first, then by id: two stable sorts on C keys (15,000 volunteers).
+    counts.sort(key=itemgetter(0))
+    counts.sort(key=itemgetter(1), reverse=True)
     return [Ranked(user_id, households, None, None, None) for user_id, households in counts]
 
 
@@ -281,6 +301,36 @@ async def hourly(db: Database, span: Span) -> list[tuple[str, str, int]]:
     else:
         rows = await db.read_fetchall(HOURLY_SQL, (span.start, span.end))
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
+Hourly = list[tuple[str, str, int]]  # (commune code, UTC hour "YYYY-MM-DDTHH", visits)
+
+
+async def hourly_top(db: Database, span: Span, top: int) -> tuple[list[tuple[str, int]], Hourly]:
+    """Visits per UTC hour in the province, and per hour in each of the top communes (the most
+    visits in the span, then by code): the chart's data, a few hundred rows where hourly()
+    gives one per commune and hour (20,000 in a province's campaign)."""
+    bounds = summaries.hours(span.start, span.end)
+    if span.frozen:
+        await summarize_frozen(db, span.frozen)
+        totals = await db.read_fetchall(summaries.QUERIES["frozen_hourly_totals"],
+                                        (span.frozen,))
+        rows = await db.read_fetchall(summaries.QUERIES["frozen_hourly_top"],
+                                      (span.frozen, top))
+    elif bounds is not None:
+        totals = await db.read_fetchall(summaries.QUERIES["hourly_totals"], bounds)
+        rows = await db.read_fetchall(summaries.QUERIES["hourly_top"], (*bounds, top))
+    else:  # not whole hours: from the visits, summed here
+        every = await hourly(db, span)
+        by_hour: dict[str, int] = {}
+        by_commune: dict[str, int] = {}
+        for commune_code, hour, visits in every:
+            by_hour[hour] = by_hour.get(hour, 0) + visits
+            by_commune[commune_code] = by_commune.get(commune_code, 0) + visits
+        chosen = set(sorted(by_commune, key=lambda c: (-by_commune[c], c))[:max(top, 0)])
+        return sorted(by_hour.items()), [row for row in every if row[0] in chosen]
+    return ([(str(r[0]), int(r[1])) for r in totals],
+            [(str(r[0]), str(r[1]), int(r[2])) for r in rows])
 
 
 async def team_hourly(db: Database, span: Span, team_id: int) -> list[tuple[str, str, int]]:

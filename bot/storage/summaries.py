@@ -5,9 +5,11 @@ A province's campaign is a million visits and millions of lessons: summing them 
 per UTC hour (commune_hours, team_hours, completion_hours) and the points that make distinct
 counts (households, learners) exact over any range of hours (span_points; see the migration).
 Reports over whole UTC hours (local days in Vietnam are) read a few thousand summary rows;
-other periods read the raw tables (bot/storage/reports.py). Skills mastered need the
-catalog's skills, which only the bot knows: sync_skills writes them and counts again when
-they change.
+other periods read the raw tables (bot/storage/reports.py). A running campaign's span can be
+kept (keep_span, migration v026): its distinct counts are then kept whole per group by
+triggers too, one row per group instead of a point per member and hour (the volunteers'
+ranking: 15,000 rows instead of half a million). Skills mastered need the catalog's skills,
+which only the bot knows: sync_skills writes them and counts again when they change.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.storage.figures import OUTCOME_COLUMNS, SKILL_COLUMNS, Figures
 SUM_COLUMNS = ("visits", "people", *(f"s_{c}" for c in SKILL_COLUMNS),
                *(f"o_{c}" for c in OUTCOME_COLUMNS))
 _HOUR_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in SUM_COLUMNS)
+SPAN_KINDS = ("c", "l", "t", "v")  # the kinds of span_members (v006, v023)
 _WHOLE_HOUR = re.compile(r"\d{4}-\d\d-\d\dT\d\d:00:00(?:\+00:00)?")
 
 # Hours are 'YYYY-MM-DDTHH' (UTC). A distinct count over [first, last) sums the points there
@@ -35,7 +38,27 @@ QUERIES = {
                    "WHERE hour >= ? AND hour < ? GROUP BY team"),
     "distinct": ("SELECT grp AS key, SUM(n) AS members FROM span_points WHERE kind = ? "
                  "AND hour >= ? AND hour < ? AND prev_hour < ? GROUP BY grp"),
+    # A kept span's totals, in one statement (one snapshot) with the row saying it is kept
+    # (members -1): a span no longer kept is read from span_points instead.
+    "totals": ("SELECT '' AS key, -1 AS members FROM kept_spans WHERE first_hour = ?2 "
+               "AND last_hour = ?3 UNION ALL SELECT grp, members FROM span_totals "
+               "WHERE kind = ?1 AND first_hour = ?2 AND last_hour = ?3"),
+    "kept": "SELECT 1 FROM kept_spans WHERE first_hour = ? AND last_hour = ?",
     "hourly": "SELECT commune_code, hour, visits FROM commune_hours WHERE hour >= ? AND hour < ?",
+    # The chart's data without a row per commune and hour: the province's visits per hour,
+    # and the hours of the communes with the most visits (ties by code).
+    "hourly_totals": ("SELECT hour, SUM(visits) FROM commune_hours WHERE hour >= ? AND hour < ? "
+                      "GROUP BY hour"),
+    "hourly_top": ("SELECT commune_code, hour, visits FROM commune_hours WHERE hour >= ?1 "
+                   "AND hour < ?2 AND commune_code IN (SELECT commune_code FROM commune_hours "
+                   "WHERE hour >= ?1 AND hour < ?2 GROUP BY commune_code "
+                   "ORDER BY SUM(visits) DESC, commune_code LIMIT ?3)"),
+    "frozen_hourly_totals": ("SELECT hour, SUM(visits) FROM frozen_hours WHERE campaign = ? "
+                             "GROUP BY hour"),
+    "frozen_hourly_top": ("SELECT commune_code, hour, visits FROM frozen_hours "
+                          "WHERE campaign = ?1 AND commune_code IN (SELECT commune_code "
+                          "FROM frozen_hours WHERE campaign = ?1 GROUP BY commune_code "
+                          "ORDER BY SUM(visits) DESC, commune_code LIMIT ?2)"),
     "completed": ("SELECT COALESCE(SUM(completed), 0) FROM completion_hours "
                   "WHERE hour >= ? AND hour < ?"),
     "mastered": "SELECT COUNT(*) FROM skill_progress WHERE mastered_at >= ? AND mastered_at < ?",
@@ -101,6 +124,11 @@ REBUILD = (
     "SELECT kind, hour, grp, prev_hour, COUNT(*) FROM (SELECT kind, hour, grp, "
     "IFNULL(LAG(hour) OVER (PARTITION BY kind, grp, member ORDER BY hour), '') AS prev_hour "
     "FROM span_members) GROUP BY 1, 2, 3, 4",
+    "DELETE FROM span_totals",
+    "INSERT INTO span_totals (kind, grp, first_hour, last_hour, members) "
+    "SELECT m.kind, m.grp, s.first_hour, s.last_hour, COUNT(DISTINCT m.member) "
+    "FROM kept_spans s JOIN span_members m ON m.hour >= s.first_hour AND m.hour < s.last_hour "
+    "GROUP BY 1, 2, 3, 4",
     "DELETE FROM completion_hours",
     "INSERT INTO completion_hours (hour, completed) SELECT substr(completed_at, 1, 13), "
     "COUNT(*) FROM lesson_progress WHERE completed_at IS NOT NULL GROUP BY 1",
@@ -134,9 +162,37 @@ def figures_with(row: aiosqlite.Row, households: int) -> Figures:
 
 async def distinct(db: Database, kind: str, first: str, last: str) -> dict[str, int]:
     """Members active in [first, last) by group: households ("c", "t", "v" for volunteers)
-    or learners ("l")."""
+    or learners ("l"); from the span's totals when it is kept."""
+    rows = await db.read_fetchall(QUERIES["totals"], (kind, first, last))
+    if any(int(row["members"]) < 0 for row in rows):
+        return {str(row["key"]): int(row["members"]) for row in rows if row["members"] > 0}
     rows = await db.read_fetchall(QUERIES["distinct"], (kind, first, last, first))
     return {str(row["key"]): int(row["members"]) for row in rows}
+
+
+async def keep_span(db: Database, first: str, last: str) -> None:
+    """Keep [first, last)'s distinct counts whole from now on (a running campaign's hours):
+    counted once from span_points (a few hundred milliseconds at a province's scale, in one
+    transaction so no change slips between the count and the triggers), then kept by the
+    triggers. Kept spans that ended before this one starts are let go (an ended campaign is
+    read from its frozen copy)."""
+    if await db.read_fetchone(QUERIES["kept"], (first, last)):
+        return
+    async with db.transaction() as conn:
+        cur = await conn.execute("INSERT INTO kept_spans (first_hour, last_hour) VALUES (?, ?) "
+                                 "ON CONFLICT DO NOTHING", (first, last))
+        claimed = cur.rowcount == 1
+        await cur.close()
+        if not claimed:
+            return  # kept meanwhile by another report
+        await conn.execute("DELETE FROM span_totals WHERE last_hour <= ?", (first,))
+        await conn.execute("DELETE FROM kept_spans WHERE last_hour <= ?", (first,))
+        for kind in SPAN_KINDS:  # one range of span_points' key per kind
+            await conn.execute(
+                "INSERT INTO span_totals (kind, grp, first_hour, last_hour, members) "
+                "SELECT kind, grp, ?2, ?3, SUM(n) FROM span_points WHERE kind = ?1 "
+                "AND hour >= ?2 AND hour < ?3 AND prev_hour < ?2 GROUP BY grp",
+                (kind, first, last))
 
 
 async def figures(db: Database, kind: str, first: str, last: str) -> dict[str, Figures]:

@@ -23,6 +23,8 @@ import pytest
 from bot.core.events import Reply
 from bot.core.lessons import load_catalog
 from bot.core.service import build_router
+from bot.core.shared.text import fold
+from bot.storage import classes as class_store
 from bot.storage import users
 from bot.storage.db import open_database
 from tests import roles_setup as world_
@@ -132,6 +134,9 @@ NO_PRACTICES = "Good practices are for the community digital technology teams"
 NO_REVIEW = "Only admins can review good practices."
 PRACTICE_CLOSED = "That good practice form is closed"
 PRACTICE_TITLE = "Dạy VNeID ở chợ phiên"
+NO_SHORTLIST = "The reward shortlist is for admins."
+REASON = "Giúp hai hộ cài VNeID"
+NOMINATED = ("/shortlist", f"tap:{TEAM_NAME}", REASON)  # the admin nominates the team
 
 VOLUNTEERS_ONLY = {"citizen": no(NO_VISITS), "admin": no(NO_VISITS), "deleted": no(NO_VISITS)}
 HANDBOOK_ROLES = {"citizen": no(NO_HANDBOOK), "deleted": no(NO_HANDBOOK)}
@@ -253,6 +258,30 @@ async def own_class(chat: Chat, more: tuple[str, ...] = ()) -> None:
     await _steps(chat, ("/class", *more))
 
 
+async def two_schools(chat: Chat) -> None:
+    """Two schools of Anh Sơn with a class each (made through storage: the template has
+    none), for the admins' school list and the broadcast audience "Students of a school"."""
+    db = chat.core.services.db
+    admin = await users.get(db, "telegram", world_.ADMIN)
+    assert admin is not None
+    for school, code in (("THCS Anh Sơn", "LOPAS1"), ("Tiểu học Anh Sơn", "LOPAS2")):
+        await class_store.create_class(db, world_.ANH_SON, school, fold(school), "6A", code,
+                                       admin.id, False, world_.NOW)
+
+
+async def schools_report(chat: Chat) -> None:
+    """/stats once schools have classes (it shows the Schools button)."""
+    await two_schools(chat)
+    await chat.say("/stats")
+
+
+async def school_audience(chat: Chat) -> None:
+    """/broadcast at the choice of a school of Anh Sơn."""
+    await two_schools(chat)
+    await broadcast_form(chat, until="audience")
+    await chat.press(button(chat.last, "Students of a school"))
+
+
 TABLE: tuple[Row, ...] = (
     # Everyone's commands
     Row("/start", rule(ok("I am the assistant")), "/start"),
@@ -296,7 +325,8 @@ TABLE: tuple[Row, ...] = (
     Row("/stats", rule(no(NO_REPORTS), admin=ok("Report for"), leader=LEADER_REPORT), "/stats"),
     Row("/chart", rule(no(NO_REPORTS), admin=ok("Visits per day"), leader=ok("Visits per day")),
         "/chart"),
-    Row("/leaderboard", rule(no(NO_REPORTS), admin=ok("Leaderboard", shows=(VOLUNTEER_NAME,)),
+    Row("/leaderboard", rule(no(NO_REPORTS), admin=ok("Leaderboard", "kept_spans",
+                                                       shows=(VOLUNTEER_NAME,)),
                              leader=ok("Leaderboard", hides=(VOLUNTEER_NAME,))), "/leaderboard"),
     Row("/export", rule(no(NO_EXPORT), admin=ok("Export visits, teams")), "/export"),
     Row("/privacy", rule(ok("What I keep about you")), "/privacy"),
@@ -503,7 +533,7 @@ TABLE: tuple[Row, ...] = (
         steps=walk("/stats son"), source="admin", tap="Xã Anh Sơn"),
     Row("rch", rule(no(NO_REPORTS), admin=ok("Visits per day"), leader=ok("Visits per day")),
         steps=STATS, source="admin", tap="Chart"),
-    Row("rlb", rule(no(NO_REPORTS), admin=ok("Leaderboard"),
+    Row("rlb", rule(no(NO_REPORTS), admin=ok("Leaderboard", "kept_spans"),
                     leader=ok("Leaderboard", hides=(VOLUNTEER_NAME,))),
         steps=STATS, source="admin", tap="Leaderboard"),
     Row("rpk", rule(no(NO_REPORTS), admin=ok("Choose a campaign"),
@@ -554,6 +584,34 @@ TABLE: tuple[Row, ...] = (
         source="admin", tap="Last 7 days"),
     Row("exx", rule(no(NO_EXPORT), admin=ok("Nothing was exported.")), steps=walk("/export"),
         source="admin", tap="Cancel"),
+    # Schools in the reports and broadcasts (admins): the template has no class, so the steps
+    # make two schools first.
+    Row("rsh", rule(no(NO_REPORTS), admin=ok("Schools by commune"), leader=no(ADMIN_PART)),
+        steps=schools_report, source="admin", tap="🏫 Schools"),
+    Row("bce", rule(no(NO_BROADCAST), admin=ok("English version")), steps=school_audience,
+        source="admin", tap="Tiểu học Anh Sơn"),
+    # The reward shortlist (admins). Its first report keeps the running campaign's counts
+    # whole from then on (kept_spans, v026); their totals are kept by triggers.
+    Row("/shortlist", rule(no(NO_SHORTLIST), admin=ok("Reward shortlist", "kept_spans",
+                                                       shows=(VOLUNTEER_NAME,))), "/shortlist"),
+    Row("rwl", rule(no(NO_SHORTLIST), admin=ok("Reward shortlist")),
+        steps=walk("/shortlist", "tap:Other campaigns"), source="admin", tap="🚩"),
+    Row("rwc", rule(no(NO_SHORTLIST), admin=ok("Choose a campaign")), steps=walk("/shortlist"),
+        source="admin", tap="Other campaigns"),
+    Row("rwo", rule(no(NO_SHORTLIST), admin=ok("Why should team")), steps=walk("/shortlist"),
+        source="admin", tap=TEAM_NAME),
+    Row("rwq", rule(no(NO_SHORTLIST), admin=ok("was not saved; nothing changed")),
+        steps=walk("/shortlist", f"tap:{TEAM_NAME}"), source="admin", tap="Cancel"),
+    Row("rwe", rule(no(NO_SHORTLIST), admin=ok(f"Now: {REASON}")),
+        steps=walk(*NOMINATED, f"tap:{TEAM_NAME}"), source="admin", tap="Change the reason"),
+    Row("rwr", rule(no(NO_SHORTLIST), admin=ok("off the shortlist?")),
+        steps=walk(*NOMINATED, f"tap:{TEAM_NAME}"), source="admin", tap="Take off"),
+    Row("rwy", rule(no(NO_SHORTLIST), admin=ok("Taken off the shortlist", "shortlist",
+                                               "audit_log")),
+        steps=walk(*NOMINATED, f"tap:{TEAM_NAME}", "tap:Take off"), source="admin",
+        tap="Yes, take them off"),
+    Row("rwx", rule(no(NO_SHORTLIST), admin=ok("The reward shortlist of", "audit_log")),
+        steps=walk(*NOMINATED), source="admin", tap="Export XLSX"),
 )
 
 

@@ -25,7 +25,7 @@ BASE = datetime(2026, 10, 1, tzinfo=UTC)
 HOURS = 60  # the visits and lessons fall in these hours after BASE
 COMMUNES = ("17329", "16681")
 SUMMARY_TABLES = ("commune_hours", "team_hours", "span_members", "span_points",
-                  "completion_hours", "skill_progress", "user_mastery")
+                  "completion_hours", "skill_progress", "user_mastery", "span_totals")
 # Two lessons per skill make mastering every skill reachable in a short random history.
 LESSONS = {f"{skill}-{n}": skill for skill in SKILLS for n in (1, 2)}
 OTHER_LESSONS = ("handbook-1", "removed-lesson")
@@ -153,6 +153,22 @@ async def mastery(db: Database, start: str, end: str) -> tuple[int, int, int, in
     return int(completed[0]), len(who), counted.skills, counted.everyone
 
 
+async def same_top(db: Database, span: Span, raw_rows: list[Any]) -> None:
+    """The chart's data (visits per hour, and the hours of the top communes) equals the same
+    summed from the rows of the visits, for the top commune, both and none."""
+    every = sorted((str(r[0]), str(r[1]), int(r[2])) for r in raw_rows)
+    by_hour: dict[str, int] = {}
+    by_commune: dict[str, int] = {}
+    for commune, hour, count in every:
+        by_hour[hour] = by_hour.get(hour, 0) + count
+        by_commune[commune] = by_commune.get(commune, 0) + count
+    for top in (0, 1, len(COMMUNES)):
+        chosen = sorted(by_commune, key=lambda c: (-by_commune[c], c))[:top]
+        totals, rows = await reports.hourly_top(db, span, top)
+        assert sorted(totals) == sorted(by_hour.items())
+        assert sorted(rows) == [row for row in every if row[0] in chosen]
+
+
 def bounds(rng: random.Random) -> list[tuple[str, str]]:
     """Whole-hour periods: random ones, a single hour, everything."""
     found = [("", "9999"), (BASE.isoformat(), (BASE + timedelta(hours=1)).isoformat())]
@@ -191,10 +207,25 @@ async def test_reports_from_summaries_equal_reports_from_the_rows(db: Database, 
     history = History(db, rng)
     await history.setup()
     await summaries.sync_skills(db, LESSONS, SKILLS)
-    for _ in range(250):
+    periods = bounds(rng)
+    # Spans kept whole by the triggers (v026): one from the start, one from the middle of the
+    # history (counted then from span_points), and one that ends before the latter starts,
+    # let go when it is kept.
+    early = (BASE.isoformat(), (BASE + timedelta(hours=2)).isoformat())
+    await reports.team_households(db, Span(*early), keep=True)
+    await reports.volunteers(db, Span(*periods[2]), keep=True)
+    for _ in range(125):
+        await history.step()
+    await reports.volunteers(db, Span(*periods[3]), keep=True)
+    later = (BASE + timedelta(hours=3)).isoformat(), (BASE + timedelta(hours=HOURS)).isoformat()
+    await reports.volunteers(db, Span(*later), keep=True)
+    periods.append(later)
+    for _ in range(125):
         await history.step()
     assert await db.read_fetchone("SELECT COUNT(*) FROM visits") != (0,)
-    for start, end in bounds(rng):
+    kept = {(r[0], r[1]) for r in await db.read_fetchall("SELECT * FROM kept_spans")}
+    assert summaries.hours(*early) not in kept and summaries.hours(*later) in kept
+    for start, end in periods:
         span = Span(start, end)
         assert summaries.hours(start, end) is not None
         assert await reports.by_commune(db, span) == await raw(db, reports.COMMUNES_SQL,
@@ -210,10 +241,15 @@ async def test_reports_from_summaries_equal_reports_from_the_rows(db: Database, 
         hourly = await db.read_fetchall(reports.HOURLY_SQL, (start, end))
         assert sorted(await reports.hourly(db, span)) == sorted(
             (str(r[0]), str(r[1]), int(r[2])) for r in hourly)
+        await same_top(db, span, hourly)
         counts = await summaries.learning(db, start, end, LESSONS, SKILLS)
         assert counts is not None
         assert (counts.completed, counts.learners, counts.skills_mastered,
                 counts.mastered_all) == await mastery(db, start, end)
+    # A period not made of whole hours: summed from the visits themselves.
+    odd = ((BASE + timedelta(minutes=30)).isoformat(), (BASE + timedelta(hours=30)).isoformat())
+    assert summaries.hours(*odd) is None
+    await same_top(db, Span(*odd), await db.read_fetchall(reports.HOURLY_SQL, odd))
     assert await tables(db) == await rebuilt(db)
 
 
@@ -264,6 +300,7 @@ async def test_an_ended_campaign_is_summed_once_and_keeps_its_figures(db: Databa
     raw_hours = await db.read_fetchall(reports.FROZEN_HOURLY_SQL, ("oct",))
     assert sorted(await reports.hourly(db, frozen)) == sorted(
         (str(r[0]), str(r[1]), int(r[2])) for r in raw_hours)
+    await same_top(db, frozen, raw_hours)
     rows = await db.read_fetchall(reports.FROZEN_VOLUNTEERS_SQL, ("oct",))
     assert {(r.user_id, r.households) for r in ranking} == {
         (int(r["key"]), int(r["households"])) for r in rows if r["key"] is not None}

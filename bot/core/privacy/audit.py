@@ -185,6 +185,33 @@ def _practice_rejected(ctx: Context, event: dict[str, Any], _names: Mapping[int,
     return ctx.t._("Rejected good practice #{number}.").format(number=int(event["practice"]))
 
 
+def _class_event(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    number = int(event["class"])
+    sentences = {"class_created": ctx.t._("Created class #{number} (/newclass)."),
+                 "class_code_changed": ctx.t._("Gave class #{number} a new code."),
+                 "class_deleted": ctx.t._("Deleted class #{number}.")}
+    return sentences[str(event["event"])].format(number=number)
+
+
+def _nominee(ctx: Context, event: dict[str, Any], names: Mapping[int, str]) -> str:
+    return (ctx.t._("team “{team}”").format(team=_team(event, names)) if "team" in event
+            else _user(ctx, event))
+
+
+def _shortlist_event(ctx: Context, event: dict[str, Any], names: Mapping[int, str]) -> str:
+    t, campaign = ctx.t, str(event.get("campaign", ""))
+    if event["event"] == "shortlist_exported":
+        return t._("Exported the reward shortlist of {campaign} ({count} nominees).").format(
+            campaign=campaign, count=int(event.get("nominees", 0)))
+    sentences = {"shortlist_nominated": t._("Put {who} on the reward shortlist of {campaign}."),
+                 "shortlist_reason_changed": t._("Changed the reason for {who} on the reward "
+                                                 "shortlist of {campaign}."),
+                 "shortlist_removed": t._("Took {who} off the reward shortlist of "
+                                          "{campaign}.")}
+    return sentences[str(event["event"])].format(who=_nominee(ctx, event, names),
+                                                 campaign=campaign)
+
+
 # The events of bot.storage.audit.detail(...) written by the bot, and their sentences.
 _EVENTS: dict[str, Render] = {
     "team_created": _team_created,
@@ -205,6 +232,13 @@ _EVENTS: dict[str, Render] = {
     "practice_approved": _practice_approved,
     "practice_changes_asked": _practice_changes,
     "practice_rejected": _practice_rejected,
+    "class_created": _class_event,
+    "class_code_changed": _class_event,
+    "class_deleted": _class_event,
+    "shortlist_nominated": _shortlist_event,
+    "shortlist_reason_changed": _shortlist_event,
+    "shortlist_removed": _shortlist_event,
+    "shortlist_exported": _shortlist_event,
 }
 
 

@@ -6,25 +6,39 @@ the running campaign, else to the last 30 days (one line says so, and how to ask
 - scope.py: what a report covers (a campaign or days), typed or carried by a button.
 - stats.py: /stats: the province's or the team's report, every commune, another campaign.
 - commune.py: one commune of an admin's report, team by team.
+- schools.py: schools in an admin's report: the /stats block and every school by commune.
 - learning.py: the learning side of a report (lessons completed, skills mastered).
 - chart.py: /chart: visits per day, counted and drawn as a PNG.
 - board.py: /leaderboard: teams and volunteers ranked for the campaign's rewards.
 - views.py: who may see what, refusals, ranks, replies packed into messages.
 """
 
-from bot.core.reports import board, chart, commune, stats
+from bot.core.reports import board, chart, commune, schools, stats
+from bot.core.reports.board import (
+    TeamPlace,
+    VolunteerPlace,
+    ranked_teams,
+    ranked_volunteers,
+    rule,
+)
 from bot.core.reports.chart import (
-    CHART_PREFIX,
-    KEEP_FILES_FOR,
     ChartLabels,
     DailySeries,
     daily_series,
     render,
     series,
 )
-from bot.core.reports.ids import ALL_COMMUNES, BOARD, CHART, COMMUNE, PICK, STATS
+from bot.core.reports.ids import ALL_COMMUNES, BOARD, CHART, COMMUNE, PICK, SCHOOLS, STATS
 from bot.core.reports.learning import Learning, Mastery, skill_lessons
-from bot.core.reports.scope import days_scope
+from bot.core.reports.scope import (
+    Scope,
+    campaign_scope,
+    days_scope,
+    from_token,
+    heading,
+    started_campaigns,
+)
+from bot.core.reports.views import no_campaign
 from bot.core.router import ADMINS, Router
 from bot.i18n import N_
 
@@ -39,22 +53,32 @@ def register(router: Router) -> None:
     router.action(STATS, stats.pressed_stats)
     router.action(ALL_COMMUNES, stats.all_communes)
     router.action(COMMUNE, commune.pressed)
+    router.action(SCHOOLS, schools.pressed)
     router.action(CHART, chart.pressed)
     router.action(BOARD, board.pressed)
     router.action(PICK, stats.pick)
 
 
 __all__ = [
-    "CHART_PREFIX",
-    "KEEP_FILES_FOR",
     "ChartLabels",
     "DailySeries",
     "Learning",
     "Mastery",
+    "Scope",
+    "TeamPlace",
+    "VolunteerPlace",
+    "campaign_scope",
     "daily_series",
     "days_scope",
+    "from_token",
+    "heading",
+    "no_campaign",
+    "ranked_teams",
+    "ranked_volunteers",
     "register",
     "render",
+    "rule",
     "series",
     "skill_lessons",
+    "started_campaigns",
 ]

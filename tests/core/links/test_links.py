@@ -105,7 +105,8 @@ async def test_an_admin_exporting_on_zalo_is_told_where_the_files_are(tmp_path: 
         await zalo.say("alo")
         await zalo.say(f"/link {code_in(await admin.say('/link'))}")
         await add_visit(app.services.db, None, None, datetime.now(UTC))
-        day = datetime.now(UTC).date().isoformat()
+        # The province's day (after 17:00 UTC it is already tomorrow in Vietnam).
+        day = datetime.now(app.services.config.timezone).date().isoformat()
         reply = await zalo.say(f"/export {day} {day}")
         assert "This app cannot receive files. They are saved on the bot's server" in reply.text
         assert not reply.documents  # nothing the channel would refuse

@@ -230,3 +230,28 @@ async def test_phone_numbers_read_by_an_admin_and_backups_are_on_the_record(
     assert "Viewed the phone numbers of help requests #1." in shown
     assert "Made a backup copy of the database (2.4 MB)." in shown
     assert "0912345678" not in "\n".join(await details(app))
+
+
+async def test_classes_and_the_reward_shortlist_read_as_sentences(app: App, core: Core) -> None:
+    admin = Chat(core, user=ADMIN, locale="en")
+    await admin.say("/start")
+    team = await new_team(admin)
+    async with app.services.db.transaction() as conn:  # as the features write them
+        for event, params in (("class_created", {"class": 7}), ("class_code_changed",
+                                                                  {"class": 7}),
+                              ("class_deleted", {"class": 7}),
+                              ("shortlist_nominated", {"campaign": "di-tung-ngo-2026",
+                                                       "team": team.id}),
+                              ("shortlist_removed", {"campaign": "di-tung-ngo-2026", "user": 5}),
+                              ("shortlist_exported", {"campaign": "di-tung-ngo-2026",
+                                                      "nominees": 3})):
+            await audit.record(conn, await uid(app, ADMIN), "x", audit.detail(event, **params),
+                               NOW)
+    shown = (await admin.say("/audit")).text
+    for sentence in ("Created class #7 (/newclass).", "Gave class #7 a new code.",
+                     "Deleted class #7.",
+                     f"Put team “{TEAM}” on the reward shortlist of di-tung-ngo-2026.",
+                     "Took user #5 off the reward shortlist of di-tung-ngo-2026.",
+                     "Exported the reward shortlist of di-tung-ngo-2026 (3 nominees)."):
+        assert sentence in shown, (sentence, shown)
+    assert '"event"' not in shown

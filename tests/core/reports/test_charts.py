@@ -19,9 +19,8 @@ from bot.app import App, open_app
 from bot.channels.base import TELEGRAM
 from bot.core.context import Context
 from bot.core.events import EventKind, Incoming
+from bot.core.pictures import CHART_PREFIX, KEEP_FILES_FOR
 from bot.core.reports import (
-    CHART_PREFIX,
-    KEEP_FILES_FOR,
     ChartLabels,
     DailySeries,
     daily_series,
@@ -29,6 +28,7 @@ from bot.core.reports import (
     render,
     series,
 )
+from bot.core.reports import chart as chart_module
 from bot.storage import teams, users
 from tests.core.reports.test_reports import OCT, SEPT, SETUP, TZ, chat, local, member, two_communes
 from tests.factories import ADMIN, ANH_SON, VINH, add_visit, make_config, payload_of, running_app
@@ -120,6 +120,25 @@ async def test_charts_drawn_at_once_do_not_mix_and_old_files_go() -> None:
     # The lower panel (communes) is drawn only when there are communes.
     assert [_size(path) for path in paths] == [(990, 770), (990, 770), (990, 506)]
     assert all(_taken(str(path)).startswith(PNG) for path in paths)
+
+
+async def test_the_same_chart_is_drawn_once_and_a_changed_one_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[DailySeries] = []
+    draw_png = chart_module.draw_png
+
+    def counted(series: DailySeries, labels: ChartLabels) -> bytes:
+        drawn.append(series)
+        return draw_png(series, labels)
+
+    monkeypatch.setattr(chart_module, "draw_png", counted)
+    found = _series(7, 2)
+    labels = _labels(found, "Kept chart")
+    first, again = [_taken(await render(found, labels)) for _ in range(2)]
+    assert first == again and first.startswith(PNG) and drawn == [found]
+    changed = daily_series([("1", "2026-10-01T03", 1)], date(2026, 10, 1), date(2026, 10, 7), TZ)
+    assert _taken(await render(changed, _labels(changed, "Kept chart"))) != first
+    assert drawn == [found, changed]
 
 
 async def test_the_admins_chart_matches_the_visits(app: App) -> None:

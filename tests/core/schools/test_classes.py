@@ -5,6 +5,7 @@ team."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -108,7 +109,9 @@ async def test_a_teacher_creates_a_class_students_join_and_the_figures_follow(
     assert "1. Lan: " in view.text and "3. Hoa: 1 · 0/5" in view.text
     assert view.numbered  # a text-only chat types the numbers shown
     chart = await teacher.say(str(1 + [b.label for b in view.options()].index("📈 Chart")))
-    assert chart.image and Path(chart.image).read_bytes()[:4] == b"\x89PNG"
+    assert chart.image
+    head = await asyncio.to_thread(Path(chart.image).read_bytes)
+    assert head[:4] == b"\x89PNG"
     await teacher.say("/class")
     sheet = await teacher.tap("Class spreadsheet")
     book = load_workbook(sheet.documents[0], read_only=True)
