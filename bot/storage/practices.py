@@ -7,12 +7,14 @@ a practice twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 import aiosqlite
 
+from bot.storage import audit
 from bot.storage.db import Database
 
 
@@ -40,6 +42,16 @@ class Content:
     figures: str | None  # the team's figures line, when attached
     photo: str | None  # a photo reference
     search: str  # title, commune and what, folded, as " word word "
+    language: str = "vi"  # the language it is written in
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A practice's title, what was done and result in the other language."""
+
+    title: str
+    what: str
+    result: str
 
 
 @dataclass(frozen=True)
@@ -59,16 +71,27 @@ class Practice:
     reviewed_by: int | None
     created_at: str
     reviewed_at: str | None
+    language: str = "vi"  # the language it was written in
+    translation: Translation | None = None  # an admin's translation into the other one
+
+    def in_language(self, locale: str) -> Practice:
+        """The practice as a reader of locale sees it: the translation when there is one."""
+        if self.translation is None or locale == self.language:
+            return self
+        found = self.translation
+        return replace(self, title=found.title, what=found.what, result=found.result)
 
 
 _COLUMNS = ("id, submitted_by, commune_code, title, what, result, figures, photo, status, "
-            "note, reviewed_by, created_at, reviewed_at")
+            "note, reviewed_by, created_at, reviewed_at, language, translation")
 
 
 def _row(row: aiosqlite.Row) -> Practice:
-    values = [row[i] for i in range(13)]
-    values[8] = Status(values[8])
-    return Practice(*values)
+    parts = json.loads(row[14]) if row[14] else None
+    translated = (Translation(str(parts["title"]), str(parts["what"]), str(parts["result"]))
+                  if isinstance(parts, dict) else None)
+    return Practice(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                    Status(row[8]), row[9], row[10], row[11], row[12], row[13], translated)
 
 
 async def insert(conn: aiosqlite.Connection, user_id: int, content: Content, now: datetime
@@ -77,11 +100,12 @@ async def insert(conn: aiosqlite.Connection, user_id: int, content: Content, now
     # The check and the insert are one statement: a double tap on Send cannot make two.
     cur = await conn.execute(
         "INSERT INTO practices (submitted_by, commune_code, title, what, result, figures, photo, "
-        "search, status, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ? "
+        "search, language, status, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ? "
         "WHERE NOT EXISTS (SELECT 1 FROM practices WHERE submitted_by = ? "
         "AND status IN ('pending', 'changes')) RETURNING id",
         (user_id, content.commune_code, content.title, content.what, content.result,
-         content.figures, content.photo, content.search, now.isoformat(), user_id))
+         content.figures, content.photo, content.search, content.language, now.isoformat(),
+         user_id))
     row = await cur.fetchone()
     await cur.close()
     return int(row[0]) if row else None
@@ -92,10 +116,11 @@ async def resubmit(conn: aiosqlite.Connection, practice_id: int, user_id: int, c
     """The writer's changed practice back to pending; False unless changes were asked of it."""
     cur = await conn.execute(
         "UPDATE practices SET commune_code = ?, title = ?, what = ?, result = ?, figures = ?, "
-        "photo = ?, search = ?, status = 'pending', created_at = ? "
-        "WHERE id = ? AND submitted_by = ? AND status = 'changes'",
+        "photo = ?, search = ?, language = ?, translation = NULL, status = 'pending', "
+        "created_at = ? WHERE id = ? AND submitted_by = ? AND status = 'changes'",
         (content.commune_code, content.title, content.what, content.result, content.figures,
-         content.photo, content.search, now.isoformat(), practice_id, user_id))
+         content.photo, content.search, content.language, now.isoformat(), practice_id,
+         user_id))
     return cur.rowcount == 1
 
 
@@ -151,3 +176,20 @@ async def search(db: Database, words: list[str], limit: int) -> list[Practice]:
         "ORDER BY reviewed_at DESC, id DESC LIMIT ?",
         [*(f"% {word}%" for word in words), limit])
     return [_row(r) for r in rows]
+
+
+async def translate(db: Database, practice_id: int, translation: Translation, search: str,
+                    admin_id: int, now: datetime) -> bool:
+    """Store an approved practice's translation (and its words for search) with its audit
+    entry; False when the practice is no longer approved."""
+    text = json.dumps({"title": translation.title, "what": translation.what,
+                       "result": translation.result}, ensure_ascii=False)
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE practices SET translation = ?, search = ? WHERE id = ? "
+            "AND status = 'approved'", (text, search, practice_id))
+        if cur.rowcount != 1:
+            return False
+        await audit.record(conn, admin_id, "practice",
+                           audit.detail("practice_translated", practice=practice_id), now)
+    return True

@@ -10,10 +10,11 @@ worked, an admin reviews it, and every team reads the approved ones.
   writer is told.
 - feed.py: /practices, the approved ones a page at a time, search, one in full, and an
   admin's "Broadcast it" (the /broadcast form with the practice as its message).
+- translate.py: an admin gives an approved practice its version in the other language.
 - ids.py: the button verbs.
 """
 
-from bot.core.practices import feed, form, ids, review
+from bot.core.practices import feed, form, ids, review, translate
 from bot.core.practices.draft import FLOW
 from bot.core.router import VOLUNTEERS, Flow, Router
 from bot.i18n import N_
@@ -42,6 +43,12 @@ def register(router: Router) -> None:
     router.action(ids.CHANGES, review.ask_reason)
     router.action(ids.REJECT, review.ask_reason)
     router.action(ids.DROP_NOTE, review.drop_reason)
+    router.flow(Flow(translate.FLOW, translate.typed,
+                     N_("The translation you were typing was not saved; nothing changed."),
+                     entry=translate.FLOW, verbs=(ids.DROP_TRANSLATION,),
+                     entry_verbs=(ids.TRANSLATE,)))
+    router.action(ids.TRANSLATE, translate.begin)
+    router.action(ids.DROP_TRANSLATION, translate.drop)
 
 
 __all__ = ["register"]

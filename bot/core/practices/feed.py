@@ -10,7 +10,7 @@ from bot.core import broadcasts
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
 from bot.core.payloads import Action
-from bot.core.practices import review, views
+from bot.core.practices import review, translate, views
 from bot.core.practices.ids import OPEN, PAGE, SHARE
 from bot.core.practices.rules import search_words
 from bot.core.shared.menus import main_menu, menu_button
@@ -71,7 +71,7 @@ async def _waiting(ctx: Context) -> tuple[list[str], list[tuple[Button, ...]]]:
 async def _page(ctx: Context, page: int) -> list[Reply]:
     t, services = ctx.t, ctx.services
     found = await practice_store.approved(ctx.db, page * PAGE_SIZE, PAGE_SIZE + 1)
-    shown = found[:PAGE_SIZE]
+    shown = [p.in_language(t.locale) for p in found[:PAGE_SIZE]]
     blocks: list[str] = []
     rows: list[tuple[Button, ...]] = []
     if page == 0:
@@ -105,7 +105,7 @@ async def _search(ctx: Context, typed: str) -> list[Reply]:
         text = t._("No good practice matches “{words}”. Try other words, or type /practices "
                    "to see them all.").format(words=echo)
         return [Reply(text, ((Button(t._("👍 Good practices"), PAGE(0)),), (menu_button(t),)))]
-    shown = found[:SEARCH_SHOWN]
+    shown = [p.in_language(t.locale) for p in found[:SEARCH_SHOWN]]
     lines = [t._("👍 Good practices matching “{words}”:").format(words=echo),
              *(views.list_line(t, services, p) for p in shown)]
     if len(found) > SEARCH_SHOWN:
@@ -141,6 +141,7 @@ async def open_pressed(ctx: Context, act: Action) -> list[Reply]:
             return await review.review_view(ctx, practice)
         if practice.submitted_by != ctx.user.id:
             return [main_menu(ctx, t._("I can't find that good practice. Here is the menu:"))]
+    original, practice = practice, practice.in_language(t.locale)
     text = views.practice_text(t, ctx.services, practice)
     if practice.status != APPROVED:  # the writer's own, still waiting
         status = t._(views.STATUS_NAMES[practice.status])
@@ -150,7 +151,8 @@ async def open_pressed(ctx: Context, act: Action) -> list[Reply]:
     rows: tuple[tuple[Button, ...], ...] = (
         (Button(t._("◀ Back to the list"), PAGE(0), Nav.BACK),), (menu_button(t),))
     if is_admin(ctx) and practice.status == APPROVED:
-        rows = ((Button(t._("📣 Broadcast it"), SHARE(practice.id)),), *rows)
+        rows = ((Button(t._("📣 Broadcast it"), SHARE(practice.id)),),
+                (translate.button(ctx, original),), *rows)
     return [*photo, Reply(text, rows, edit=ctx.pressed and not photo)]
 
 
@@ -166,7 +168,7 @@ async def share_pressed(ctx: Context, act: Action) -> list[Reply]:
         return [main_menu(ctx, ctx.t._("I can't find that good practice. Here is the menu:"))]
     t = ctx.t
     text = t._("👍 A good practice from the teams:") + "\n\n" + views.practice_text(
-        t, ctx.services, practice)
+        t, ctx.services, practice.in_language(t.locale))
     # Clipped with room to spare: the broadcast counts an emoji twice (Telegram's count).
     limit = (broadcasts.MAX_CAPTION if practice.photo else broadcasts.MAX_TEXT) * 3 // 4
     return await broadcasts.begin(ctx, "", clip(text, limit), practice.photo)

@@ -279,8 +279,10 @@ async def _send(ctx: Context, draft: Draft) -> list[Reply]:
     title, commune, what, result = draft.title, draft.commune, draft.what, draft.result
     if title is None or commune is None or what is None or result is None:
         return _stale(ctx, draft)  # Draft.from_state prevents it
+    # Written in the language the writer reads the bot in; an admin may add the other one.
     content = Content(commune, title, what, result, draft.figures, draft.photo,
-                      search_text(title, services.communes.display_name(commune), what))
+                      search_text(title, services.communes.display_name(commune), what),
+                      language=t.locale)
     admins = outbox.merge(await outbox.admins(services), without=(ctx.user.id,))
     async with ctx.db.transaction() as conn:
         if draft.practice is not None:

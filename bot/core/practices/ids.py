@@ -17,6 +17,10 @@ PAGE = Verb("gpm", (NUMBER,))  # a page of approved practices (0 is the newest)
 OPEN = Verb("gpo", (ID,))  # one approved practice, in full
 SHARE = Verb("gpb", (ID,))  # admins: broadcast an approved practice (the /broadcast form)
 
+# An admin's translation of an approved practice (translate.py)
+TRANSLATE = Verb("gpt", (ID,))  # type its version in the other language
+DROP_TRANSLATION = Verb("gpu")  # cancel the translation being typed
+
 # Admins' review (review.py)
 REVIEW = Verb("gpv", (ID,))  # a practice with the decisions
 APPROVE = Verb("gpa", (ID,))

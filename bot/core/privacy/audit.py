@@ -185,6 +185,11 @@ def _practice_rejected(ctx: Context, event: dict[str, Any], _names: Mapping[int,
     return ctx.t._("Rejected good practice #{number}.").format(number=int(event["practice"]))
 
 
+def _practice_translated(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
+    return ctx.t._("Gave good practice #{number} its version in the other language.").format(
+        number=int(event["practice"]))
+
+
 def _class_event(ctx: Context, event: dict[str, Any], _names: Mapping[int, str]) -> str:
     number = int(event["class"])
     sentences = {"class_created": ctx.t._("Created class #{number} (/newclass)."),
@@ -232,6 +237,7 @@ _EVENTS: dict[str, Render] = {
     "practice_approved": _practice_approved,
     "practice_changes_asked": _practice_changes,
     "practice_rejected": _practice_rejected,
+    "practice_translated": _practice_translated,
     "class_created": _class_event,
     "class_code_changed": _class_event,
     "class_deleted": _class_event,
