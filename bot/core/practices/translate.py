@@ -88,7 +88,9 @@ async def typed(ctx: Context, text: str) -> list[Reply]:
         return [main_menu(ctx, ctx.t._("That translation is closed; nothing was changed."))]
     step = int(draft["step"])
     key, check, _question = _PARTS[step]
-    checked = check(text)
+    # What was done and the result keep their line breaks, as the writer's did (the core
+    # hands forms the message with its spaces joined; the event has it as typed).
+    checked = check(text if key == "title" else ctx.event.text)
     if checked.value is None:
         if checked.problem is None:  # the rules give a reason whenever they refuse
             raise ValueError("a refused answer without a reason")
