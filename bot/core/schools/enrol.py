@@ -26,7 +26,7 @@ CODE_ECHO = 20  # characters of a wrong code quoted back
 
 
 def class_label(ctx: Context, school_class: SchoolClass) -> str:
-    """"8A · Trường THCS Hưng Dũng (Hưng Dũng)"."""
+    """"8A · Trường THCS Kim Liên (Kim Liên)"."""
     return ctx.t._("{name} · {school} ({commune})").format(
         name=school_class.name, school=school_class.school.name,
         commune=ctx.services.communes.display_name(school_class.school.commune_code))

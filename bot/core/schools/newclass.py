@@ -58,7 +58,7 @@ async def begin(ctx: Context, _args: str) -> list[Reply]:
     return [_ask_commune(ctx, t._(
         "New class. Your students will join it with a code and learn the five digital skills "
         "here; you will see how far each has got.\n\nWhich commune is your school in? Type its "
-        "name, with or without accents (for example: Hưng Dũng)."))]
+        "name, with or without accents (for example: Kim Liên)."))]
 
 
 def _ask_commune(ctx: Context, text: str, choices: list[Any] | None = None) -> Reply:
@@ -143,10 +143,10 @@ async def _ask_school(ctx: Context, commune: str) -> list[Reply]:
     rows.append(_cancel_row(ctx))
     if schools:
         text = t._("Commune: {commune}. Choose your school, or type its full name if it is not "
-                   "listed (for example: Trường THCS Hưng Dũng).").format(commune=place)
+                   "listed (for example: Trường THCS Kim Liên).").format(commune=place)
     else:
         text = t._("Commune: {commune}. Type your school's full name (for example: Trường THCS "
-                   "Hưng Dũng).").format(commune=place)
+                   "Kim Liên).").format(commune=place)
     return [Reply(text, tuple(rows), numbered=bool(schools), edit=ctx.pressed)]
 
 

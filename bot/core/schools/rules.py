@@ -30,7 +30,7 @@ def check_school(typed: str) -> Checked:
     name = normalize(typed)
     if looks_like_link(name) or not _has_letter(name):
         return Checked(problem=N_("Please type the school's name in words, for example: "
-                                  "Trường THCS Hưng Dũng."))
+                                  "Trường THCS Kim Liên."))
     if not MIN_SCHOOL <= len(name) <= MAX_SCHOOL:
         return Checked(problem=N_("A school's name has {min} to {max} characters. Please type "
                                   "it again."), numbers={"min": MIN_SCHOOL, "max": MAX_SCHOOL})
