@@ -24,6 +24,7 @@ from bot.core import (
     privacy,
     reminders,
     reports,
+    rewards,
     schools,
     teams,
     visits,
@@ -57,6 +58,7 @@ def build_router() -> Router:
     visits.register(router)
     help.register(router)
     practices.register(router)
+    rewards.register(router)
     broadcasts.register(router)
     reports.register(router)
     exports.register(router)
