@@ -184,8 +184,15 @@ def build_bot(args: argparse.Namespace) -> Any:
         from bot.config import load_config
         config = load_config(ROOT / "config.yaml", {
             "BOT_DATABASE": args.db, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": args.api_url})
-        return build_application(dataclasses.replace(config, telegram=dataclasses.replace(
-            config.telegram, **ours_settings(args))))
+        config = dataclasses.replace(config, telegram=dataclasses.replace(
+            config.telegram, **ours_settings(args)))
+        if any(f.name == "flood" for f in dataclasses.fields(config)):
+            # The simulated users act at machine speed, each hundreds of times a run: with
+            # config.yaml's brake (120 at once, then 1 a second) their updates were dropped
+            # unanswered after a few seconds, and a dropped update costs almost nothing.
+            from bot.config_flood import Flood
+            config = dataclasses.replace(config, flood=Flood(burst=100_000, per_second=1000.0))
+        return build_application(config)
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a"),
                                       InlineKeyboardButton("B", callback_data="b")],
                                      [InlineKeyboardButton("C", callback_data="c")]])
@@ -216,8 +223,9 @@ def build_bot(args: argparse.Namespace) -> Any:
 def ours_settings(args: argparse.Namespace) -> dict[str, Any]:
     """Our bot's telegram settings for the run: its slots and, where the bot has a pace
     (telegram.rate, messages a second for all it sends; telegram.chat_rate, to one chat), the
-    fastest allowed, so that a CPU benchmark measures CPU and not the pace: the simulated users
-    act as soon as they are answered, far faster than people."""
+    benchmark's --rate (by default past what the configuration allows: no pace) and the
+    fastest chat_rate allowed, so that a CPU benchmark measures CPU and not the pace: the
+    simulated users act as soon as they are answered, far faster than people."""
     from bot.config import TelegramConfig
     settings: dict[str, Any] = {"concurrent_updates": args.concurrency}
     fields = {f.name for f in dataclasses.fields(TelegramConfig)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,8 +47,17 @@ def build_search(catalog: Catalog, translations: Translations) -> SearchIndex:
     return SearchIndex(catalog, names)
 
 
+# Python's cycle collector runs after every 700 new objects by default, and every hundredth run
+# is a full one that walks everything alive: the lesson catalog, the search index, the
+# catalogs. An update makes hundreds of objects (its JSON, events, replies, futures), so that
+# was a fifth of the CPU an update costs (measured: 0.81 ms → 0.68 ms an update). After every
+# 10,000 instead: the same garbage is collected, a little later (2 MB more at the peak).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
 async def open_app(config: Config) -> App:
     """Load translations and lessons (failing fast on errors), open the database, build the core."""
+    gc.set_threshold(*GC_THRESHOLDS)
     translations = Translations(config.locales, config.default_locale)
     catalog = load_catalog(config.lessons_dir, config.locales)
     db = await open_database(config.database)

@@ -16,7 +16,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -24,9 +24,10 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from bot.storage.commits import Write, commit_together, in_thread
+
 log = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _SLOW_READ = 0.05  # seconds: a short read taking longer holds every update up that long
 _MIGRATION_NAME = re.compile(r"^v(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -65,7 +66,7 @@ class Database:
         self._read_lock = asyncio.Lock() if reader is not None else self._lock
         self._quick = quick
         self._slow_reads: set[str] = set()
-        self._queued: list[tuple[str, tuple[Any, ...], asyncio.Future[list[aiosqlite.Row]]]] = []
+        self._queued: list[tuple[Write, asyncio.Future[list[list[aiosqlite.Row]]]]] = []
         self._committer: asyncio.Task[None] | None = None
 
     @property
@@ -128,11 +129,19 @@ class Database:
         the connection's thread and one sync to disk for all of them, each statement still
         all or nothing (a savepoint), its failure raised to its own caller only.
         """
+        return (await self.execute_all(((sql, params),)))[0]
+
+    async def execute_all(self, statements: Iterable[tuple[str, Iterable[Any]]]
+                          ) -> list[list[aiosqlite.Row]]:
+        """Run writing statements as one write, all or nothing, committed with the group (as
+        execute); return the rows each RETURNs. Cheaper than a transaction(): one trip to the
+        connection's thread, where a transaction makes one per statement and its own sync."""
+        write = tuple((sql, tuple(params)) for sql, params in statements)
         done = asyncio.get_running_loop().create_future()
-        self._queued.append((sql, tuple(params), done))
+        self._queued.append((write, done))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_queued())
-        rows: list[aiosqlite.Row] = await done
+        rows: list[list[aiosqlite.Row]] = await done
         return rows
 
     async def _commit_queued(self) -> None:
@@ -140,16 +149,16 @@ class Database:
         while self._queued:
             async with self._lock:
                 batch, self._queued = self._queued, []
-                statements = [(sql, params) for sql, params, _ in batch]
+                writes = [write for write, _ in batch]
                 try:
-                    outcomes = await _in_thread(self._conn, _commit_together, statements)
+                    outcomes = await in_thread(self._conn, commit_together, writes)
                 except Exception as exc:  # the transaction itself failed: nothing was kept
                     outcomes = [exc] * len(batch)
                 except BaseException:  # cancelled (shutting down): nobody is told "saved"
-                    for _, _, done in batch:
+                    for _, done in batch:
                         done.cancel()
                     raise
-            for (_, _, done), outcome in zip(batch, outcomes, strict=True):
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
                 if done.cancelled():
                     continue
                 if isinstance(outcome, BaseException):
@@ -196,44 +205,6 @@ class Database:
                 await self._committer  # the writes already promised are committed first
             async with self._lock:
                 await self._conn.close()
-
-
-def _commit_together(conn: sqlite3.Connection, statements: list[tuple[str, tuple[Any, ...]]]
-                     ) -> list[list[sqlite3.Row] | BaseException]:
-    """Run the statements in one transaction, each in a savepoint; their rows or errors."""
-    if len(statements) == 1:  # alone, SQLite's autocommit is the same guarantee, cheaper
-        sql, params = statements[0]
-        try:
-            return [conn.execute(sql, params).fetchall()]
-        except sqlite3.Error as exc:
-            return [exc]
-    outcomes: list[list[sqlite3.Row] | BaseException] = []
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for sql, params in statements:
-            conn.execute("SAVEPOINT one_write")
-            try:
-                outcomes.append(conn.execute(sql, params).fetchall())
-            except sqlite3.Error as exc:
-                conn.execute("ROLLBACK TO one_write")
-                outcomes.append(exc)
-            conn.execute("RELEASE one_write")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return outcomes
-
-
-async def _in_thread(conn: aiosqlite.Connection, function: Callable[..., _T], *args: Any) -> _T:
-    """Run function(sqlite3 connection, *args) on the connection's own thread, in one trip.
-
-    aiosqlite runs each of its methods this way but keeps the door private (_execute); a
-    batch of statements as one function is one trip instead of one per statement.
-    """
-    run = cast("Callable[..., Awaitable[_T]]", conn._execute)
-    return await run(function, conn._conn, *args)
 
 
 async def open_database(path: Path | str, reader: bool = True) -> Database:

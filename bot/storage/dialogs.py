@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import aiosqlite
@@ -55,8 +56,15 @@ def from_row(row: aiosqlite.Row) -> Dialog:
     (all None: the user has none)."""
     if row["state"] is None or row["options"] is None:
         return Dialog()
-    shown = tuple(_option(number, o) for number, o in enumerate(json.loads(row["options"]), 1))
-    return Dialog(json.loads(row["state"]), shown, row["last_event"], row["updated_at"])
+    return Dialog(json.loads(row["state"]), _options(row["options"]), row["last_event"],
+                  row["updated_at"])
+
+
+@lru_cache(maxsize=2048)
+def _options(stored: str) -> tuple[Option, ...]:
+    # Every update reads its user's options; most users stand at one of a few hundred screens
+    # (the same menus, the same lesson steps), and options are immutable: parsed once each.
+    return tuple(_option(number, o) for number, o in enumerate(json.loads(stored), 1))
 
 
 def _option(number: int, stored: list[str]) -> Option:

@@ -69,15 +69,13 @@ async def latest_unfinished(db: Database, user_id: int, excluding: Collection[st
 async def start(db: Database, user_id: int, lesson_id: str, now: datetime) -> None:
     """Open a lesson at its first step (a finished lesson is taken again; its date is kept)."""
     stamp = now.isoformat()
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO lesson_progress (user_id, lesson_id, position, status, started_at, "
-            "updated_at) VALUES (?, ?, 0, ?, ?, ?) ON CONFLICT (user_id, lesson_id) DO UPDATE "
-            "SET position = 0, status = excluded.status, started_at = excluded.started_at, "
-            "updated_at = excluded.updated_at",
-            (user_id, lesson_id, IN_PROGRESS, stamp, stamp))
-        await conn.execute("DELETE FROM quiz_answers WHERE user_id = ? AND lesson_id = ?",
-                           (user_id, lesson_id))
+    await db.execute_all((
+        ("INSERT INTO lesson_progress (user_id, lesson_id, position, status, started_at, "
+         "updated_at) VALUES (?, ?, 0, ?, ?, ?) ON CONFLICT (user_id, lesson_id) DO UPDATE "
+         "SET position = 0, status = excluded.status, started_at = excluded.started_at, "
+         "updated_at = excluded.updated_at",
+         (user_id, lesson_id, IN_PROGRESS, stamp, stamp)),
+        ("DELETE FROM quiz_answers WHERE user_id = ? AND lesson_id = ?", (user_id, lesson_id))))
 
 
 async def touch(db: Database, user_id: int, lesson_id: str, now: datetime) -> None:
@@ -112,12 +110,11 @@ async def complete(db: Database, user_id: int, lesson_id: str, expected: int, en
 async def record_answer(db: Database, user_id: int, lesson_id: str, question: int, choice: int,
                         correct: bool, now: datetime) -> bool:
     """Keep the first answer to a question; False if it was already answered."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO quiz_answers (user_id, lesson_id, question, choice, correct, "
-            "answered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (user_id, lesson_id, question, choice, int(correct), now.isoformat()))
-        return cur.rowcount == 1
+    kept = await db.execute(
+        "INSERT INTO quiz_answers (user_id, lesson_id, question, choice, correct, "
+        "answered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+        (user_id, lesson_id, question, choice, int(correct), now.isoformat()))
+    return len(kept) == 1
 
 
 async def first_try_score(db: Database, user_id: int, lesson_id: str) -> tuple[int, int]:

@@ -95,3 +95,21 @@ async def test_returning_rows_come_back_for_one_or_several(tmp_path: Path, count
     results = await asyncio.gather(*(db.execute(INSERT, (f"r{n}",)) for n in range(count)))
     assert [rows[0]["external_id"] for rows in results] == [f"r{n}" for n in range(count)]
     await db.close()
+
+
+async def test_several_statements_as_one_write_stand_or_fall_together(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    await db.execute(INSERT, ("taken",))
+    kept, failed, alone = await asyncio.gather(
+        db.execute_all([(INSERT, ("p",)), (INSERT, ("q",))]),
+        db.execute_all([(INSERT, ("r",)), (INSERT, ("taken",))]),
+        db.execute_all([(INSERT, ("s",))]), return_exceptions=True)
+    assert not isinstance(kept, BaseException)
+    assert [rows[0]["external_id"] for rows in kept] == ["p", "q"]
+    assert isinstance(failed, sqlite3.IntegrityError)
+    assert not isinstance(alone, BaseException)
+    assert _external_ids(tmp_path / "bot.db") == ["p", "q", "s", "taken"]  # no "r"
+    with pytest.raises(sqlite3.IntegrityError):  # alone in its batch too
+        await db.execute_all([(INSERT, ("u",)), (INSERT, ("taken",))])
+    assert "u" not in _external_ids(tmp_path / "bot.db")
+    await db.close()

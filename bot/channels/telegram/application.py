@@ -18,6 +18,7 @@ from bot.channels.telegram.faults import fault_log
 from bot.channels.telegram.processor import PerChatUpdateProcessor
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.updates import ReadingBot, parse_update
 from bot.config import Config, check_token
 from bot.delivery.broadcasts import BroadcastWorker
 from bot.delivery.engine import DeliveryEngine, Limits
@@ -88,17 +89,15 @@ def build_application(config: Config, shared: App | None = None
             await app.close()
 
     api_url = config.telegram.api_url
+    # getUpdates gets its own session, as PTB does by default, and its own episodes: a poll
+    # that works says nothing about sends that fail, and back. Private texts and presses are
+    # read from their JSON (updates.py).
+    bot = ReadingBot(token, api_url, _file_url(api_url), transport,
+                     AiohttpRequest(connection_pool_size=1, faults=fault_log("Telegram polling")))
     application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(api_url)
-        .base_file_url(_file_url(api_url))
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor(config.telegram.concurrent_updates))
-        # getUpdates gets its own session, as PTB does by default.
-        .request(transport)
-        # Its own episodes: a poll that works says nothing about sends that fail, and back.
-        .get_updates_request(AiohttpRequest(connection_pool_size=1,
-                                            faults=fault_log("Telegram polling")))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -159,7 +158,7 @@ async def start_telegram(config: Config, app: App) -> RunningTelegram:
                                                     error_callback=polling_error)
 
     async def handle(body: Any) -> None:
-        update = Update.de_json(body, application.bot) if isinstance(body, dict) else None
+        update = parse_update(body, application.bot) if isinstance(body, dict) else None
         if update is None:
             return
         # Through the per-chat processor, as polled updates go: one chat's in order.

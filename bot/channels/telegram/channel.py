@@ -21,6 +21,7 @@ from bot.channels.base import TELEGRAM
 from bot.channels.telegram.faults import is_network_fault
 from bot.channels.telegram.render import call
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.updates import Arrival, ArrivalHandler, arrival_of
 from bot.core.events import EventKind, Incoming, Photo, Reply
 from bot.core.service import Core
 from bot.delivery.engine import DeliveryEngine
@@ -45,11 +46,13 @@ class TelegramChannel:
         self._spinners: set[asyncio.Task[None]] = set()  # answerCallbackQuery calls under way
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
-        """The handlers, in order: text (commands included), buttons, anything else, and
-        what happens in groups."""
+        """The handlers, in order: private texts and presses read from their JSON (nearly
+        every update, updates.py), then PTB's: text (commands included), buttons, anything
+        else, and what happens in groups."""
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         group = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
         return [
+            ArrivalHandler(self.on_arrival),
             MessageHandler(private & filters.TEXT, self.on_text),
             CallbackQueryHandler(self.on_button),
             MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
@@ -60,40 +63,63 @@ class TelegramChannel:
             ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
 
-    async def on_text(self, update: Update, context: Context) -> None:
-        """A typed message or command."""
+    async def on_arrival(self, update: Update, _context: Context) -> None:
+        """A private text or a button press, read from the update's JSON (updates.py)."""
+        arrival = arrival_of(update)
+        if arrival is None:
+            return
+        if arrival.query_id:
+            await self._press(arrival)
+        else:
+            await self._run(arrival, EventKind.TEXT, text=arrival.text)
+
+    async def on_text(self, update: Update, _context: Context) -> None:
+        """A typed message or command that PTB parsed."""
         message = update.effective_message
         if message is None or message.text is None:  # the filters let only text through
             return
-        await self._run(update, context, EventKind.TEXT, text=message.text)
+        arrival = arrival_of(update, text=message.text)
+        if arrival is not None:
+            await self._run(arrival, EventKind.TEXT, text=message.text)
 
-    async def on_other(self, update: Update, context: Context) -> None:
+    async def on_other(self, update: Update, _context: Context) -> None:
         """A photo (or a picture sent as a file), sticker, voice note or other non-text message."""
         message = update.effective_message
+        arrival = arrival_of(update)
+        if arrival is None:
+            return
         photo = photo_of(message) if isinstance(message, Message) else None
         if photo is None:
-            await self._run(update, context, EventKind.UNSUPPORTED)
+            await self._run(arrival, EventKind.UNSUPPORTED)
             return
         caption = message.caption or "" if isinstance(message, Message) else ""
-        await self._run(update, context, EventKind.PHOTO, text=caption, photo=photo)
+        await self._run(arrival, EventKind.PHOTO, text=caption, photo=photo)
 
-    async def on_button(self, update: Update, context: Context) -> None:
-        """A button press: stop the spinner while the press is answered like any other event.
-        A button pressed in a group (a forwarded message) is answered in the presser's private
-        chat, never in the group, where others would read it."""
+    async def on_button(self, update: Update, _context: Context) -> None:
+        """A button press that PTB parsed (one on an inline message, say)."""
         query = update.callback_query
         if query is None:  # the handler is for button presses only
             return
+        arrival = arrival_of(update, data=query.data or "")
+        if arrival is None:  # no chat to answer in: the spinner is stopped all the same
+            self._spin(query.id)
+            return
+        await self._press(arrival)
+
+    async def _press(self, arrival: Arrival) -> None:
+        """A button press: stop the spinner while the press is answered like any other event.
+        A button pressed in a group (a forwarded message) is answered in the presser's private
+        chat, never in the group, where others would read it."""
+        self._spin(arrival.query_id)
+        await self._run(arrival, EventKind.ACTION, action=arrival.data,
+                        pressed=arrival.message_id)
+
+    def _spin(self, query_id: str) -> None:
         # Side by side, and not awaited: the answer comes a round trip sooner, and this
         # update's slot is free as soon as the press is handled.
-        spinner = asyncio.create_task(self._stop_spinner(query.id))
+        spinner = asyncio.create_task(self._stop_spinner(query_id))
         self._spinners.add(spinner)
         spinner.add_done_callback(self._spinners.discard)
-        in_private = _is_private(update.effective_chat)
-        pressed = query.message.message_id \
-            if in_private and isinstance(query.message, Message) else None
-        await self._run(update, context, EventKind.ACTION, action=query.data or "",
-                        pressed=pressed)
 
     async def on_group_text(self, update: Update, context: Context) -> None:
         """A message in a group: one line saying the bot works in private chats."""
@@ -120,26 +146,23 @@ class TelegramChannel:
         except TelegramError as exc:
             log.warning("could not leave a %s chat: %s", change.chat.type, exc)
 
-    async def _run(self, update: Update, context: Context, kind: EventKind, text: str = "",
+    async def _run(self, arrival: Arrival, kind: EventKind, text: str = "",
                    action: str = "", pressed: int | None = None,
                    photo: Photo | None = None) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None or self.core is None or self.engine is None:
+        if self.core is None or self.engine is None:
             return
-        message = update.effective_message
-        sent = message.date if isinstance(message, Message) and kind is not EventKind.ACTION \
-            else datetime.now(UTC)
-        event = Incoming(channel=CHANNEL, user_key=str(user.id), kind=kind, sent_at=sent,
-                         capabilities=TELEGRAM, text=text, action=action,
-                         locale_hint=user.language_code, display_name=user.first_name,
-                         event_id=str(update.update_id), sequence=update.update_id,
-                         photo=photo)
+        event = Incoming(channel=CHANNEL, user_key=str(arrival.user_id), kind=kind,
+                         sent_at=arrival.sent_at or datetime.now(UTC), capabilities=TELEGRAM,
+                         text=text, action=action, locale_hint=arrival.language,
+                         display_name=arrival.first_name, event_id=str(arrival.update_id),
+                         sequence=arrival.update_id, photo=photo)
         replies = await self.core.handle(event)
         # Queued, not awaited: the engine paces and retries; this update's slot is free now.
         # Pressed in a group, the answer goes to the presser alone (or nowhere, when they have
         # no private chat with the bot: the engine logs the refusal).
-        self.engine.reply(str(chat.id if _is_private(chat) else user.id), replies, pressed,
-                          lambda: self._apology(user.language_code))
+        language = arrival.language
+        self.engine.reply(str(arrival.reply_to), replies, pressed,
+                          lambda: self._apology(language))
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log the failure once with its update id and tell the user briefly."""
@@ -149,15 +172,11 @@ class TelegramChannel:
             return
         log.error("error while handling update %s: %s", update_id, context.error,
                   exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_chat is None:
+        arrival = arrival_of(update) if isinstance(update, Update) else None
+        if arrival is None or self.engine is None:
             return
-        user = update.effective_user
         # Never in a group: the apology goes to the user's private chat.
-        target = update.effective_chat.id if _is_private(update.effective_chat) else (
-            user.id if user else None)
-        if target is None or self.engine is None:
-            return
-        self.engine.reply(str(target), [self._apology(user.language_code if user else None)])
+        self.engine.reply(str(arrival.reply_to), [self._apology(arrival.language)])
 
     async def _stop_spinner(self, query_id: str) -> None:
         """Answer the callback query; a failure is logged, never raised (the press still

@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.channels.telegram.updates import ReadUpdate
+
 # PTB takes its semaphore before do_process_update; if that bounded the work, one chat's
 # queued updates could hold every slot while waiting for their own chat. So PTB's bound is
 # generous and the real bound is taken inside, after the chat's turn has come.
@@ -50,6 +52,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 def _chat_key(update: object) -> int | None:
+    if isinstance(update, ReadUpdate):
+        return update.arrival.chat_id
     if not isinstance(update, Update):
         return None
     if update.effective_chat is not None:

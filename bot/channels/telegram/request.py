@@ -36,6 +36,9 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self.faults = faults or fault_log("Telegram Bot API")
         self.last_success: float | None = None  # time.time() of the last call answered
+        self._json_timeout = aiohttp.ClientTimeout(
+            sock_connect=connect_timeout, sock_read=read_timeout,
+            connect=pool_timeout + connect_timeout)
 
     @property
     def read_timeout(self) -> float | None:
@@ -46,8 +49,10 @@ class AiohttpRequest(BaseRequest):
         """Open the session (idempotent)."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
+            # Telegram sets no cookies: without a jar no call filters or stores any.
             self._session = aiohttp.ClientSession(connector=connector,
-                                                  headers={"User-Agent": self.USER_AGENT})
+                                                  headers={"User-Agent": self.USER_AGENT},
+                                                  cookie_jar=aiohttp.DummyCookieJar())
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -83,10 +88,7 @@ class AiohttpRequest(BaseRequest):
         """POST a JSON body with the default timeouts: the delivery engine's sends, without
         PTB's request and answer objects (a quarter of a call's CPU); failures as in
         do_request."""
-        timeout = aiohttp.ClientTimeout(
-            sock_connect=self._connect_timeout, sock_read=self._read_timeout,
-            connect=self._pool_timeout + self._connect_timeout)
-        return await self._exchange("POST", url, payload, _JSON, timeout)
+        return await self._exchange("POST", url, payload, _JSON, self._json_timeout)
 
     async def _exchange(self, method: str, url: str, body: aiohttp.FormData | bytes | None,
                         headers: dict[str, str] | None, limits: aiohttp.ClientTimeout

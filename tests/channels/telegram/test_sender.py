@@ -19,6 +19,25 @@ def test_a_sent_message_gives_its_id() -> None:
     assert answer(200, ok=True, result=True) == Outcome(Result.SENT)  # an edit may say True
 
 
+@pytest.mark.parametrize("body", [
+    b'{"ok":true,"result":{"message_id":41,"from":{"id":1},"chat":{"id":2},"text":"x"}}',
+    b'{"ok": true, "result": {"message_id": 41, "chat": {"id": 2}}}',
+    b'{"ok":true,"result":{"chat":{"id":2},"message_id":41}}',  # another order: parsed
+    b'{"ok":true,"result":{"message_id":41}}',
+])
+def test_the_id_is_read_from_the_start_or_else_parsed(body: bytes) -> None:
+    assert answer_outcome(200, body) == Outcome(Result.SENT, message_id=41)
+
+
+def test_only_a_success_is_read_from_the_start() -> None:
+    assert answer_outcome(200, b'{"ok":true,"result":true}') == Outcome(Result.SENT)
+    assert answer_outcome(500, b'{"ok":true,"result":{"message_id":41}}').result \
+        is Result.TRANSIENT
+    refused = answer_outcome(400, b'{"ok":false,"error_code":400,"description":"Bad Request: '
+                                  b'message is not modified"}')
+    assert refused == Outcome(Result.BAD_REQUEST, "Message is not modified")
+
+
 @pytest.mark.parametrize(("status", "description", "parameters", "expected"), [
     (429, "Too Many Requests: retry after 3", {"retry_after": 3},
      Outcome(Result.RETRY_AFTER, "Too Many Requests: retry after 3", 3.0)),
