@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
-
 from bot.core import dialogs, teams
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
@@ -29,7 +27,6 @@ from bot.storage import classes as class_store
 
 FLOW = "newclass"
 TYPED_ECHO = 60  # characters of a typed commune name quoted back
-CODE_ATTEMPTS = 5  # random codes tried before giving up (a clash is rare)
 ASK_COMMUNE, ASK_SCHOOL, ASK_CLASS, ASK_NAMES = "commune", "school", "class", "names"
 
 
@@ -195,16 +192,9 @@ async def _create(ctx: Context, draft: dict[str, Any], uses_names: bool) -> list
     t = ctx.t
     commune, school = str(draft.get("commune")), str(draft.get("school"))
     name = str(draft.get("class"))
-    for _ in range(CODE_ATTEMPTS):  # a clash of random codes is rare: try another
-        try:
-            made = await class_store.create_class(
-                ctx.db, commune, school, school_key(school), name, teams.new_join_code(),
-                ctx.user.id, uses_names, ctx.now)
-            break
-        except aiosqlite.IntegrityError:
-            continue
-    else:
-        raise RuntimeError("could not find a free join code")
+    made = await teams.with_new_code(lambda code: class_store.create_class(
+        ctx.db, commune, school, school_key(school), name, code, ctx.user.id, uses_names,
+        ctx.now))
     await dialogs.close(ctx)
     text = "\n\n".join([
         t._("Class {name} of {school} created. Its code is {code}: each student types /join "

@@ -4,8 +4,6 @@ deleting it; a student's own class. Only the class's teacher sees it: every butt
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.core import teams
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
@@ -28,7 +26,6 @@ from bot.storage import classes as class_store
 from bot.storage.classes import SchoolClass
 
 SHOWN_STUDENTS = 60  # students listed in the chat; the spreadsheet has them all
-CODE_ATTEMPTS = 5
 ALL_CLASSES = 0  # OPEN(0): the list of the teacher's classes
 
 
@@ -169,15 +166,11 @@ async def _spreadsheet(ctx: Context, school_class: SchoolClass, school: bool) ->
 
 async def _new_code(ctx: Context, school_class: SchoolClass) -> list[Reply]:
     t = ctx.t
-    for _ in range(CODE_ATTEMPTS):
-        code = teams.new_join_code()
-        try:
-            await class_store.set_code(ctx.db, school_class.id, code, ctx.user.id, ctx.now)
-            break
-        except aiosqlite.IntegrityError:
-            continue
-    else:
-        raise RuntimeError("could not find a free join code")
+    async def give(code: str) -> str:
+        await class_store.set_code(ctx.db, school_class.id, code, ctx.user.id, ctx.now)
+        return code
+
+    code = await teams.with_new_code(give)
     return [Reply(t._("Class {name} has a new code: {code}. The old code no longer works; "
                       "students already in the class stay in it.").format(
         name=school_class.name, code=code),

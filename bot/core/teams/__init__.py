@@ -14,7 +14,7 @@ from bot.core.teams import form, ids, members
 from bot.core.teams.ids import MEMBER_VERBS
 from bot.core.teams.importer import import_teams
 from bot.core.teams.join import join_team
-from bot.core.teams.rules import JOIN_CODE, guessing_refusal, new_join_code, wrong_code
+from bot.core.teams.rules import JOIN_CODE, guessing_refusal, with_new_code, wrong_code
 from bot.i18n import N_
 
 
@@ -33,4 +33,4 @@ def register(router: Router) -> None:
 
 
 __all__ = ["JOIN_CODE", "MEMBER_VERBS", "guessing_refusal", "import_teams", "join_team",
-           "new_join_code", "register", "wrong_code"]
+           "register", "with_new_code", "wrong_code"]

@@ -6,8 +6,6 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
 from bot.core import dialogs
 from bot.core.context import Context
 from bot.core.events import Button, Nav, Reply
@@ -18,12 +16,11 @@ from bot.core.shared.messages import clip
 from bot.core.shared.roles import is_admin
 from bot.core.shared.text import normalize
 from bot.core.teams.ids import CANCEL, COMMUNE
-from bot.core.teams.rules import MAX_NAME, MIN_NAME, is_team_name, new_join_code
+from bot.core.teams.rules import MAX_NAME, MIN_NAME, is_team_name, with_new_code
 from bot.storage import teams as team_store
 
 FLOW = "newteam"
 TYPED_ECHO = 60  # characters of a typed commune name quoted back
-CODE_ATTEMPTS = 5  # random join codes tried before giving up (a clash is rare)
 
 
 class Step(StrEnum):
@@ -130,15 +127,8 @@ async def _create(ctx: Context, commune: str, name: str) -> list[Reply]:
         return [Reply(t._("The team's name must be {min} to {max} characters. Type it again:"
                           ).format(min=MIN_NAME, max=MAX_NAME),
                       (_cancel_row(ctx),), numbered=False)]
-    for _ in range(CODE_ATTEMPTS):  # a clash of random codes is rare; try again rather than fail
-        try:
-            team = await team_store.create(ctx.db, new_join_code(), name, commune, ctx.user.id,
-                                           ctx.now, audited=True)
-            break
-        except aiosqlite.IntegrityError:
-            continue
-    else:
-        raise RuntimeError("could not find a free join code")
+    team = await with_new_code(lambda code: team_store.create(
+        ctx.db, code, name, commune, ctx.user.id, ctx.now, audited=True))
     await dialogs.close(ctx)
     text = t._("Team “{team}” created in {commune}. Its join code is {code}: volunteers type "
                "/join {code}").format(team=team.name,

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
+
+import aiosqlite
 
 from bot.core.context import Context
 from bot.storage import teams as team_store
@@ -28,6 +32,21 @@ WRONG_CODE_WINDOW = timedelta(hours=1)
 def new_join_code() -> str:
     """A random six-character join code."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+T = TypeVar("T")
+CODE_ATTEMPTS = 5  # random codes tried before giving up (a clash is rare)
+
+
+async def with_new_code(use: Callable[[str], Awaitable[T]]) -> T:
+    """use(code) with a new random join code; again with another when that one is taken (the
+    database refuses a code a team or a class has: IntegrityError)."""
+    for _ in range(CODE_ATTEMPTS):
+        try:
+            return await use(new_join_code())
+        except aiosqlite.IntegrityError:
+            continue
+    raise RuntimeError("could not find a free join code")
 
 
 def is_team_name(name: str) -> bool:
