@@ -4,9 +4,12 @@ It runs in the benchmark's own process, so its CPU never counts against the bot 
 which runs in a process of its own. The bot tags every Bot API call with the update it is
 answering (``?u=<update_id>``) and reports each finished update on a TCP line. A user waits for
 both before acting again (closed loop, like a person): the report that its update is handled,
-and a message sent or edited in its chat since it acted (at most ANSWER_GRACE after the report:
-a bot that queues its replies and sends them later, paced, answers after its handlers end). The
-tags are how the per-chat order of answers is checked and the calls per update counted.
+and a message sent or edited in its chat *for that update* (at most ANSWER_GRACE after the
+report: a bot that queues its replies and sends them later, paced, answers after its handlers
+end). Any message would not do: a bot that answers in several messages is still sending the
+last of an older answer, and a user acting on it presses a screen the bot has not finished
+(and the fake prunes the chat under a press still queued). The tags are also how the per-chat
+order of answers is checked and the calls per update counted.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from tests.fakes.telegram_model import SENT_OR_EDITED
 
 Buttons = list[tuple[str, str]]  # (label, callback data)
 ANSWER_TIMEOUT = 30.0  # s; an update not reported by then counts as a timeout
-ANSWER_GRACE = 2.0  # s a user waits after the report for a message in its chat, then acts
+ANSWER_GRACE = 2.0  # s a user waits after the report for the answer's message, then acts
 
 
 class BenchApi(FakeBotApi):
@@ -41,8 +44,7 @@ class BenchApi(FakeBotApi):
         self.calls_made = 0  # every call but getUpdates
         self.messages_sent = 0  # calls that send or edit a message (what a pace counts)
         self.failures: collections.Counter[str] = collections.Counter()
-        self.last_message: dict[int, float] = {}  # chat -> when a message last went to it
-        self._watchers: dict[int, list[asyncio.Future[None]]] = {}
+        self._watchers: dict[int, list[tuple[int, asyncio.Future[None]]]] = {}
 
     def _record(self, method: str, params: dict[str, Any], status: int, description: str,
                 result: Any, *_more: Any) -> None:
@@ -57,12 +59,6 @@ class BenchApi(FakeBotApi):
         self.calls_made += 1
         if method in SENT_OR_EDITED:  # refused ("not modified") too: the bot did answer
             self.messages_sent += 1
-            with contextlib.suppress(TypeError, ValueError):
-                chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
-                self.last_message[chat_id] = time.monotonic()
-                for watcher in self._watchers.pop(chat_id, []):
-                    if not watcher.done():
-                        watcher.set_result(None)
         tag = params.get("u")
         if not isinstance(tag, int):
             return
@@ -74,21 +70,25 @@ class BenchApi(FakeBotApi):
             return
         if tag < self.last_answered.get(chat, 0):
             self.order_violations += 1
-        else:
-            self.last_answered[chat] = tag
+            return
+        self.last_answered[chat] = tag
+        waiting = self._watchers.get(chat)
+        if waiting:
+            for wanted, watcher in waiting:
+                if wanted <= tag and not watcher.done():
+                    watcher.set_result(None)
+            self._watchers[chat] = [(wanted, w) for wanted, w in waiting if not w.done()]
 
-    async def answered(self, chat_id: int, since: float, grace: float) -> bool:
-        """Wait (at most grace seconds) for a message to the chat sent at or after since."""
-        if self.last_message.get(chat_id, 0.0) >= since:
+    async def answered(self, chat_id: int, update_id: int, grace: float) -> bool:
+        """Wait (at most grace seconds) for a message to the chat answering update_id (or a
+        newer update of the chat)."""
+        if self.last_answered.get(chat_id, 0) >= update_id:
             return True
         watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        watchers = self._watchers.setdefault(chat_id, [])
-        watchers.append(watcher)
+        self._watchers.setdefault(chat_id, []).append((update_id, watcher))
         try:
             await asyncio.wait_for(watcher, grace)
         except TimeoutError:
-            with contextlib.suppress(ValueError):
-                watchers.remove(watcher)
             return False
         return True
 
@@ -316,18 +316,19 @@ class Driver:
             move, stuck = next_move(user, text, buttons)
             self.stuck += stuck
             times = 2 if move.burst and user.rng.random() < self.burst_share else 1
-            waiters, acted = [], time.monotonic()
+            waiters, newest = [], 0
             for _ in range(times):
                 self.moves[move.kind] += 1
                 waiter: asyncio.Future[None] = loop.create_future()
-                self._waiting[self._send(user, move)] = waiter
+                newest = self._send(user, move)
+                self._waiting[newest] = waiter
                 waiters.append(waiter)
             try:
                 await asyncio.wait_for(asyncio.gather(*waiters), ANSWER_TIMEOUT)
             except TimeoutError:
                 self.timeouts += 1
             else:
-                self.silent += not await self.api.answered(user.uid, acted, ANSWER_GRACE)
+                self.silent += not await self.api.answered(user.uid, newest, ANSWER_GRACE)
             self.api.prune(user.uid)
 
 

@@ -265,7 +265,22 @@ def serve(args: argparse.Namespace) -> None:
         await reporter.connect(settings)
 
     application.post_init = post_init
+    loop = event_loop(args)
+    settings["event_loop"] = type(loop).__module__.split(".")[0]
+    asyncio.set_event_loop(loop)  # run_polling runs on the current loop
     application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.0)
+
+
+def event_loop(args: argparse.Namespace) -> asyncio.AbstractEventLoop:
+    """The bot process's loop: the stock bot on asyncio's (PTB's defaults); ours and the bare
+    bot on our transport on --event-loop (config.yaml's event_loop, as `python -m bot` runs)."""
+    if args.serve == "bare-httpx":
+        return asyncio.new_event_loop()
+    try:
+        from bot.app import new_event_loop
+    except ImportError:  # a tree from before the setting
+        return asyncio.new_event_loop()
+    return new_event_loop(args.event_loop)
 
 
 def count_database_work() -> dict[str, int]:

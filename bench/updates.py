@@ -274,7 +274,8 @@ async def measure(kind: str, args: argparse.Namespace) -> Result:
         command = [sys.executable, __file__, "--serve", kind, "--api-url", api.base_url,
                    "--report-port", str(port), "--db", str(database),
                    "--bare-concurrency", str(args.bare_concurrency),
-                   "--concurrency", str(args.concurrency), "--rate", str(args.rate)]
+                   "--concurrency", str(args.concurrency), "--rate", str(args.rate),
+                   "--event-loop", args.event_loop]
         if args.profile:
             command += ["--profile-out", str(Path(tmp) / "profile")]
             command += ["--cprofile"] if args.profile == "cpu" else []
@@ -451,7 +452,8 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
             if r.bot == "ours" else "no pace"
         if rate and b.messages_per_second >= 0.9 * rate:
             pace += ": AT THE PACE, it may be what limits"
-        print(f"- {r.bot}, at {b.users} users: {b.updates} updates in {b.seconds:.1f} s, "
+        print(f"- {r.bot}, at {b.users} users, on {r.settings.get('event_loop', 'asyncio')}'s "
+              f"event loop: {b.updates} updates in {b.seconds:.1f} s, "
               f"{r.presses:.0%} presses; users waited p50/p99 {b.percentile(0.5, waited):.0f}/"
               f"{b.percentile(0.99, waited):.0f} ms for an answer; in the handlers, Bot API "
               f"waits p50/p90 {b.percentile(0.5, api):.0f}/{b.percentile(0.9, api):.0f} ms and "
@@ -486,6 +488,8 @@ def main() -> None:
     parser.add_argument("--bots", nargs="+", choices=BOTS, default=list(BOTS))
     parser.add_argument("--bare-concurrency", type=int, default=4096)
     parser.add_argument("--concurrency", type=int, default=1024, help="ours (1-1024)")
+    parser.add_argument("--event-loop", choices=("uvloop", "asyncio"), default="uvloop",
+                        help="ours' and the bare aiohttp bot's (the stock bot: asyncio)")
     parser.add_argument("--rate", type=int, default=UNPACED,
                         help="ours' telegram.rate (default: no pace)")
     parser.add_argument("--quick", action="store_true", help="shorter steps")

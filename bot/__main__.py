@@ -322,10 +322,11 @@ def run_channels(config: Config, only: str | None = None) -> int:
         print(f"Set {variable} to run on {(only or 'telegram').capitalize()}.", file=sys.stderr)
         return 2
     setup_logging(config.log_level, secrets_of(config))
+    from bot.app import run_service
     from bot.channels.runner import StartRefusedError, serve
 
     try:
-        asyncio.run(serve(config))
+        run_service(serve(config), config)
     except StartRefusedError as exc:  # a token refused: restarting would not help (exit 2)
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2

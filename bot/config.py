@@ -26,6 +26,7 @@ from bot.config_zalo import ZaloConfig, ZaloConfigError, zalo_config
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 TERMINAL = "console"  # the channel of `python -m bot --channel console`: the server's terminal
 SUPPORTED_LOCALES = ("vi", "en")
+EVENT_LOOPS = ("uvloop", "asyncio")  # config key event_loop: see bot/app.py run_service
 
 # A real token is the bot's numeric id, a colon and 35 URL-safe characters.
 _TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{35}$")
@@ -89,6 +90,8 @@ class Config:
     household_months: int = 12
     # The per-person flood brake (bot/core/service.py FloodBrake).
     flood: Flood = field(default_factory=Flood)
+    # The running bot's event loop: "uvloop" (where it is installed) or "asyncio" (bot/app.py).
+    event_loop: str = "uvloop"
 
     @property
     def delivery_channels(self) -> tuple[str, ...]:
@@ -135,7 +138,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     known = {"province", "province_code", "campaigns", "default_locale", "locales", "database",
              "lessons_dir", "admins", "log_level", "timezone", "telegram", "zalo",
-             "broadcasts", "admin_channels", "retention", "flood"}
+             "broadcasts", "admin_channels", "retention", "flood", "event_loop"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key '{unknown[0]}'; allowed keys: {', '.join(sorted(known))}")
@@ -153,6 +156,9 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
     log_level = _str(raw, "log_level", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("log_level: allowed values are DEBUG, INFO, WARNING, ERROR")
+    event_loop = _str(raw, "event_loop", "uvloop")
+    if event_loop not in EVENT_LOOPS:
+        raise ConfigError(f"event_loop: allowed values are {', '.join(EVENT_LOOPS)}")
     return Config(
         province=_str(raw, "province", "Nghệ An"),
         province_code=_province_code(raw.get("province_code", 40)),
@@ -171,6 +177,7 @@ def _build(raw: dict[str, Any], base: Path, env: Mapping[str, str]) -> Config:
         admin_channels=_admin_channels(raw.get("admin_channels", list(Config.admin_channels))),
         household_months=_household_months(raw.get("retention")),
         flood=_flood(raw.get("flood")),
+        event_loop=event_loop,
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
+from bot.app import run_service
 from bot.config import ConfigError, check_token, load_config
 from tests.factories import ROOT, TOKEN, make_config
 from tests.fakes.zalo import ZALO_TOKEN
@@ -28,6 +30,17 @@ def test_the_shipped_config_loads_with_defaults() -> None:
     assert config.admin_channels == ("telegram", "console")
     assert (config.telegram.rate, config.telegram.chat_rate, config.telegram.reply_deadline) \
         == (25, 1.0, 60.0)
+
+
+@pytest.mark.parametrize(("setting", "module"), [("", "uvloop"), ("event_loop: asyncio\n",
+                                                                     "asyncio")])
+def test_the_service_runs_on_the_configured_event_loop(tmp_path: Path, setting: str,
+                                                       module: str) -> None:
+    async def loop_module() -> str:
+        return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+    config = load_config(write(tmp_path, setting), {})
+    assert run_service(loop_module(), config) == module
 
 
 def test_environment_overrides(tmp_path: Path) -> None:
@@ -58,6 +71,7 @@ def test_admin_channels_can_be_configured(tmp_path: Path) -> None:
     ("admin_channels: [Telegram!]\n", "admin_channels"),
     ("admin_channels: [console, console]\n", "admin_channels"),
     ("log_level: LOUD\n", "log_level"),
+    ("event_loop: trio\n", "event_loop"),
     ("timezone: Mars/Base\n", "timezone"),
     ("telegram: {concurrent_updates: 0}\n", "telegram.concurrent_updates"),
     ("telegram: {api_url: 'ftp://x'}\n", "telegram.api_url"),
