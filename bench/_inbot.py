@@ -81,7 +81,7 @@ def instrument(reporter: Reporter) -> None:
     from telegram.ext import BaseUpdateProcessor
     from telegram.request import HTTPXRequest
 
-    from bot.channels.telegram.request import AiohttpRequest
+    from bot.channels.telegram.request import BotApiRequest
 
     async def timed(update: Any, coroutine: Awaitable[Any]) -> None:
         state = _Answering(int(getattr(update, "update_id", 0)))
@@ -104,11 +104,11 @@ def instrument(reporter: Reporter) -> None:
 
     # setattr: the bench patches PTB's classes in its own bot process only.
     setattr(BaseUpdateProcessor, "process_update", process_update)  # noqa: B010
-    for cls in (HTTPXRequest, AiohttpRequest):
+    for cls in (HTTPXRequest, BotApiRequest):
         setattr(cls, "do_request", _tagged(cls.do_request))  # noqa: B010
-    post_json = getattr(AiohttpRequest, "post_json", None)  # our engine's sends
+    post_json = getattr(BotApiRequest, "post_json", None)  # our engine's sends
     if post_json is not None:
-        setattr(AiohttpRequest, "post_json", _tagged_post(post_json))  # noqa: B010
+        setattr(BotApiRequest, "post_json", _tagged_post(post_json))  # noqa: B010
 
 
 def follow_queued_replies() -> bool:
@@ -177,7 +177,7 @@ def build_bot(args: argparse.Namespace) -> Any:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
-    from bot.channels.telegram.request import AiohttpRequest
+    from bot.channels.telegram.request import BotApiRequest
     from tests.factories import TOKEN
     if args.serve == "ours":
         from bot.channels.telegram.application import build_application
@@ -211,9 +211,9 @@ def build_bot(args: argparse.Namespace) -> Any:
 
     builder = ApplicationBuilder().token(TOKEN).base_url(args.api_url).concurrent_updates(
         args.bare_concurrency)
-    if args.serve == "bare-aiohttp":
-        builder = builder.request(AiohttpRequest(connection_pool_size=args.bare_concurrency + 64))
-        builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))
+    if args.serve == "bare-ours":
+        builder = builder.request(BotApiRequest(connection_pool_size=args.bare_concurrency + 64))
+        builder = builder.get_updates_request(BotApiRequest(connection_pool_size=1))
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_press))

@@ -16,7 +16,7 @@ Three measures, printed as one table (nothing is asserted):
 
 The engine is the real one: BroadcastWorker (bot/delivery/broadcasts.py) through the Telegram
 delivery engine (bot/delivery/engine.py, its adapter bot/channels/telegram/sender.py) with a real
-PTB Bot on the aiohttp transport, a real SQLite database on disk (synchronous=FULL). The fake
+PTB Bot on the bot's transport, a real SQLite database on disk (synchronous=FULL). The fake
 Bot API (tests/fakes/telegram.py) runs in a process of its own so its CPU never counts against the
 engine. --profile adds a cProfile of the paid run's event loop thread: its time by component
 (PTB, aiohttp, asyncio, aiosqlite, the bot, idle), then its top functions (the profiler slows
@@ -50,7 +50,7 @@ from telegram import Bot  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.channels.telegram.application import limits  # noqa: E402
 from bot.channels.telegram.channel import CHANNEL  # noqa: E402
-from bot.channels.telegram.request import AiohttpRequest  # noqa: E402
+from bot.channels.telegram.request import BotApiRequest  # noqa: E402
 from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.config import BroadcastConfig, load_config  # noqa: E402
 from bot.delivery.broadcasts import BroadcastWorker  # noqa: E402
@@ -203,10 +203,10 @@ class Timings:
     records: list[float] = dataclasses.field(default_factory=list)  # outcome commits, s
 
 
-def timed_request(timings: Timings) -> AiohttpRequest:
+def timed_request(timings: Timings) -> BotApiRequest:
     """Our transport, timing each send the engine posts (its only call per recipient)."""
 
-    class TimedRequest(AiohttpRequest):
+    class TimedRequest(BotApiRequest):
         async def post_json(self, url: str, payload: bytes) -> tuple[int, bytes]:
             started = time.perf_counter()
             try:
@@ -270,7 +270,7 @@ async def deliver(recipients: int, settings: BroadcastConfig, limit: int | None,
                                                                       recipients - 1))
                 request = timed_request(timings)
                 async with Bot(TOKEN, base_url=fake.base_url, request=request,
-                               get_updates_request=AiohttpRequest(1)) as bot:
+                               get_updates_request=BotApiRequest(1)) as bot:
                     engine = DeliveryEngine(CHANNEL, TelegramSender(bot, request),
                                             limits(app.services.config))
                     worker = BroadcastWorker(engine, app.services, poll_interval=0.05)

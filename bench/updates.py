@@ -8,9 +8,10 @@ simulated users run in this process). One after another, each bot runs in a proc
 own against it: (a) ours, the real build_application() on a fresh SQLite database, driven
 through /start, menus, lessons, quizzes, and (a fifth of the users, who /join a team) the
 /visit form; (b) a bare PTB bot doing the minimum (a reply with an inline keyboard per text,
-an edit per press) on PTB's default httpx backend; (c) the same bare bot on our aiohttp
-transport. Each user waits for the bot's answer before acting again (closed loop); 5% of
-actions are double taps, so per-chat order is put to the test.
+an edit per press) on PTB's default httpx backend; (c) the same bare bot on our transport
+(bot/channels/telegram/request.py: calls without files over a lean HTTP/1.1 client, uploads
+over aiohttp) and event loop. Each user waits for the bot's answer before acting again
+(closed loop); 5% of actions are double taps, so per-chat order is put to the test.
 
 Method: capacity at saturation. A bot with few users, or few slots (concurrent_updates), is
 bound by the 50 ms latency, not by its CPU, and its updates/s says more about the machine's
@@ -66,10 +67,10 @@ from _fakeapi import ANSWER_TIMEOUT, BenchApi, Done, Driver, make_users  # noqa:
 from _inbot import serve  # noqa: E402
 from _profile_tables import print_profile  # noqa: E402
 
-BOTS = ("ours", "bare-httpx", "bare-aiohttp")
-LABELS = {"ours": "our bot (aiohttp, per-chat order, SQLite)",
+BOTS = ("ours", "bare-httpx", "bare-ours")
+LABELS = {"ours": "our bot (our transport, per-chat order, SQLite)",
           "bare-httpx": "bare PTB bot, httpx (stock)",
-          "bare-aiohttp": "bare PTB bot, our aiohttp transport"}
+          "bare-ours": "bare PTB bot, our transport"}
 # A bot is saturated when more users bring no more updates/s (GROWTH) and it uses at least
 # this share of a core. Not 100%: a polling PTB bot fetches at most 100 updates a getUpdates,
 # and the answer to the next one waits behind the loop's work, so it idles ~10% even then.
@@ -420,7 +421,7 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
         print("|---|---|---|---|---|")
         ours = by["ours"]
         for other, target, words in (("bare-httpx", STOCK_TARGET, "≤ 1/3 of the stock bot's"),
-                                     ("bare-aiohttp", BARE_TARGET,
+                                     ("bare-ours", BARE_TARGET,
                                       "≤ 1.2× the bare bot's on our transport")):
             if other not in by:
                 continue
@@ -431,7 +432,7 @@ def print_tables(results: list[Result], args: argparse.Namespace) -> None:
             print(f"| CPU per update {words} | {ours.best.cpu_ms:.2f} | "
                   f"{by[other].best.cpu_ms:.2f} | {ratio:.2f} | {result} |")
         capacity = ", ".join(f"{ours.best.rate / by[o].best.rate:.2f}× {o}" for o in
-                             ("bare-httpx", "bare-aiohttp") if o in by)
+                             ("bare-httpx", "bare-ours") if o in by)
         print(f"\nCapacity, ours against theirs: {capacity}.")
     print()
     for r in results:
@@ -489,7 +490,7 @@ def main() -> None:
     parser.add_argument("--bare-concurrency", type=int, default=4096)
     parser.add_argument("--concurrency", type=int, default=1024, help="ours (1-1024)")
     parser.add_argument("--event-loop", choices=("uvloop", "asyncio"), default="uvloop",
-                        help="ours' and the bare aiohttp bot's (the stock bot: asyncio)")
+                        help="ours' and the bare bot's on our transport (the stock bot: asyncio)")
     parser.add_argument("--rate", type=int, default=UNPACED,
                         help="ours' telegram.rate (default: no pace)")
     parser.add_argument("--quick", action="store_true", help="shorter steps")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from bot.core.lessons.catalog import Lesson, load_catalog
 from bot.storage import progress, teams, users
 from bot.storage.db import open_database
@@ -29,7 +29,7 @@ def impatient(application: Application, read_timeout: float) -> None:  # type: i
     production; a long poll adds its own wait), so that a test sees timeouts within seconds.
     The configuration has no setting for it: the transports' default is changed in place."""
     for request in application.bot._request:  # (getUpdates, everything else)
-        assert isinstance(request, AiohttpRequest)
+        assert isinstance(request, BotApiRequest)
         request._read_timeout = read_timeout
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from bot.channels.zalo.client import ZaloClient, ZaloError
 from tests.factories import TOKEN
 from tests.fakes.zalo import ZALO_TOKEN
@@ -49,7 +49,7 @@ async def servers() -> AsyncIterator[tuple[str, list[str]]]:
 async def test_telegrams_transport_does_not_follow_a_redirect(
         servers: tuple[str, list[str]]) -> None:
     base, stolen = servers
-    request = AiohttpRequest()
+    request = BotApiRequest()
     await request.initialize()
     try:
         status, _ = await request.post_json(f"{base}/bot{TOKEN}/sendMessage", b"{}")

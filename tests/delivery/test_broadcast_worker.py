@@ -19,7 +19,7 @@ from telegram.error import Forbidden, RetryAfter
 from bot.app import App, open_app
 from bot.channels.telegram.application import limits
 from bot.channels.telegram.channel import CHANNEL
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.config import Config
 from bot.config_broadcasts import BroadcastConfig
@@ -95,7 +95,7 @@ async def queue(app: App, text: str = TEXT, text_en: str | None = None,
 @asynccontextmanager
 async def engine_for(app: App, api: FakeBotApi) -> AsyncIterator[DeliveryEngine]:
     """The Telegram delivery engine as the application builds it, on the fake Bot API."""
-    transport = AiohttpRequest()
+    transport = BotApiRequest()
     async with Bot(TOKEN, base_url=api.base_url, request=transport) as bot:
         engine = DeliveryEngine(CHANNEL, TelegramSender(bot, transport),
                                 limits(app.services.config))

@@ -41,7 +41,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from tests.fakes.telegram import (
     BOT_ID,
     MESSAGE_NOT_MODIFIED,
@@ -490,9 +490,9 @@ async def test_real_application_long_polling(api: FakeBotApi) -> None:
 @pytest_asyncio.fixture
 async def quick_bot(api: FakeBotApi) -> AsyncIterator[Bot]:
     """A real PTB Bot on the bot's own transport, giving up on an answer after 0.5 s."""
-    request = AiohttpRequest(read_timeout=0.5)
+    request = BotApiRequest(read_timeout=0.5)
     async with Bot(TOKEN, base_url=api.base_url, request=request,
-                   get_updates_request=AiohttpRequest(read_timeout=0.5)) as real_bot:
+                   get_updates_request=BotApiRequest(read_timeout=0.5)) as real_bot:
         yield real_bot
 
 

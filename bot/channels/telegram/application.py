@@ -16,7 +16,7 @@ from bot.channels.telegram.channel import CHANNEL, TelegramChannel
 from bot.channels.telegram.commands import register_commands
 from bot.channels.telegram.faults import fault_log
 from bot.channels.telegram.processor import PerChatUpdateProcessor
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import ReadingBot, parse_update
 from bot.config import Config, check_token
@@ -42,7 +42,7 @@ def build_application(config: Config, shared: App | None = None
     channel = TelegramChannel(translations, allow_groups=config.telegram.allow_groups)
     # aiohttp: several times less CPU per Bot API call than PTB's default httpx
     # (docs/PERFORMANCE.md); the delivery engine's sends use it directly.
-    transport = AiohttpRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
+    transport = BotApiRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
                                faults=fault_log("Telegram Bot API calls"))
     holder: dict[str, App] = {}
     workers: list[OutboxWorker | BroadcastWorker] = []
@@ -93,7 +93,7 @@ def build_application(config: Config, shared: App | None = None
     # that works says nothing about sends that fail, and back. Private texts and presses are
     # read from their JSON (updates.py).
     bot = ReadingBot(token, api_url, _file_url(api_url), transport,
-                     AiohttpRequest(connection_pool_size=1, faults=fault_log("Telegram polling")))
+                     BotApiRequest(connection_pool_size=1, faults=fault_log("Telegram polling")))
     application = (
         ApplicationBuilder()
         .bot(bot)
@@ -182,7 +182,7 @@ async def start_telegram(config: Config, app: App) -> RunningTelegram:
 
     transport = application.bot.request
     return RunningTelegram(
-        handle, lambda: transport.last_success if isinstance(transport, AiohttpRequest) else None,
+        handle, lambda: transport.last_success if isinstance(transport, BotApiRequest) else None,
         begin, stop, fetch_photo)
 
 

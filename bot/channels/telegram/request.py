@@ -1,8 +1,10 @@
-"""An aiohttp transport for python-telegram-bot: several times less CPU per call than httpx.
+"""The bot's transport for python-telegram-bot: several times less CPU per call than httpx.
 
 PTB documents custom request classes (telegram.request.BaseRequest). Measured here, a bare bot
 spends about 5 ms of CPU per Bot API call on the default httpx backend and under 1 ms on
-aiohttp, which decides how many updates one core can answer (see docs/PERFORMANCE.md).
+aiohttp, which decides how many updates one core can answer (see docs/PERFORMANCE.md). Calls
+without files (nearly all: replies, edits, a press's answer, getUpdates) go through a lean
+HTTP/1.1 client (http1.py), a quarter of aiohttp's CPU again; uploads through aiohttp.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram.faults import fault_log
+from bot.channels.telegram.http1 import Http1Client
 from bot.delivery.episodes import Episodes
 
 
-class AiohttpRequest(BaseRequest):
-    """BaseRequest on one aiohttp ClientSession with a bounded connection pool."""
+class BotApiRequest(BaseRequest):
+    """BaseRequest on a lean HTTP/1.1 client for calls without files and an aiohttp
+    ClientSession for uploads, each with a bounded connection pool."""
 
     def __init__(self, connection_pool_size: int = 256, read_timeout: float = 5.0,
                  write_timeout: float = 5.0, connect_timeout: float = 5.0,
@@ -34,11 +38,9 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._lean: Http1Client | None = None  # made for the first call's origin
         self.faults = faults or fault_log("Telegram Bot API")
         self.last_success: float | None = None  # time.time() of the last call answered
-        self._json_timeout = aiohttp.ClientTimeout(
-            sock_connect=connect_timeout, sock_read=read_timeout,
-            connect=pool_timeout + connect_timeout)
 
     @property
     def read_timeout(self) -> float | None:
@@ -56,6 +58,9 @@ class AiohttpRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
+        if self._lean is not None:
+            self._lean.close()
+            self._lean = None
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
@@ -69,18 +74,20 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Send one Bot API call; map aiohttp's failures onto PTB's TimedOut/NetworkError."""
-        # aiohttp has no write timeout: an upload is bounded by the whole request instead.
+        """Send one Bot API call; map network failures onto PTB's TimedOut/NetworkError."""
         files = request_data.multipart_data if request_data else None
-        upload = _value(write_timeout, self._media_write_timeout if files else self._write_timeout)
         read = _value(read_timeout, self._read_timeout)
+        connect = _sum(_value(pool_timeout, self._pool_timeout),
+                       _value(connect_timeout, self._connect_timeout))
+        if not files and method == "POST":
+            payload = request_data.json_payload if request_data is not None else b"{}"
+            return await self._post_lean(url, payload, connect, read)
+        # aiohttp has no write timeout: an upload is bounded by the whole request instead.
+        upload = _value(write_timeout, self._media_write_timeout if files else self._write_timeout)
         timeout = aiohttp.ClientTimeout(
             total=_sum(read, upload) if files else None,
             sock_connect=_value(connect_timeout, self._connect_timeout),
-            sock_read=read,
-            connect=_sum(_value(pool_timeout, self._pool_timeout),
-                         _value(connect_timeout, self._connect_timeout)),
-        )
+            sock_read=read, connect=connect)
         body, headers = _body(request_data)
         return await self._exchange(method, url, body, headers, timeout)
 
@@ -88,13 +95,32 @@ class AiohttpRequest(BaseRequest):
         """POST a JSON body with the default timeouts: the delivery engine's sends, without
         PTB's request and answer objects (a quarter of a call's CPU); failures as in
         do_request."""
-        return await self._exchange("POST", url, payload, _JSON, self._json_timeout)
+        return await self._post_lean(url, payload, self._pool_timeout + self._connect_timeout,
+                                     self._read_timeout)
+
+    async def _post_lean(self, url: str, body: bytes, connect: float | None,
+                         read: float | None) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("BotApiRequest is not initialized")
+        if self._lean is None or not self._lean.serves(url):
+            if self._lean is not None:
+                self._lean.close()
+            self._lean = Http1Client(url, self._pool_size, self.USER_AGENT)
+        try:
+            status, answer = await self._lean.post_json(url, body, connect, read)
+        except TimeoutError as exc:
+            self.faults.failed("timeout", _method(url))
+            raise TimedOut from exc
+        except (OSError, ValueError) as exc:  # ValueError: an address it cannot reach
+            self.faults.failed("connection failed", f"{exc.__class__.__name__}: {exc}")
+            raise NetworkError(f"{exc.__class__.__name__}: {exc}") from exc
+        return status, self._judge(url, status, answer)
 
     async def _exchange(self, method: str, url: str, body: aiohttp.FormData | bytes | None,
                         headers: dict[str, str] | None, limits: aiohttp.ClientTimeout
                         ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
-            raise RuntimeError("AiohttpRequest is not initialized")
+            raise RuntimeError("BotApiRequest is not initialized")
         try:
             # A redirect is not followed: it would carry the token (in the URL) elsewhere.
             async with self._session.request(method, url, data=body, headers=headers,
@@ -107,6 +133,10 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             self.faults.failed("connection failed", f"{exc.__class__.__name__}: {exc}")
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        return status, self._judge(url, status, answer)
+
+    def _judge(self, url: str, status: int, answer: bytes) -> bytes:
+        """Count the answer for the fault log; a proxy's HTML error page as Telegram's JSON."""
         if status == 429:
             self.faults.failed("flood control (429)", _method(url))
         elif status >= 500:
@@ -118,7 +148,7 @@ class AiohttpRequest(BaseRequest):
         else:  # an answer, even a refusal (400, 403): the network and Telegram work
             self.faults.worked()
             self.last_success = time.time()
-        return status, answer
+        return answer
 
 
 def _method(url: str) -> str:

@@ -31,7 +31,7 @@ from telegram.error import (
 from bot.channels.photos import public_address
 from bot.channels.telegram.faults import retry_after_seconds
 from bot.channels.telegram.render import Keyboard, call, keyboard, message_id_of, telegram_file
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from bot.delivery.outcomes import Outcome, Part, Result
 
 
@@ -39,7 +39,7 @@ class TelegramSender:
     """Sends Parts with a Bot's token on our transport; never raises for Telegram's answers or
     the network's faults."""
 
-    def __init__(self, bot: Bot, transport: AiohttpRequest) -> None:
+    def __init__(self, bot: Bot, transport: BotApiRequest) -> None:
         self.bot = bot
         self.transport = transport
 

@@ -1,4 +1,4 @@
-"""Faults from the network: the real bot (PTB Application, aiohttp transport) against a fake
+"""Faults from the network: the real bot (PTB Application, its transport) against a fake
 Bot API that floods it with 429, answers 5xx, stalls past the bot's timeout, or drops the
 connection, while learners tap through a lesson, a volunteer fills in a visit and a citizen
 sends a help request that goes out through the outbox.

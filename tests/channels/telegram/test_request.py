@@ -1,4 +1,4 @@
-"""The aiohttp transport against the fake Bot API: calls, files, errors."""
+"""The bot's transport against the fake Bot API: calls, files, errors."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from tests.factories import TOKEN
 from tests.fakes.telegram import FakeBotApi
 
 
 async def test_calls_keyboards_edits_and_documents_go_through() -> None:
     async with FakeBotApi() as api:
-        bot = Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest())
+        bot = Bot(TOKEN, base_url=api.base_url, request=BotApiRequest())
         async with bot:
             assert (await bot.get_me()).username
             markup = InlineKeyboardMarkup([[InlineKeyboardButton("Tiếp ▶", callback_data="go")]])
@@ -33,11 +33,11 @@ async def test_calls_keyboards_edits_and_documents_go_through() -> None:
 
 async def test_a_slow_answer_is_a_timeout_and_a_dead_server_a_network_error() -> None:
     async with FakeBotApi(latency=0.5) as api:
-        bot = Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest())
+        bot = Bot(TOKEN, base_url=api.base_url, request=BotApiRequest())
         async with bot:
             with pytest.raises(TimedOut):
                 await bot.send_message(42, "x", read_timeout=0.1)
-    request = AiohttpRequest(connect_timeout=1.0)
+    request = BotApiRequest(connect_timeout=1.0)
     # Port 1 on loopback: nothing listens there, so the connection is refused at once.
     bot = Bot(TOKEN, base_url="http://127.0.0.1:1/bot", request=request)
     await request.initialize()
@@ -52,7 +52,7 @@ async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     async with FakeBotApi() as api:
-        bot = Bot(TOKEN, base_url=api.base_url, request=AiohttpRequest())
+        bot = Bot(TOKEN, base_url=api.base_url, request=BotApiRequest())
         async with bot:
             await bot.get_me()
             api.fail_next("sendMessage", 502, "Bad Gateway", count=20)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.request import BotApiRequest
 from bot.channels.telegram.updates import ReadingBot, ReadUpdate, arrival_of, parse_update
 from tests.fakes.telegram import FakeBotApi
 from tests.fakes.telegram_model import TOKEN
@@ -100,8 +100,8 @@ def test_every_other_update_is_parsed_by_ptb(kind: str) -> None:
 
 async def test_get_updates_reads_what_it_can_and_moves_on() -> None:
     async with FakeBotApi() as api:
-        bot = ReadingBot(TOKEN, api.base_url, api.base_url, AiohttpRequest(),
-                         AiohttpRequest(connection_pool_size=1))
+        bot = ReadingBot(TOKEN, api.base_url, api.base_url, BotApiRequest(),
+                         BotApiRequest(connection_pool_size=1))
         async with bot:
             api.send_text(5001, "/start")
             api.send_sticker(5001)

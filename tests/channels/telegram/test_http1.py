@@ -1,0 +1,245 @@
+"""The lean HTTP/1.1 client against servers on 127.0.0.1 that answer as told: keep-alive,
+chunked answers, closed and dead connections, timeouts, cancellation, TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.channels.telegram.http1 import DisconnectedError, Http1Client
+
+TLS = Path(__file__).parents[2] / "data" / "tls"  # a self-signed pair for localhost, tests only
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[bool]]
+
+
+def answer(body: bytes, status: int = 200, extra: bytes = b"") -> bytes:
+    """An HTTP/1.1 answer with a Content-Length."""
+    return (b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s"
+            % (status, len(body), extra, body))
+
+
+def chunked(body: bytes, size: int) -> bytes:
+    """An HTTP/1.1 answer in chunks of size bytes."""
+    pieces = [body[i:i + size] for i in range(0, len(body), size)]
+    return (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n")
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes | None:
+    """One request's body (None when the client closed the connection)."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    return await reader.readexactly(length)
+
+
+class Server:
+    """Answers each request with the handler (False: close the connection)."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.closed_by_client = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while (body := await read_request(reader)) is not None:
+                self.requests.append(body)
+                if not await self.handler(reader, writer, body):
+                    break
+            else:
+                self.closed_by_client += 1
+        finally:
+            writer.close()
+
+
+@contextlib.asynccontextmanager
+async def running(handler: Handler, tls: ssl.SSLContext | None = None
+                  ) -> AsyncIterator[tuple[Server, str]]:
+    server = Server(handler)
+    listener = await asyncio.start_server(server.serve, "127.0.0.1", 0, ssl=tls)
+    port = listener.sockets[0].getsockname()[1]
+    scheme, host = ("https", "localhost") if tls else ("http", "127.0.0.1")
+    try:
+        yield server, f"{scheme}://{host}:{port}/botTOKEN/sendMessage"
+    finally:
+        listener.close()
+
+
+async def echo(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes) -> bool:
+    writer.write(answer(b'{"ok":true,"result":' + body + b"}"))
+    return True
+
+
+async def test_calls_share_a_kept_alive_connection_and_get_their_own_answers() -> None:
+    async with running(echo) as (server, url):
+        client = Http1Client(url, 4, "test")
+        for n in range(20):
+            status, body = await client.post_json(url, b"%d" % n, 5, 5)
+            assert (status, body) == (200, b'{"ok":true,"result":%d}' % n)
+        client.close()
+    assert server.connections == 1
+
+
+async def test_the_pool_holds_at_most_its_size_of_connections() -> None:
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                   body: bytes) -> bool:
+        await asyncio.sleep(0.02)
+        return await echo(reader, writer, body)
+
+    async with running(slow) as (server, url):
+        client = Http1Client(url, 2, "test")
+        answers = await asyncio.gather(*(client.post_json(url, b"%d" % n, 5, 5)
+                                         for n in range(10)))
+        client.close()
+    assert [body for _, body in answers] == [b'{"ok":true,"result":%d}' % n for n in range(10)]
+    assert server.connections == 2
+
+
+async def test_a_connection_closed_by_the_server_is_replaced() -> None:
+    async def once(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                   body: bytes) -> bool:
+        writer.write(answer(body, extra=b"Connection: close\r\n"))
+        return False
+
+    async with running(once) as (server, url):
+        client = Http1Client(url, 4, "test")
+        assert await client.post_json(url, b"1", 5, 5) == (200, b"1")
+        await asyncio.sleep(0.05)  # idle: the server has closed it meanwhile
+        assert await client.post_json(url, b"2", 5, 5) == (200, b"2")
+        client.close()
+    assert server.connections == 2
+
+
+async def test_an_answer_cut_short_is_a_disconnection_and_the_next_call_works() -> None:
+    calls = 0
+
+    async def cut(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                  body: bytes) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            writer.write(answer(b'{"ok":true,"result":1}')[:-5])
+            return False
+        writer.write(answer(body))
+        return True
+
+    async with running(cut) as (_server, url):
+        client = Http1Client(url, 4, "test")
+        with pytest.raises(DisconnectedError):
+            await client.post_json(url, b"1", 5, 5)
+        assert await client.post_json(url, b"2", 5, 5) == (200, b"2")
+        client.close()
+
+
+async def test_an_answer_that_is_not_http_is_a_disconnection() -> None:
+    async def garbage(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      _body: bytes) -> bool:
+        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        return True
+
+    async with running(garbage) as (_server, url):
+        client = Http1Client(url, 4, "test")
+        with pytest.raises(DisconnectedError):
+            await client.post_json(url, b"1", 5, 5)
+        client.close()
+
+
+async def test_a_late_answer_is_a_timeout_and_never_the_next_calls_answer() -> None:
+    async def late_first(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         body: bytes) -> bool:
+        if body == b"1":
+            await asyncio.sleep(0.3)
+        writer.write(answer(body))
+        return True
+
+    async with running(late_first) as (server, url):
+        client = Http1Client(url, 1, "test")
+        with pytest.raises(TimeoutError):
+            await client.post_json(url, b"1", 5, 0.1)
+        assert await client.post_json(url, b"2", 5, 5) == (200, b"2")
+        client.close()
+    assert server.connections == 2  # the late one's connection was not used again
+
+
+async def test_a_cancelled_call_closes_its_connection() -> None:
+    closed = asyncio.Event()
+
+    async def never(reader: asyncio.StreamReader, _writer: asyncio.StreamWriter,
+                    _body: bytes) -> bool:
+        if await reader.read(1) == b"":  # nothing more comes: the client closed it
+            closed.set()
+        return False
+
+    async with running(never) as (_server, url):
+        client = Http1Client(url, 1, "test")
+        call = asyncio.create_task(client.post_json(url, b"1", 5, 5))
+        await asyncio.sleep(0.05)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        await asyncio.wait_for(closed.wait(), 2)
+        client.close()
+
+
+async def test_nothing_listening_is_an_os_error() -> None:
+    url = "http://127.0.0.1:1/botTOKEN/getMe"  # port 1: refused at once
+    client = Http1Client(url, 1, "test")
+    with pytest.raises(OSError):
+        await client.post_json(url, b"{}", 1, 1)
+    assert not client.serves("http://127.0.0.2:1/botTOKEN/getMe")
+    assert not client.serves("http://127.0.0.1:10/x")
+
+
+async def test_https_with_the_servers_certificate_checked() -> None:
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(TLS / "localhost-cert.pem", TLS / "localhost-key.pem")
+    async with running(echo, server_tls) as (_server, url):
+        trusting = ssl.create_default_context(cafile=TLS / "localhost-cert.pem")
+        client = Http1Client(url, 2, "test", tls=trusting)
+        assert await client.post_json(url, b"7", 5, 5) == (200, b'{"ok":true,"result":7}')
+        client.close()
+        stranger = Http1Client(url, 2, "test")  # the system's authorities: refused
+        with pytest.raises(ssl.SSLError):
+            await stranger.post_json(url, b"7", 5, 5)
+        stranger.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=st.binary(min_size=0, max_size=3000), chunk=st.integers(1, 700),
+       cuts=st.lists(st.integers(1, 400), max_size=12), use_chunks=st.booleans())
+def test_any_answer_split_anywhere_reads_back_whole(body: bytes, chunk: int, cuts: list[int],
+                                                    use_chunks: bool) -> None:
+    raw = chunked(body, chunk) if use_chunks else answer(body)
+
+    async def pieces(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     _body: bytes) -> bool:
+        at = 0
+        for cut in [*cuts, len(raw)]:
+            writer.write(raw[at:at + cut])
+            await writer.drain()
+            at += cut
+            await asyncio.sleep(0)
+        writer.write(raw[at:])
+        return True
+
+    async def scenario() -> None:
+        async with running(pieces) as (_server, url):
+            client = Http1Client(url, 1, "test")
+            assert await client.post_json(url, b"{}", 5, 5) == (200, body)
+            assert await client.post_json(url, b"{}", 5, 5) == (200, body)  # kept alive
+            client.close()
+
+    asyncio.run(scenario())
