@@ -20,7 +20,6 @@ from bot.core.reports.scope import (
     Scope,
     days_scope,
     default_scope,
-    from_token,
     heading,
     problem_text,
 )
@@ -28,11 +27,11 @@ from bot.core.reports.views import (
     PROVINCE,
     own_team,
     pack,
+    pressed_scope,
     ranks,
     reach,
     refusal,
     scope_buttons,
-    stale,
     within,
 )
 from bot.core.shared.dates import read_days
@@ -69,11 +68,9 @@ async def leaderboard(ctx: Context, args: str) -> list[Reply]:
 
 async def pressed(ctx: Context, act: Action) -> list[Reply]:
     """The leaderboard of the campaign or days a button carries."""
-    if not reach(ctx):
-        return refusal(ctx)
-    scope = await from_token(ctx, act.args[0])
-    if scope is None:
-        return stale(ctx)
+    scope = await pressed_scope(ctx, act.args[0])
+    if not isinstance(scope, Scope):
+        return scope
     return await show(ctx, scope)
 
 

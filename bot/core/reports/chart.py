@@ -41,12 +41,11 @@ from bot.core.reports.scope import (
     Scope,
     days_scope,
     default_scope,
-    from_token,
     problem_text,
     recent_note,
     short_name,
 )
-from bot.core.reports.views import PROVINCE, own_team, reach, refusal, stale
+from bot.core.reports.views import PROVINCE, own_team, pressed_scope, reach, refusal
 from bot.core.shared.dates import read_days
 from bot.core.shared.menus import menu_button
 from bot.i18n import Translator
@@ -263,11 +262,9 @@ async def chart(ctx: Context, args: str) -> list[Reply]:
 
 async def pressed(ctx: Context, act: Action) -> list[Reply]:
     """The chart of the scope a button carries."""
-    if not reach(ctx):
-        return refusal(ctx)
-    scope = await from_token(ctx, act.args[0])
-    if scope is None:
-        return stale(ctx)
+    scope = await pressed_scope(ctx, act.args[0])
+    if not isinstance(scope, Scope):
+        return scope
     return await show(ctx, scope)
 
 

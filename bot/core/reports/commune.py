@@ -6,8 +6,8 @@ from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
 from bot.core.reports.ids import COMMUNE, STATS
-from bot.core.reports.scope import Scope, from_token, heading
-from bot.core.reports.views import PROVINCE, admins_only, counted, pack, reach, refusal, stale
+from bot.core.reports.scope import Scope, heading
+from bot.core.reports.views import counted, pack, pressed_scope, stale
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
 from bot.core.shared.text import fold
@@ -36,13 +36,10 @@ async def typed(ctx: Context, scope: Scope, text: str) -> list[Reply]:
 
 async def pressed(ctx: Context, act: Action) -> list[Reply]:
     """A commune chosen from a button: admins only, and only a commune of the province."""
-    who = reach(ctx)
-    if not who:
-        return refusal(ctx)
-    if who != PROVINCE:
-        return admins_only(ctx)
-    scope = await from_token(ctx, act.args[0])
-    if scope is None or ctx.services.communes.get(act.args[1]) is None:
+    scope = await pressed_scope(ctx, act.args[0], province=True)
+    if not isinstance(scope, Scope):
+        return scope
+    if ctx.services.communes.get(act.args[1]) is None:
         return stale(ctx)
     return await report(ctx, scope, act.args[1])
 

@@ -15,8 +15,8 @@ from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.payloads import Action
 from bot.core.reports.ids import SCHOOLS, STATS
-from bot.core.reports.scope import Scope, from_token
-from bot.core.reports.views import PROVINCE, admins_only, pack, reach, refusal, stale
+from bot.core.reports.scope import Scope
+from bot.core.reports.views import pack, pressed_scope
 from bot.core.schools import ClassFigures, count, skill_lessons
 from bot.core.shared.menus import menu_button
 from bot.core.shared.messages import clip
@@ -118,14 +118,9 @@ def _legend(t: Translator) -> str:
 
 async def pressed(ctx: Context, act: Action) -> list[Reply]:
     """🏫 Schools: every school by commune, a page at a time (admins only)."""
-    t, who = ctx.t, reach(ctx)
-    if not who:
-        return refusal(ctx)
-    if who != PROVINCE:
-        return admins_only(ctx)
-    scope = await from_token(ctx, act.args[0])
-    if scope is None:
-        return stale(ctx)
+    t, scope = ctx.t, await pressed_scope(ctx, act.args[0], province=True)
+    if not isinstance(scope, Scope):
+        return scope
     commune = ctx.services.communes.display_name
     found = sorted(await schools_now(ctx), key=lambda s: (
         fold(commune(s.school.commune_code)), s.school.commune_code, fold(s.school.name),

@@ -22,22 +22,20 @@ from bot.core.reports.scope import (
     Scope,
     days_scope,
     default_scope,
-    from_token,
     heading,
     problem_text,
     started_campaigns,
 )
 from bot.core.reports.views import (
     PROVINCE,
-    admins_only,
     counted,
     no_campaign,
     own_team,
     pack,
+    pressed_scope,
     ranks,
     reach,
     refusal,
-    stale,
 )
 from bot.core.shared.dates import read_days
 from bot.core.shared.menus import menu_button
@@ -161,14 +159,9 @@ async def _team(ctx: Context, scope: Scope, edit: bool) -> list[Reply]:
 
 async def all_communes(ctx: Context, act: Action) -> list[Reply]:
     """Every commune of the province by households, those without visits named at the end."""
-    who, t = reach(ctx), ctx.t
-    if not who:
-        return refusal(ctx)
-    if who != PROVINCE:
-        return admins_only(ctx)
-    scope = await from_token(ctx, act.args[0])
-    if scope is None:
-        return stale(ctx)
+    t, scope = ctx.t, await pressed_scope(ctx, act.args[0], province=True)
+    if not isinstance(scope, Scope):
+        return scope
     found = await report_store.by_commune(ctx.db, scope.span)
     ordered = _communes_by_households(ctx, found)
     lines = [t._("🏘 All communes, by households"), *heading(ctx, scope)]
@@ -190,11 +183,9 @@ async def all_communes(ctx: Context, act: Action) -> list[Reply]:
 
 async def pressed_stats(ctx: Context, act: Action) -> list[Reply]:
     """The report from a button (a campaign picked, or back from a list)."""
-    if not reach(ctx):
-        return refusal(ctx)
-    scope = await from_token(ctx, act.args[0])
-    if scope is None:
-        return stale(ctx)
+    scope = await pressed_scope(ctx, act.args[0])
+    if not isinstance(scope, Scope):
+        return scope
     return await show(ctx, scope, edit=ctx.pressed)
 
 

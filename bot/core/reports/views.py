@@ -7,6 +7,7 @@ from enum import StrEnum
 from bot.core.context import Context
 from bot.core.events import Button, Reply
 from bot.core.reports.ids import PICK, STATS
+from bot.core.reports.scope import Scope, from_token
 from bot.core.shared import messages
 from bot.core.shared.menus import menu_button
 from bot.core.shared.roles import is_admin, is_leader
@@ -60,6 +61,19 @@ def stale(ctx: Context) -> list[Reply]:
     t = ctx.t
     return [Reply(t._("That button is from an old message, or its campaign is no longer set "
                       "up. Type /stats for the current report."), ((menu_button(t),),))]
+
+
+async def pressed_scope(ctx: Context, token: str, *, province: bool = False
+                        ) -> Scope | list[Reply]:
+    """The scope a report's button carries; else the answer: not for this user (province:
+    admins only), or the button is stale."""
+    who = reach(ctx)
+    if not who:
+        return refusal(ctx)
+    if province and who != PROVINCE:
+        return admins_only(ctx)
+    scope = await from_token(ctx, token)
+    return stale(ctx) if scope is None else scope
 
 
 def no_campaign(ctx: Context, command: str | None = "/stats") -> list[Reply]:

@@ -123,14 +123,15 @@ async def candidate_of(ctx: Context, token: str, kind: str, target: int
 
 
 async def _pressed(ctx: Context, act: Action) -> tuple[Shortlist, Candidate] | list[Reply]:
-    """The candidate a button names (campaign token, kind, id)."""
+    """The candidate a button names (campaign token, kind, id), for an admin; else the answer
+    (a refusal, or the button is stale or forged)."""
+    if not is_admin(ctx):
+        return views.refusal(ctx)
     return await candidate_of(ctx, act.args[0], act.args[1], act.number(2))
 
 
 async def open_pressed(ctx: Context, act: Action) -> list[Reply]:
     """A candidate: asked why, to nominate them; a nominee: their nomination."""
-    if not is_admin(ctx):
-        return views.refusal(ctx)
     found = await _pressed(ctx, act)
     if isinstance(found, list):
         return found
@@ -141,8 +142,6 @@ async def open_pressed(ctx: Context, act: Action) -> list[Reply]:
 
 async def reason_pressed(ctx: Context, act: Action) -> list[Reply]:
     """Change the reason: asked again, with the one they have now."""
-    if not is_admin(ctx):
-        return views.refusal(ctx)
     found = await _pressed(ctx, act)
     return found if isinstance(found, list) else await _ask(ctx, *found)
 
@@ -213,8 +212,6 @@ async def cancel_pressed(ctx: Context, _act: Action) -> list[Reply]:
 
 async def remove_pressed(ctx: Context, act: Action) -> list[Reply]:
     """Take a nominee off: asked first."""
-    if not is_admin(ctx):
-        return views.refusal(ctx)
     found = await _pressed(ctx, act)
     if isinstance(found, list):
         return found
@@ -231,8 +228,6 @@ def _not_nominated(ctx: Context, found: Shortlist, candidate: Candidate) -> list
 
 async def removed_pressed(ctx: Context, act: Action) -> list[Reply]:
     """Yes, take them off: the nomination and its reason are deleted, with an audit entry."""
-    if not is_admin(ctx):
-        return views.refusal(ctx)
     found = await _pressed(ctx, act)
     if isinstance(found, list):
         return found
