@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.app import new_event_loop
 from bot.channels.telegram.http1 import DisconnectedError, Http1Client
 
 TLS = Path(__file__).parents[2] / "data" / "tls"  # a self-signed pair for localhost, tests only
@@ -203,18 +204,29 @@ async def test_nothing_listening_is_an_os_error() -> None:
     assert not client.serves("http://127.0.0.1:10/x")
 
 
-async def test_https_with_the_servers_certificate_checked() -> None:
+async def https_is_checked() -> None:
+    """A call over TLS to a server whose certificate the client trusts; a client trusting only
+    the system's authorities is refused."""
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(TLS / "localhost-cert.pem", TLS / "localhost-key.pem")
-    async with running(echo, server_tls) as (_server, url):
+    async with running(echo, server_tls) as (server, url):
         trusting = ssl.create_default_context(cafile=TLS / "localhost-cert.pem")
         client = Http1Client(url, 2, "test", tls=trusting)
-        assert await client.post_json(url, b"7", 5, 5) == (200, b'{"ok":true,"result":7}')
+        for n in range(3):
+            assert await client.post_json(url, b"%d" % n, 5, 5) == (
+                200, b'{"ok":true,"result":%d}' % n)
         client.close()
-        stranger = Http1Client(url, 2, "test")  # the system's authorities: refused
+        assert server.connections == 1  # kept alive over TLS too
+        stranger = Http1Client(url, 2, "test")
         with pytest.raises(ssl.SSLError):
             await stranger.post_json(url, b"7", 5, 5)
         stranger.close()
+
+
+@pytest.mark.parametrize("kind", ["uvloop", "asyncio"])
+def test_https_on_the_event_loops_the_bot_runs_on(kind: str) -> None:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(kind)) as runner:
+        runner.run(https_is_checked())
 
 
 @settings(max_examples=40, deadline=None)
