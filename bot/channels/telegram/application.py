@@ -40,10 +40,10 @@ def build_application(config: Config, shared: App | None = None
     check_token(token)
     translations = Translations(config.locales, config.default_locale)
     channel = TelegramChannel(translations, allow_groups=config.telegram.allow_groups)
-    # aiohttp: several times less CPU per Bot API call than PTB's default httpx
-    # (docs/PERFORMANCE.md); the delivery engine's sends use it directly.
+    # Several times less CPU per Bot API call than PTB's default httpx (request.py,
+    # docs/PERFORMANCE.md); the delivery engine's sends use it directly.
     transport = BotApiRequest(connection_pool_size=config.telegram.concurrent_updates + 64,
-                               faults=fault_log("Telegram Bot API calls"))
+                              faults=fault_log("Telegram Bot API calls"))
     holder: dict[str, App] = {}
     workers: list[OutboxWorker | BroadcastWorker] = []
     engines: list[DeliveryEngine] = []
