@@ -52,12 +52,13 @@ from bot.channels.telegram.application import limits  # noqa: E402
 from bot.channels.telegram.channel import CHANNEL  # noqa: E402
 from bot.channels.telegram.request import BotApiRequest  # noqa: E402
 from bot.channels.telegram.sender import TelegramSender  # noqa: E402
-from bot.config import BroadcastConfig, load_config  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.config_broadcasts import BroadcastConfig  # noqa: E402
 from bot.delivery.broadcasts import BroadcastWorker  # noqa: E402
 from bot.delivery.engine import DeliveryEngine  # noqa: E402
 from bot.storage import audiences  # noqa: E402
 from bot.storage import broadcasts as store  # noqa: E402
-from bot.storage.broadcasts import Audience  # noqa: E402
+from bot.storage.audiences import Audience  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 
 TOKEN = "123456789:" + "A" * 10 + "b" * 10 + "C" * 10 + "_-0a9"
@@ -167,7 +168,7 @@ async def queue(app: App, admin: int) -> tuple[int, int]:
     created = await store.create(app.services.db, admin, TEXT, TEXT_EN,
                                  Audience(audiences.EVERYONE), None, datetime.now(UTC),
                                  f"telegram:{ADMIN_CHAT}",
-                                 channel=CHANNEL)
+                                 channels=(CHANNEL,))
     assert created is not None
     return created
 
@@ -182,7 +183,7 @@ async def bench_queue(recipients: int) -> list[str]:
             admin = await add_users(app.services.db, recipients - 1)
             started = time.perf_counter()
             counted = await audiences.count_recipients(
-                app.services.db, Audience(audiences.EVERYONE), CHANNEL)
+                app.services.db, Audience(audiences.EVERYONE), (CHANNEL,))
             count_s = time.perf_counter() - started
             started = time.perf_counter()
             await queue(app, admin)

@@ -209,7 +209,8 @@ class Generator:
                     hamlet, (name, folded_name) = rng.choice(HAMLETS), rng.choice(names)
                     number = rng.randrange(1, 400)
                     household = f"{name} {number}"
-                    key = keyed_hash(secret, f"{commune}|{folded[hamlet]}|{folded_name} {number}")
+                    key = keyed_hash(secret, f"{commune}|{folded[hamlet]}|{folded_name} {number}"
+                                     ) or ""  # never None: both the key and the text are given
                 recent[i % window] = (volunteer, commune, hamlet, household, key)
                 when = stamp(at)
                 deleted = stamp(at + 600) if rng.random() < 0.02 else None
