@@ -11,13 +11,18 @@ by its Content-Length or chunked. Uploads stay on aiohttp (request.py).
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
+import aiohappyeyeballs
 import httptools
 
 Answer = tuple[int, bytes]  # the HTTP status and the body
+# Seconds before the API's next address is tried beside the first (RFC 8305, as aiohttp does):
+# a server whose IPv6 route goes nowhere still reaches Telegram over IPv4 at once.
+HAPPY_EYEBALLS_DELAY = 0.25
 
 
 class DisconnectedError(ConnectionError):
@@ -150,10 +155,22 @@ class Http1Client:
             if connection.usable:
                 return connection
             connection.close()
-        _, protocol = await asyncio.get_running_loop().create_connection(
-            _Connection, self._host, self._port, ssl=self._tls,
-            server_hostname=self._host if self._tls is not None else None)
+        sock = await aiohappyeyeballs.start_connection(
+            await self._addresses(), happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY, interleave=1)
+        try:
+            _, protocol = await asyncio.get_running_loop().create_connection(
+                _Connection, sock=sock, ssl=self._tls,
+                server_hostname=self._host if self._tls is not None else None)
+        except BaseException:
+            sock.close()
+            raise
         return protocol
+
+    async def _addresses(self) -> list[tuple[Any, ...]]:
+        """The API host's addresses, as getaddrinfo gives them (IPv6 and IPv4 alike)."""
+        found = await asyncio.get_running_loop().getaddrinfo(self._host, self._port,
+                                                             type=socket.SOCK_STREAM)
+        return list(found)
 
     def close(self) -> None:
         """Close the idle connections (those in use close when their answer is read)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -193,6 +194,33 @@ async def test_a_cancelled_call_closes_its_connection() -> None:
             await call
         await asyncio.wait_for(closed.wait(), 2)
         client.close()
+
+
+async def test_an_address_that_never_answers_is_passed_for_the_next(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A listener whose queue is full drops new connections unanswered, like an IPv6 route that
+    # goes nowhere: the API's next address is tried beside it, not after a timeout.
+    blackhole = socket.socket()
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen(0)
+    filler = socket.create_connection(blackhole.getsockname(), timeout=1)
+    try:
+        async with running(echo) as (_server, url):
+            port = int(url.split(":")[2].split("/")[0])
+            client = Http1Client(url, 1, "test")
+
+            async def addresses() -> list[tuple[object, ...]]:
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", blackhole.getsockname()),
+                        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+            monkeypatch.setattr(client, "_addresses", addresses)
+            started = asyncio.get_running_loop().time()
+            assert await client.post_json(url, b"1", 5, 5) == (200, b'{"ok":true,"result":1}')
+            assert asyncio.get_running_loop().time() - started < 2
+            client.close()
+    finally:
+        filler.close()
+        blackhole.close()
 
 
 async def test_nothing_listening_is_an_os_error() -> None:
