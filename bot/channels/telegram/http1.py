@@ -23,6 +23,10 @@ Answer = tuple[int, bytes]  # the HTTP status and the body
 # Seconds before the API's next address is tried beside the first (RFC 8305, as aiohttp does):
 # a server whose IPv6 route goes nowhere still reaches Telegram over IPv4 at once.
 HAPPY_EYEBALLS_DELAY = 0.25
+# Seconds a connection may sit unused and still be used again (aiohttp's 15): a NAT or firewall
+# on the way may forget an idle connection without a word, and a call written into it would
+# wait out its read timeout.
+IDLE_LIMIT = 15.0
 
 
 class DisconnectedError(ConnectionError):
@@ -114,7 +118,7 @@ class Http1Client:
         self._head = (f"Host: {parts.netloc}\r\nUser-Agent: {user_agent}\r\n"
                       "Content-Type: application/json\r\n").encode()
         self._slots = asyncio.Semaphore(size)
-        self._idle: list[_Connection] = []
+        self._idle: list[tuple[float, _Connection]] = []  # (when it was last used, it)
         self._closed = False
 
     def serves(self, url: str) -> bool:
@@ -142,17 +146,24 @@ class Http1Client:
                     connection.close()
                     raise
                 if connection.usable and not self._closed:
-                    self._idle.append(connection)
+                    self._pool(connection, loop.time())
                 else:
                     connection.close()
                 return answer
 
+    def _pool(self, connection: _Connection, now: float) -> None:
+        """Keep a connection for the next call; close those unused for too long."""
+        self._idle.append((now, connection))
+        while self._idle[0][0] < now - IDLE_LIMIT:  # the oldest first: appended in time order
+            self._idle.pop(0)[1].close()
+
     async def _connection(self) -> _Connection:
         if self._closed:
             raise DisconnectedError("the client is closed")
+        fresh = asyncio.get_running_loop().time() - IDLE_LIMIT
         while self._idle:
-            connection = self._idle.pop()
-            if connection.usable:
+            used, connection = self._idle.pop()  # the most recently used first
+            if connection.usable and used >= fresh:
                 return connection
             connection.close()
         sock = await aiohappyeyeballs.start_connection(
@@ -176,4 +187,4 @@ class Http1Client:
         """Close the idle connections (those in use close when their answer is read)."""
         self._closed = True
         while self._idle:
-            self._idle.pop().close()
+            self._idle.pop()[1].close()

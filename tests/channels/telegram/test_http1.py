@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app import new_event_loop
+from bot.channels.telegram import http1
 from bot.channels.telegram.http1 import DisconnectedError, Http1Client
 
 TLS = Path(__file__).parents[2] / "data" / "tls"  # a self-signed pair for localhost, tests only
@@ -121,6 +122,30 @@ async def test_a_connection_closed_by_the_server_is_replaced() -> None:
         assert await client.post_json(url, b"1", 5, 5) == (200, b"1")
         await asyncio.sleep(0.05)  # idle: the server has closed it meanwhile
         assert await client.post_json(url, b"2", 5, 5) == (200, b"2")
+        client.close()
+    assert server.connections == 2
+
+
+async def test_a_connection_unused_for_too_long_is_closed_not_used(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(http1, "IDLE_LIMIT", 0.2)
+    closed = asyncio.Event()
+
+    async def until_closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                           body: bytes) -> bool:
+        await echo(reader, writer, body)
+        if body == b"1":  # the first connection: watch it end
+            await reader.read(1)
+            closed.set()
+            return False
+        return True
+
+    async with running(until_closed) as (server, url):
+        client = Http1Client(url, 4, "test")
+        assert await client.post_json(url, b"1", 5, 5) == (200, b'{"ok":true,"result":1}')
+        await asyncio.sleep(0.3)  # a NAT on the way may have forgotten it meanwhile
+        assert await client.post_json(url, b"2", 5, 5) == (200, b'{"ok":true,"result":2}')
+        await asyncio.wait_for(closed.wait(), 2)  # the client closed the old one
         client.close()
     assert server.connections == 2
 
