@@ -150,55 +150,42 @@ async def test_a_connection_unused_for_too_long_is_closed_not_used(
     assert server.connections == 2
 
 
-async def test_an_answer_cut_short_is_a_disconnection_and_the_next_call_works() -> None:
-    calls = 0
-
-    async def cut(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                  body: bytes) -> bool:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            writer.write(answer(b'{"ok":true,"result":1}')[:-5])
-            return False
-        writer.write(answer(body))
-        return True
-
-    async with running(cut) as (_server, url):
-        client = Http1Client(url, 4, "test")
-        with pytest.raises(DisconnectedError):
-            await client.post_json(url, b"1", 5, 5)
-        assert await client.post_json(url, b"2", 5, 5) == (200, b"2")
-        client.close()
+async def cut_short(writer: asyncio.StreamWriter) -> bool:
+    writer.write(answer(b'{"ok":true,"result":1}')[:-5])
+    return False  # and the server closes the connection
 
 
-async def test_an_answer_that_is_not_http_is_a_disconnection() -> None:
-    async def garbage(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                      _body: bytes) -> bool:
-        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
-        return True
-
-    async with running(garbage) as (_server, url):
-        client = Http1Client(url, 4, "test")
-        with pytest.raises(DisconnectedError):
-            await client.post_json(url, b"1", 5, 5)
-        client.close()
+async def not_http(writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+    return True
 
 
-async def test_a_late_answer_is_a_timeout_and_never_the_next_calls_answer() -> None:
-    async def late_first(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                         body: bytes) -> bool:
+async def late(writer: asyncio.StreamWriter) -> bool:
+    await asyncio.sleep(0.3)  # past the call's read timeout: the answer comes, too late
+    writer.write(answer(b"1"))
+    return True
+
+
+@pytest.mark.parametrize(("fault", "error"), [(cut_short, DisconnectedError),
+                                              (not_http, DisconnectedError),
+                                              (late, TimeoutError)])
+async def test_a_failed_call_is_an_error_and_the_next_call_gets_its_own_answer(
+        fault: Callable[[asyncio.StreamWriter], Awaitable[bool]], error: type[Exception]
+        ) -> None:
+    async def first_fails(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                          body: bytes) -> bool:
         if body == b"1":
-            await asyncio.sleep(0.3)
+            return await fault(writer)
         writer.write(answer(body))
         return True
 
-    async with running(late_first) as (server, url):
+    async with running(first_fails) as (server, url):
         client = Http1Client(url, 1, "test")
-        with pytest.raises(TimeoutError):
+        with pytest.raises(error):
             await client.post_json(url, b"1", 5, 0.1)
         assert await client.post_json(url, b"2", 5, 5) == (200, b"2")
         client.close()
-    assert server.connections == 2  # the late one's connection was not used again
+    assert server.connections == 2  # the failed call's connection was not used again
 
 
 async def test_a_cancelled_call_closes_its_connection() -> None:
