@@ -65,6 +65,14 @@ async def campaign_of(ctx: Context, token: str) -> Scope | None:
     return scope
 
 
+async def pressed_campaign(ctx: Context, token: str) -> Scope | list[Reply]:
+    """The campaign a shortlist button carries, for an admin; else the refusal or "stale"."""
+    if not is_admin(ctx):
+        return views.refusal(ctx)
+    scope = await campaign_of(ctx, token)
+    return views.stale(ctx) if scope is None else scope
+
+
 async def default_campaign(ctx: Context) -> Scope | None:
     """The running campaign, else the one that started last (rewards follow a campaign's end);
     None before any has started."""
@@ -87,11 +95,9 @@ async def shortlist(ctx: Context, _args: str) -> list[Reply]:
 
 async def list_pressed(ctx: Context, act: Action) -> list[Reply]:
     """The shortlist of the campaign a button carries."""
-    if not is_admin(ctx):
-        return views.refusal(ctx)
-    scope = await campaign_of(ctx, act.args[0])
-    if scope is None:
-        return views.stale(ctx)
+    scope = await pressed_campaign(ctx, act.args[0])
+    if not isinstance(scope, Scope):
+        return scope
     return views.list_replies(ctx, await gather(ctx, scope))
 
 

@@ -24,9 +24,8 @@ from bot.core.exports import Column, Kind
 from bot.core.payloads import Action
 from bot.core.rewards import views
 from bot.core.rewards.candidates import PRACTICE_DAYS, Candidate, Shortlist, gather
-from bot.core.rewards.form import campaign_of
+from bot.core.rewards.form import pressed_campaign
 from bot.core.shared.menus import menu_button
-from bot.core.shared.roles import is_admin
 from bot.storage import audit as audit_store
 from bot.storage import figures as figure_store
 from bot.storage.shortlist import TEAM
@@ -130,11 +129,9 @@ def _made(folder: Path, book: Book) -> Path:
 
 async def export_pressed(ctx: Context, act: Action) -> list[Reply]:
     """📄 Export XLSX: the shortlist sent as a document, with an audit entry."""
-    if not is_admin(ctx):
-        return views.refusal(ctx)
-    scope = await campaign_of(ctx, act.args[0])
-    if scope is None:
-        return views.stale(ctx)
+    scope = await pressed_campaign(ctx, act.args[0])
+    if not isinstance(scope, reports.Scope):
+        return scope
     found = await gather(ctx, scope)
     t = ctx.t
     if not found.nominees:
